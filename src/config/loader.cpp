@@ -1,0 +1,326 @@
+// The configuration table: one row per setting, each with its parser. Adding a setting is
+// adding a row here and a field in Config.
+#include "config/loader.hpp"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "config/parse.hpp"
+
+namespace rag::config {
+namespace {
+
+using Apply = std::function<Result<void>(Config&, std::string_view)>;
+
+struct Row {
+  Setting setting;
+  Apply apply;
+};
+
+// Builders for the common kinds of value; each returns the "expected ..." form on failure.
+template <class Int>
+Apply integer(Int Config::*field, long long lo, long long hi) {
+  return [=](Config& c, std::string_view v) -> Result<void> {
+    auto n = parse_int(v);
+    if (!n || *n < lo || *n > hi)
+      return fail(ErrorCode::kInvalidArgument, "expected an integer from " + std::to_string(lo) +
+                                                   " to " + std::to_string(hi));
+    c.*field = static_cast<Int>(*n);
+    return {};
+  };
+}
+
+Apply real(double Config::*field, double lo, double hi) {
+  return [=](Config& c, std::string_view v) -> Result<void> {
+    auto x = parse_double(v);
+    if (!x || *x < lo || *x > hi)
+      return fail(ErrorCode::kInvalidArgument,
+                  "expected a number from " + format_number(lo) + " to " + format_number(hi));
+    c.*field = *x;
+    return {};
+  };
+}
+
+Apply seconds(Seconds Config::*field, double lo, double hi, double scale = 1.0,
+              const char* unit = "seconds") {
+  return [=](Config& c, std::string_view v) -> Result<void> {
+    auto x = parse_double(v);
+    if (!x || *x < lo || *x > hi)
+      return fail(ErrorCode::kInvalidArgument, "expected a number of " + std::string(unit) +
+                                                   " from " + format_number(lo) + " to " +
+                                                   format_number(hi));
+    c.*field = Seconds(*x * scale);
+    return {};
+  };
+}
+
+Apply text(std::string Config::*field) {
+  return [=](Config& c, std::string_view v) -> Result<void> {
+    c.*field = std::string(v);
+    return {};
+  };
+}
+
+Apply secret(Secret Config::*field) {
+  return [=](Config& c, std::string_view v) -> Result<void> {
+    c.*field = Secret(std::string(v));
+    return {};
+  };
+}
+
+Apply url(std::string Config::*field) {
+  return [=](Config& c, std::string_view v) -> Result<void> {
+    if (!v.empty() && !v.starts_with("http://") && !v.starts_with("https://"))
+      return fail(ErrorCode::kInvalidArgument, "expected an http:// or https:// URL");
+    c.*field = std::string(v);
+    return {};
+  };
+}
+
+Apply rate(RateLimitSpec Config::*field) {
+  return [=](Config& c, std::string_view v) -> Result<void> {
+    auto spec = parse_rate_limit(v);
+    if (!spec) return std::unexpected(spec.error());
+    c.*field = *spec;
+    return {};
+  };
+}
+
+Result<void> apply_log_level(Config& c, std::string_view v) {
+  std::string s = lower(trim(v));
+  if (s == "debug") c.log_level = LogLevel::kDebug;
+  else if (s == "info") c.log_level = LogLevel::kInfo;
+  else if (s == "warning" || s == "warn") c.log_level = LogLevel::kWarning;
+  else if (s == "error" || s == "critical") c.log_level = LogLevel::kError;
+  else return fail(ErrorCode::kInvalidArgument, "expected one of debug, info, warning, error");
+  return {};
+}
+
+Result<void> apply_origins(Config& c, std::string_view v) {
+  c.allowed_origins.clear();
+  for (auto& item : split(v, ',')) {
+    if (item.empty()) continue;
+    if (item != "*" && !item.starts_with("http://") && !item.starts_with("https://"))
+      return fail(ErrorCode::kInvalidArgument,
+                  "expected comma-separated origins like https://example.com (or *)");
+    while (item.size() > 1 && item.back() == '/') item.pop_back();
+    c.allowed_origins.push_back(item);
+  }
+  return {};
+}
+
+Result<void> apply_proxies(Config& c, std::string_view v) {
+  c.trusted_proxies.clear();
+  for (auto& item : split(v, ',')) {
+    if (item.empty()) continue;
+    auto cidr = parse_cidr(item);
+    if (!cidr) return std::unexpected(cidr.error());
+    c.trusted_proxies.push_back(*cidr);
+  }
+  return {};
+}
+
+Result<void> apply_redis_url(Config& c, std::string_view v) {
+  if (!v.empty() && !v.starts_with("redis://"))
+    return fail(ErrorCode::kInvalidArgument, "expected redis://host:port/db");
+  c.redis_url = std::string(v);
+  return {};
+}
+
+Result<void> apply_host(Config& c, std::string_view v) {
+  if (v.empty()) return fail(ErrorCode::kInvalidArgument, "expected an IP address or host name");
+  c.host = std::string(v);
+  return {};
+}
+
+Result<void> apply_path(std::filesystem::path Config::*field, Config& c, std::string_view v) {
+  if (v.empty()) return fail(ErrorCode::kInvalidArgument, "expected a path");
+  c.*field = std::filesystem::path(std::string(v));
+  return {};
+}
+
+const std::vector<Row>& rows() {
+  static const std::vector<Row> table = {
+      {{"AZURE_OPENAI_CHAT_ENDPOINT", "", "Azure chat URL .../deployments/D/chat/completions?api-version=V"},
+       url(&Config::azure_chat_endpoint)},
+      {{"AZURE_OPENAI_CHAT_API_KEY", "", "Azure chat key (sent as api-key)"},
+       secret(&Config::azure_chat_api_key)},
+      {{"AZURE_OPENAI_EMBEDDINGS_ENDPOINT", "", "Azure embeddings URL .../deployments/D/embeddings?api-version=V"},
+       url(&Config::azure_embeddings_endpoint)},
+      {{"AZURE_OPENAI_EMBEDDINGS_API_KEY", "", "Azure embeddings key (sent as api-key)"},
+       secret(&Config::azure_embeddings_api_key)},
+      {{"OPENAI_BASE_URL", "", "OpenAI-compatible base URL, e.g. http://localhost:11434/v1"},
+       url(&Config::openai_base_url)},
+      {{"OPENAI_API_KEY", "", "OpenAI-compatible key (sent as Authorization: Bearer)"},
+       secret(&Config::openai_api_key)},
+      {{"CHAT_MODEL", "", "model name for OpenAI-compatible chat"}, text(&Config::chat_model)},
+      {{"EMBEDDINGS_MODEL", "", "model name for OpenAI-compatible embeddings"},
+       text(&Config::embeddings_model)},
+      {{"HOST", "0.0.0.0", "address to listen on"}, apply_host},
+      {{"PORT", "8000", "TCP port to listen on"}, integer(&Config::port, 1, 65535)},
+      {{"WORKERS", "4", "request-handling threads"}, integer(&Config::workers, 1, 256)},
+      {{"LOG_LEVEL", "info", "debug, info, warning or error"}, apply_log_level},
+      {{"ALLOWED_ORIGINS", "http://localhost:3000", "comma-separated CORS allowlist"},
+       apply_origins},
+      {{"VECTOR_DB_PATH", "vector_db", "index folder"},
+       [](Config& c, std::string_view v) { return apply_path(&Config::vector_db_path, c, v); }},
+      {{"MAX_CONVERSATION_HISTORY", "20", "messages kept per session"},
+       integer(&Config::max_conversation_history, 0, 10000)},
+      {{"SESSION_TIMEOUT_HOURS", "24", "idle sessions expire after this many hours"},
+       seconds(&Config::session_timeout, 0.001, 24 * 365, 3600, "hours")},
+      {{"CLEANUP_INTERVAL_MINUTES", "60", "how often expired sessions are swept"},
+       seconds(&Config::cleanup_interval, 0.01, 24 * 60, 60, "minutes")},
+      {{"MAX_SESSIONS", "100000", "sessions kept at most (least recently used goes first)"},
+       integer(&Config::max_sessions, 1, 100000000)},
+      {{"RATE_LIMIT_HEALTH", "60/minute", "per-IP limit of GET / (N/second|minute|hour, or off)"},
+       rate(&Config::rate_limit_health)},
+      {{"RATE_LIMIT_SEARCH", "30/minute", "per-IP limit of POST /search"},
+       rate(&Config::rate_limit_search)},
+      {{"RATE_LIMIT_CHAT", "20/minute", "per-IP limit of POST /chat"},
+       rate(&Config::rate_limit_chat)},
+      {{"TRUSTED_PROXIES", "", "comma-separated CIDRs whose X-Forwarded-For is believed"},
+       apply_proxies},
+      {{"REDIS_URL", "", "redis://host:port/db for sessions and rate limits shared by replicas"},
+       apply_redis_url},
+      {{"LOG_DIR", "logs", "folder of the human log rag_server.log"},
+       [](Config& c, std::string_view v) { return apply_path(&Config::log_dir, c, v); }},
+      {{"SSL_CERTFILE", "", "PEM certificate chain: serve HTTPS directly"},
+       text(&Config::ssl_certfile)},
+      {{"SSL_KEYFILE", "", "PEM private key for SSL_CERTFILE"}, text(&Config::ssl_keyfile)},
+      {{"GRACEFUL_TIMEOUT", "30", "seconds to finish in-flight requests on SIGTERM"},
+       seconds(&Config::graceful_timeout, 0, 3600)},
+      {{"KEEPALIVE", "5", "seconds an idle keep-alive connection stays open"},
+       seconds(&Config::keepalive, 0, 3600)},
+      {{"REQUEST_TIMEOUT", "120", "seconds a request may take in all"},
+       seconds(&Config::request_timeout, 0.1, 86400)},
+      {{"HEADER_TIMEOUT", "10", "seconds a client has to send a request's headers and body"},
+       seconds(&Config::header_timeout, 0.1, 3600)},
+      {{"MAX_BODY_BYTES", "1048576", "largest request body (larger: 413)"},
+       integer(&Config::max_body_bytes, 1024, 1LL << 32)},
+      {{"MAX_HEADER_BYTES", "16384", "largest request head (larger: 431)"},
+       integer(&Config::max_header_bytes, 1024, 1 << 20)},
+      {{"MAX_MESSAGE_CHARS", "8000", "longest chat message (longer: 422)"},
+       integer(&Config::max_message_chars, 1, 10000000)},
+      {{"MAX_CONCURRENT_REQUESTS", "10000", "requests in progress at once (more: 503)"},
+       integer(&Config::max_concurrent_requests, 1, 10000000)},
+      {{"CHAT_TEMPERATURE", "0.1", "sampling temperature"},
+       real(&Config::chat_temperature, 0, 2)},
+      {{"CHAT_MAX_TOKENS", "1000", "longest answer in tokens"},
+       integer(&Config::chat_max_tokens, 1, 1000000)},
+      {{"LLM_MAX_RETRIES", "3", "retries of a failed upstream call"},
+       integer(&Config::llm_max_retries, 0, 100)},
+      {{"LLM_BASE_DELAY", "2.0", "first backoff in seconds (doubles each retry)"},
+       seconds(&Config::llm_base_delay, 0, 3600)},
+      {{"LLM_MAX_DELAY", "30", "longest backoff in seconds"},
+       seconds(&Config::llm_max_delay, 0, 3600)},
+      {{"LLM_TIMEOUT", "60", "seconds per upstream attempt"},
+       seconds(&Config::llm_timeout, 0.01, 3600)},
+      {{"SYSTEM_PROMPT_FILE", "", "prompt template file; {context} becomes the passages"},
+       text(&Config::system_prompt_file)},
+      {{"SERVER_NAME", "RAG Server", "the message of GET /"}, text(&Config::server_name)},
+      {{"SEARCH_MIN_SCORE", "0.3", "results under this score are dropped"},
+       real(&Config::search_min_score, 0, 1)},
+      {{"EMBED_BATCH_SIZE", "16", "inputs per embeddings request"},
+       integer(&Config::embed_batch_size, 1, 2048)},
+      {{"EMBED_CONCURRENCY", "4", "embeddings requests in flight while indexing"},
+       integer(&Config::embed_concurrency, 1, 256)},
+  };
+  return table;
+}
+
+Result<void> check_whole(const Config& c) {
+  if (c.ssl_certfile.empty() != c.ssl_keyfile.empty())
+    return fail(ErrorCode::kInvalidArgument,
+                "SSL_CERTFILE and SSL_KEYFILE: expected both set or both empty");
+  if (c.llm_max_delay < c.llm_base_delay)
+    return fail(ErrorCode::kInvalidArgument,
+                "LLM_MAX_DELAY: expected a number of seconds at least LLM_BASE_DELAY");
+  return {};
+}
+
+}  // namespace
+
+const std::vector<Setting>& settings() {
+  static const std::vector<Setting> list = [] {
+    std::vector<Setting> out;
+    for (const auto& row : rows()) out.push_back(row.setting);
+    return out;
+  }();
+  return list;
+}
+
+std::string flag_name(std::string_view env_name) {
+  std::string out = "--";
+  for (char ch : env_name) out += ch == '_' ? '-' : static_cast<char>(std::tolower(ch));
+  return out;
+}
+
+Result<Config> load(const std::map<std::string, std::string>& flags, const EnvLookup& env,
+                    const std::map<std::string, std::string>& dotenv) {
+  Config config;
+  for (const auto& row : rows()) {
+    const std::string name = row.setting.name;
+    std::optional<std::string> value;
+    if (auto it = flags.find(name); it != flags.end()) value = it->second;
+    else if (auto e = env(name)) value = *e;
+    else if (auto d = dotenv.find(name); d != dotenv.end()) value = d->second;
+    if (!value) continue;
+    auto applied = row.apply(config, trim(*value));
+    if (!applied) {
+      // Never echo a secret's value back, even a malformed one.
+      const bool is_secret = name.ends_with("_KEY");
+      return fail(ErrorCode::kInvalidArgument,
+                  name + (is_secret ? "" : "=\"" + *value + "\"") + ": " +
+                      applied.error().message);
+    }
+  }
+  if (auto whole = check_whole(config); !whole) return std::unexpected(whole.error());
+  return config;
+}
+
+std::map<std::string, std::string> parse_dotenv(std::string_view text) {
+  std::map<std::string, std::string> out;
+  std::istringstream in{std::string(text)};
+  std::string line;
+  while (std::getline(in, line)) {
+    std::string s = trim(line);
+    if (s.empty() || s[0] == '#') continue;
+    if (s.starts_with("export ")) s = trim(s.substr(7));
+    auto eq = s.find('=');
+    if (eq == std::string::npos) continue;
+    std::string key = trim(s.substr(0, eq));
+    std::string value = trim(s.substr(eq + 1));
+    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
+        value.back() == value.front()) {
+      value = value.substr(1, value.size() - 2);
+    } else if (auto hash = value.find(" #"); hash != std::string::npos) {
+      value = trim(value.substr(0, hash));  // inline comment after an unquoted value
+    }
+    if (!key.empty()) out[key] = value;
+  }
+  return out;
+}
+
+EnvLookup process_env() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    if (const char* v = std::getenv(name.c_str())) return std::string(v);
+    return std::nullopt;
+  };
+}
+
+std::map<std::string, std::string> read_dotenv_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return {};
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return parse_dotenv(buf.str());
+}
+
+}  // namespace rag::config
