@@ -1,0 +1,50 @@
+// Read-only access to an index built by `rag-server index` (or `import-faiss`): what the
+// server loads into a retrieval snapshot. Opens VECTOR_DB_PATH/index.sqlite read-only, so
+// the index may live on a read-only volume.
+//
+// Thread-safety: an IndexReader is used by one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace rag::store {
+
+struct StoredChunk {
+  std::int64_t chunk_id = 0;       // the metadata's chunk_id: 0-based across the index
+  std::string text;
+  std::string metadata_json;       // an object with SPEC §4's keys
+  std::vector<float> embedding;    // empty when the chunk has no vector yet
+};
+
+struct IndexInfo {
+  std::size_t documents = 0;
+  std::size_t chunks = 0;
+  std::size_t embedded_chunks = 0;
+  int dimension = 0;               // 0 when lexical only
+  std::string embedding_model;     // "" when lexical only
+  std::string build_timestamp;     // ISO 8601
+  int schema_version = 0;
+};
+
+class IndexReader {
+ public:
+  virtual ~IndexReader() = default;
+
+  // kNotFound when there is no index; kCorrupt on a schema version mismatch (the message
+  // names the command that migrates).
+  static Result<std::unique_ptr<IndexReader>> open(const std::filesystem::path& vector_db_path);
+
+  virtual Result<IndexInfo> info() const = 0;
+  // Every chunk, ordered by chunk_id.
+  virtual Result<std::vector<StoredChunk>> load_chunks() const = 0;
+  // Changes whenever the index's content changes (cheap: meant to be polled).
+  virtual Result<std::string> generation() const = 0;
+};
+
+}  // namespace rag::store
