@@ -1,1 +1,4 @@
-int main() { return 0; }
+// rag-server: dispatches to the subcommands in cli/.
+#include "cli/commands.hpp"
+
+int main(int argc, char** argv) { return rag::cli::run(argc, argv); }

@@ -9,14 +9,23 @@
 namespace CLI {
 class App;
 }
+namespace rag::http {
+class Router;
+}
 
 namespace rag::cli {
 
 // Runs a subcommand with the loaded configuration; returns the process exit status.
 using Runner = std::function<int(const config::Config&)>;
 
+// Extra routes a test build adds (a slow route for shutdown tests); empty in the product.
+using RouteHook = std::function<void(http::Router&)>;
+
+// Parses the command line and the configuration, then runs the chosen subcommand.
+int run(int argc, char** argv, RouteHook test_routes = {});
+
 // Each returns the runner to call when its subcommand was chosen.
-Runner add_serve_command(CLI::App& app);
+Runner add_serve_command(CLI::App& app, RouteHook test_routes);
 Runner add_index_command(CLI::App& app);
 Runner add_search_command(CLI::App& app);
 Runner add_check_command(CLI::App& app);

@@ -68,8 +68,8 @@ TEST(ConfigLoad, MalformedValuesNameTheVariableAndTheExpectedForm) {
     const char* expected;
   };
   for (auto [name, value, expected] : {
-           Case{"PORT", "abc", "PORT=\"abc\": expected an integer from 1 to 65535"},
-           Case{"PORT", "70000", "PORT=\"70000\": expected an integer from 1 to 65535"},
+           Case{"PORT", "abc", "PORT=\"abc\": expected an integer from 0 to 65535"},
+           Case{"PORT", "70000", "PORT=\"70000\": expected an integer from 0 to 65535"},
            Case{"WORKERS", "0", "WORKERS=\"0\": expected an integer from 1 to 256"},
            Case{"RATE_LIMIT_CHAT", "ten",
                 "RATE_LIMIT_CHAT=\"ten\": expected N/second, N/minute, N/hour or off"},

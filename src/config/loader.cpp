@@ -164,7 +164,7 @@ const std::vector<Row>& rows() {
       {{"EMBEDDINGS_MODEL", "", "model name for OpenAI-compatible embeddings"},
        text(&Config::embeddings_model)},
       {{"HOST", "0.0.0.0", "address to listen on"}, apply_host},
-      {{"PORT", "8000", "TCP port to listen on"}, integer(&Config::port, 1, 65535)},
+      {{"PORT", "8000", "TCP port to listen on (0: any free port, logged at start)"}, integer(&Config::port, 0, 65535)},
       {{"WORKERS", "4", "request-handling threads"}, integer(&Config::workers, 1, 256)},
       {{"LOG_LEVEL", "info", "debug, info, warning or error"}, apply_log_level},
       {{"ALLOWED_ORIGINS", "http://localhost:3000", "comma-separated CORS allowlist"},

@@ -1,0 +1,24 @@
+// The cross-cutting steps every request passes through, each a small Middleware. Later
+// concerns (CORS, rate limits, metrics, load shedding) plug into the same chain in cli/serve.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "http/types.hpp"
+
+namespace rag::http {
+
+// A sane request id: 1-128 characters of [A-Za-z0-9._:-] (safe to echo in a header).
+bool is_sane_request_id(std::string_view id);
+// 32 lower-case hex characters from a per-thread random generator.
+std::string generate_request_id();
+
+// Echoes a sane incoming X-Request-Id, else generates one; sets ctx.request_id and adds the
+// header to the response.
+Middleware request_id();
+
+// X-Content-Type-Options, X-Frame-Options, Referrer-Policy, Cache-Control for API responses.
+Middleware security_headers();
+
+}  // namespace rag::http

@@ -1,0 +1,64 @@
+// State shared by the listener and its connections (internal to http/).
+#pragma once
+
+#include <utility>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
+#include "http/server.hpp"
+
+namespace rag::http {
+
+// What the server may do to a live connection from outside its strand.
+class ConnectionHandle {
+ public:
+  virtual ~ConnectionHandle() = default;
+  virtual void close_if_idle() = 0;
+  virtual void force_close() = 0;
+};
+
+struct ServerState {
+  ServerOptions options;
+  Handler handler;
+  CompletionHook on_complete;
+  std::atomic<bool> stopping{false};
+  std::atomic<std::size_t> requests{0};
+
+  std::mutex mutex;  // guards connections and drained
+  std::unordered_map<std::uint64_t, std::weak_ptr<ConnectionHandle>> connections;
+  std::uint64_t next_id = 0;
+  // Set during shutdown: woken (on its own strand) whenever a connection closes.
+  std::shared_ptr<boost::asio::steady_timer> drained;
+
+  std::uint64_t add(std::weak_ptr<ConnectionHandle> connection) {
+    std::lock_guard lock(mutex);
+    connections.emplace(next_id, std::move(connection));
+    return next_id++;
+  }
+
+  void remove(std::uint64_t id) {
+    std::lock_guard lock(mutex);
+    connections.erase(id);
+    if (drained)
+      boost::asio::post(drained->get_executor(), [timer = drained] { timer->cancel(); });
+  }
+};
+
+// Keeps ServerState::requests exact across early returns.
+class RequestCounter {
+ public:
+  explicit RequestCounter(std::atomic<std::size_t>& n) : n_(n) { ++n_; }
+  ~RequestCounter() { --n_; }
+  RequestCounter(const RequestCounter&) = delete;
+  RequestCounter& operator=(const RequestCounter&) = delete;
+
+ private:
+  std::atomic<std::size_t>& n_;
+};
+
+}  // namespace rag::http

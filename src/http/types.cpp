@@ -1,0 +1,87 @@
+#include "http/types.hpp"
+
+#include <boost/beast/http/field.hpp>
+
+#include "observability/logging.hpp"
+
+namespace rag::http {
+
+std::string_view RequestContext::path() const {
+  std::string_view target(request.target().data(), request.target().size());
+  return target.substr(0, target.find('?'));
+}
+
+namespace {
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string percent_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out += ' ';
+    } else if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 &&
+               hex_value(s[i + 2]) >= 0) {
+      out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+}  // namespace
+
+std::string RequestContext::query_param(std::string_view name) const {
+  std::string_view target(request.target().data(), request.target().size());
+  const auto q = target.find('?');
+  if (q == std::string_view::npos) return {};
+  std::string_view query = target.substr(q + 1);
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    const auto eq = pair.find('=');
+    if (pair.substr(0, eq) == name)
+      return eq == std::string_view::npos ? std::string() : percent_decode(pair.substr(eq + 1));
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return {};
+}
+
+std::string_view RequestContext::header(std::string_view name) const {
+  auto it = request.find(boost::beast::string_view(name.data(), name.size()));
+  if (it == request.end()) return {};
+  return {it->value().data(), it->value().size()};
+}
+
+Handler chain(std::vector<Middleware> middleware, Handler handler) {
+  for (auto it = middleware.rbegin(); it != middleware.rend(); ++it) {
+    handler = [mw = *it, next = std::move(handler)](RequestContext& ctx) {
+      return mw(ctx, next);
+    };
+  }
+  return handler;
+}
+
+Response json_response(Status status, std::string body, unsigned version) {
+  Response res{status, version};
+  res.set(boost::beast::http::field::content_type, "application/json; charset=utf-8");
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
+Response error_response(Status status, std::string_view detail, unsigned version) {
+  std::string body = "{\"detail\":";
+  observability::append_json_string(body, detail);
+  body += '}';
+  return json_response(status, std::move(body), version);
+}
+
+}  // namespace rag::http

@@ -1,0 +1,77 @@
+// The vocabulary of the HTTP layer: a request context, handlers and middleware. A handler is a
+// function of the request (independent of the connection) returning a response; a handler that
+// streams (SSE) takes over the response through the context's StreamWriter instead.
+#pragma once
+
+#include <utility>
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/cancel.hpp"
+
+namespace rag::http {
+
+using Request = boost::beast::http::request<boost::beast::http::string_body>;
+using Response = boost::beast::http::response<boost::beast::http::string_body>;
+using Status = boost::beast::http::status;
+using Verb = boost::beast::http::verb;
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+// Lets a handler send its response piece by piece (chunked transfer encoding), as SSE does.
+// Methods run on the connection's strand; a false return means the client is gone.
+class StreamWriter {
+ public:
+  virtual ~StreamWriter() = default;
+  // Sends the status line and headers (the context's response_headers are added).
+  virtual boost::asio::awaitable<bool> start(Response head) = 0;
+  virtual boost::asio::awaitable<bool> write(std::string data) = 0;
+  virtual boost::asio::awaitable<void> finish() = 0;
+};
+
+struct RequestContext {
+  RequestContext(const Request& req, std::string peer) : request(req), peer_ip(std::move(peer)) {}
+
+  const Request& request;
+  std::string request_id;
+  std::string peer_ip;    // the socket peer
+  std::string client_ip;  // the peer, or the trusted X-Forwarded-For hop (rate limits, logs)
+  std::string route;      // the matched route pattern, e.g. "/sessions/{id}", for metrics
+  std::map<std::string, std::string, std::less<>> params;  // path parameters
+  HeaderList response_headers;  // middleware adds headers here; they go on every response
+  CancelToken cancel;           // fires when the client disconnects (once watched) or on shutdown
+  StreamWriter* stream = nullptr;
+  bool streamed = false;        // the handler took over the response through `stream`
+  unsigned streamed_status = 0;
+  std::size_t streamed_bytes = 0;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  // Starts watching the connection so `cancel` fires if the client goes away while the
+  // handler waits (for long upstream calls). Set by the connection.
+  std::function<void()> watch_disconnect;
+
+  // The target without its query string.
+  std::string_view path() const;
+  // The query string parameter `name`, percent-decoded, or "" when absent.
+  std::string query_param(std::string_view name) const;
+  std::string_view header(std::string_view name) const;
+};
+
+using Handler = std::function<boost::asio::awaitable<Response>(RequestContext&)>;
+using Middleware =
+    std::function<boost::asio::awaitable<Response>(RequestContext&, const Handler& next)>;
+
+// Wraps `handler` in `middleware`, the first of the list outermost.
+Handler chain(std::vector<Middleware> middleware, Handler handler);
+
+// A JSON response: Content-Type application/json; charset=utf-8.
+Response json_response(Status status, std::string body, unsigned version = 11);
+// {"detail": "<text>"} with the given status.
+Response error_response(Status status, std::string_view detail, unsigned version = 11);
+
+}  // namespace rag::http

@@ -1,0 +1,154 @@
+#include "observability/logging.hpp"
+
+#include <spdlog/sinks/rotating_file_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+
+namespace rag::observability {
+namespace {
+
+constexpr const char* kHumanPattern = "%Y-%m-%d %H:%M:%S - %v";
+
+spdlog::level::level_enum to_spdlog(config::LogLevel level) {
+  switch (level) {
+    case config::LogLevel::kDebug: return spdlog::level::debug;
+    case config::LogLevel::kInfo: return spdlog::level::info;
+    case config::LogLevel::kWarning: return spdlog::level::warn;
+    case config::LogLevel::kError: return spdlog::level::err;
+  }
+  return spdlog::level::info;
+}
+
+// Secrets are set once at start-up; readers take a shared_ptr copy, never a lock per line.
+std::shared_ptr<const std::vector<std::string>> g_redactions =
+    std::make_shared<const std::vector<std::string>>();
+
+std::mutex g_stdout_mutex;
+
+}  // namespace
+
+void init_logging(const config::Config& config) {
+  std::vector<spdlog::sink_ptr> sinks;
+  sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  std::string file_problem;
+  try {
+    std::filesystem::create_directories(config.log_dir);
+    sinks.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
+        (config.log_dir / "rag_server.log").string(), 10 * 1024 * 1024, 5));
+  } catch (const std::exception& e) {
+    file_problem = e.what();
+  }
+  auto logger = std::make_shared<spdlog::logger>("rag", sinks.begin(), sinks.end());
+  logger->set_pattern(kHumanPattern);
+  logger->set_level(to_spdlog(config.log_level));
+  logger->flush_on(spdlog::level::info);
+  spdlog::set_default_logger(logger);
+  if (!file_problem.empty())
+    spdlog::warn("Cannot write the log file in {}: {}; logging to stderr only",
+                 config.log_dir.string(), file_problem);
+}
+
+void set_redactions(std::vector<std::string> secrets) {
+  std::erase_if(secrets, [](const std::string& s) { return s.empty(); });
+  std::atomic_store(&g_redactions,
+                    std::make_shared<const std::vector<std::string>>(std::move(secrets)));
+}
+
+std::string redact(std::string_view text) {
+  auto secrets = std::atomic_load(&g_redactions);
+  std::string out(text);
+  for (const auto& secret : *secrets) {
+    for (size_t pos = out.find(secret); pos != std::string::npos; pos = out.find(secret, pos))
+      out.replace(pos, secret.size(), "***");
+  }
+  return out;
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+          if (c < 0x20) {
+            out += "\\u00";
+            out += kHex[c >> 4];
+            out += kHex[c & 15];
+          } else {
+            out += static_cast<char>(c);
+          }
+      }
+      ++i;
+      continue;
+    }
+    // Multi-byte UTF-8: copy a valid sequence, else emit U+FFFD for one byte.
+    const int len = (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    bool valid = len > 0 && i + len <= s.size();
+    for (int k = 1; valid && k < len; ++k)
+      valid = (static_cast<unsigned char>(s[i + k]) & 0xc0) == 0x80;
+    if (valid) {
+      out.append(s.substr(i, len));
+      i += len;
+    } else {
+      out += "\xef\xbf\xbd";
+      ++i;
+    }
+  }
+  out += '"';
+}
+
+std::string iso_timestamp(std::chrono::system_clock::time_point t) {
+  const auto secs = std::chrono::time_point_cast<std::chrono::seconds>(t);
+  const auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(t - secs).count();
+  const std::time_t tt = std::chrono::system_clock::to_time_t(secs);
+  std::tm tm{};
+  localtime_r(&tt, &tm);
+  char buf[48];
+  const size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::snprintf(buf + n, sizeof buf - n, ".%06lld", static_cast<long long>(micros));
+  return buf;
+}
+
+void write_access_log(const AccessRecord& r) {
+  std::string line;
+  line.reserve(256);
+  line += "{\"time\":";
+  append_json_string(line, iso_timestamp());
+  line += ",\"request_id\":";
+  append_json_string(line, r.request_id);
+  line += ",\"client\":";
+  append_json_string(line, r.client);
+  line += ",\"method\":";
+  append_json_string(line, r.method);
+  line += ",\"path\":";
+  append_json_string(line, redact(r.path));
+  line += ",\"status\":" + std::to_string(r.status);
+  line += ",\"bytes\":" + std::to_string(r.bytes);
+  char ms[32];
+  std::snprintf(ms, sizeof ms, "%.3f", r.duration_ms);
+  line += ",\"duration_ms\":";
+  line += ms;
+  line += ",\"user_agent\":";
+  append_json_string(line, r.user_agent);
+  line += "}\n";
+  std::lock_guard lock(g_stdout_mutex);
+  std::fwrite(line.data(), 1, line.size(), stdout);
+  std::fflush(stdout);
+}
+
+}  // namespace rag::observability

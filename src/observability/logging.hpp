@@ -1,0 +1,50 @@
+// Logging set-up. The human log (file + stderr, `2024-01-15 10:30:45 - message`) is spdlog's
+// default logger, used everywhere as spdlog::info(...). The access log is one JSON object per
+// request on stdout, written through AccessLog.
+//
+// Thread-safety: init_logging() once at start-up, before threads; the rest from any thread.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+#include "config/config.hpp"
+
+namespace rag::observability {
+
+// Human log to stderr and LOG_DIR/rag_server.log (rotating, 10 MiB × 5). A log folder that
+// cannot be created is not fatal: the log goes to stderr only, with a warning.
+void init_logging(const config::Config& config);
+
+// Registers strings that must never appear in a log line (API keys); each is replaced by ***.
+void set_redactions(std::vector<std::string> secrets);
+
+// Replaces every registered secret in `text` by "***".
+std::string redact(std::string_view text);
+
+struct AccessRecord {
+  std::string_view request_id;
+  std::string_view client;
+  std::string_view method;
+  std::string_view path;
+  unsigned status = 0;
+  std::size_t bytes = 0;
+  double duration_ms = 0;
+  std::string_view user_agent;
+};
+
+// Writes one JSON line to stdout: time, request_id, client, method, path, status, bytes,
+// duration_ms, user_agent.
+void write_access_log(const AccessRecord& record);
+
+// Appends `text` to `out` as a JSON string literal (quotes included), escaping as RFC 8259
+// requires and replacing invalid UTF-8 by U+FFFD.
+void append_json_string(std::string& out, std::string_view text);
+
+// Local time as ISO 8601 with microseconds: 2024-01-15T10:30:45.123456.
+std::string iso_timestamp(std::chrono::system_clock::time_point t = std::chrono::system_clock::now());
+
+}  // namespace rag::observability

@@ -1,0 +1,35 @@
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "observability/logging.hpp"
+
+namespace rag::observability {
+namespace {
+
+TEST(JsonString, EscapesControlCharactersAndQuotes) {
+  std::string out;
+  append_json_string(out, "a\"b\\c\n\x01");
+  EXPECT_EQ(out, R"("a\"b\\c\n\u0001")");
+}
+
+TEST(JsonString, ReplacesInvalidUtf8AndKeepsValid) {
+  std::string out;
+  append_json_string(out, "caf\xc3\xa9 \xff!");
+  EXPECT_EQ(out, "\"caf\xc3\xa9 \xef\xbf\xbd!\"");
+}
+
+TEST(Redact, ReplacesEveryRegisteredSecret) {
+  set_redactions({"sk-123", ""});
+  EXPECT_EQ(redact("key sk-123 and sk-123"), "key *** and ***");
+  set_redactions({});
+  EXPECT_EQ(redact("sk-123"), "sk-123");
+}
+
+TEST(IsoTimestamp, HasMicroseconds) {
+  EXPECT_TRUE(std::regex_match(iso_timestamp(),
+                               std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6})")));
+}
+
+}  // namespace
+}  // namespace rag::observability
