@@ -138,6 +138,7 @@ asio::awaitable<void> Server::shutdown(std::chrono::milliseconds grace) {
   asio::post(impl_->acceptor.get_executor(), [impl = impl_] {
     beast::error_code ec;
     impl->acceptor.close(ec);
+    spdlog::info("Listener closed: no new connections");
   });
 
   // The timer lives on this coroutine's strand; a closing connection posts a cancel onto it,

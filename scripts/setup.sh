@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Installs the Debian packages rag-server needs (as root, only those missing, quietly when
+# nothing is missing) and builds into build/. Idempotent: run it as often as you like.
+#
+#   scripts/setup.sh            # runtime + build packages, then build
+#   scripts/setup.sh --test     # also what the test suite needs (redis-server, haproxy, ...)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BUILD_PACKAGES=(
+  build-essential cmake pkg-config
+  libboost-dev libssl-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
+  libfaiss-dev libopenblas-dev libsqlite3-dev libstemmer-dev
+  libgumbo-dev libmd4c-dev libyaml-cpp-dev libpoppler-cpp-dev libhiredis-dev
+  libgtest-dev libgmock-dev libbenchmark-dev ca-certificates
+)
+TEST_PACKAGES=(python3 python3-yaml redis-server haproxy curl openssl)
+
+want_tests=0
+for arg in "$@"; do
+  case "$arg" in
+    --test) want_tests=1 ;;
+    *) echo "usage: scripts/setup.sh [--test]" >&2; exit 64 ;;
+  esac
+done
+
+packages=("${BUILD_PACKAGES[@]}")
+if [ "$want_tests" = 1 ]; then packages+=("${TEST_PACKAGES[@]}"); fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "setup: missing Debian packages: ${missing[*]}" >&2
+    echo "setup: run this script as root (sudo $0 $*) to install them" >&2
+    exit 1
+  fi
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+build_type=${RAG_BUILD_TYPE:-Release}
+if [ ! -f build/CMakeCache.txt ] || ! grep -q "CMAKE_BUILD_TYPE:STRING=$build_type" build/CMakeCache.txt; then
+  cmake -S . -B build -DCMAKE_BUILD_TYPE="$build_type" >/dev/null
+fi
+cmake --build build -j"$(nproc)" 2>&1 | grep -vE '^\[ *[0-9]+%\] (Building|Linking|Built)' || true
+test -x build/rag-server
