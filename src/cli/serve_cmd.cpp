@@ -108,9 +108,6 @@ int serve(const config::Config& config, const RouteHook& test_routes) {
   observability::init_logging(config);
   observability::set_redactions(config.secrets());
   spdlog::info("Starting {} (rag-server {})", config.server_name, RAG_SERVER_VERSION);
-  if (!config.has_chat_upstream())
-    spdlog::warn("No chat upstream configured (AZURE_OPENAI_CHAT_ENDPOINT or OPENAI_BASE_URL + "
-                 "CHAT_MODEL): answers will be extractive");
 
   asio::io_context ioc(config.workers);
   auto readiness = std::make_shared<observability::Readiness>();
@@ -129,6 +126,9 @@ int serve(const config::Config& config, const RouteHook& test_routes) {
   }
   server.start();
   SignalHandler signals(ioc, server, duration_cast<milliseconds>(config.graceful_timeout));
+  if (!config.has_chat_upstream())
+    spdlog::warn("No chat upstream configured (AZURE_OPENAI_CHAT_ENDPOINT or OPENAI_BASE_URL + "
+                 "CHAT_MODEL): answers will be extractive");
   spdlog::info("Server listening on {}://{}:{} with {} workers",
                config.ssl_certfile.empty() ? "http" : "https", config.host, *port,
                config.workers);

@@ -29,6 +29,10 @@ asio::awaitable<void> Connection<Stream>::run() {
                                "Request header fields too large");
       break;
     }
+    if (ec == bhttp::error::body_limit) {  // a Content-Length over the limit, seen in the head
+      co_await reply_and_close(Status::payload_too_large, "Request body too large");
+      break;
+    }
     if (ec) {
       if (ec != beast::error::timeout && ec != bhttp::error::end_of_stream &&
           ec != asio::error::operation_aborted && ec != asio::error::eof)
