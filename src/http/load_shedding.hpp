@@ -1,0 +1,32 @@
+// Load shedding: at most `max_in_flight` requests run at once; beyond that a request is
+// answered 503 + Retry-After at once, so overload never becomes an unbounded queue. Liveness
+// and readiness probes are never shed.
+//
+// Thread-safety: one LoadShedder shared by all connections; lock-free.
+#pragma once
+
+#include <atomic>
+#include <memory>
+
+#include "http/types.hpp"
+
+namespace rag::http {
+
+class LoadShedder {
+ public:
+  explicit LoadShedder(std::size_t max_in_flight) : max_(max_in_flight) {}
+
+  // Saturated: at least 90% of the bound in use (reported by /readyz).
+  bool saturated() const { return in_flight_.load() * 10 >= max_ * 9; }
+  std::size_t in_flight() const { return in_flight_.load(); }
+  std::uint64_t shed() const { return shed_.load(); }
+
+  Middleware middleware();
+
+ private:
+  const std::size_t max_;
+  std::atomic<std::size_t> in_flight_{0};
+  std::atomic<std::uint64_t> shed_{0};
+};
+
+}  // namespace rag::http

@@ -1,0 +1,35 @@
+#include "observability/http_metrics.hpp"
+
+#include <string>
+#include <unordered_map>
+
+#include "observability/metrics.hpp"
+
+namespace rag::observability {
+
+void record_http_request(std::string_view route, std::string_view method, unsigned status,
+                         double seconds) {
+  struct Series {
+    Counter* requests;
+    Histogram* latency;
+  };
+  thread_local std::unordered_map<std::string, Series> cache;
+  std::string key;
+  key.reserve(route.size() + method.size() + 6);
+  key.append(route).append(" ").append(method).append(" ").append(std::to_string(status));
+  auto it = cache.find(key);
+  if (it == cache.end()) {
+    auto& registry = Registry::global();
+    const std::string r(route), m(method);
+    Series s{&registry.counter("rag_http_requests_total", "HTTP requests by route, method and status.",
+                               {{"route", r}, {"method", m}, {"status", std::to_string(status)}}),
+             &registry.histogram("rag_http_request_duration_seconds",
+                                 "HTTP request latency by route and method.",
+                                 {{"route", r}, {"method", m}})};
+    it = cache.emplace(std::move(key), s).first;
+  }
+  it->second.requests->inc();
+  it->second.latency->observe(seconds);
+}
+
+}  // namespace rag::observability
