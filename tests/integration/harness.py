@@ -130,9 +130,15 @@ class Server:
 
     def wait(self, timeout=60):
         code = self.proc.wait(timeout)
+        self._close_pipes()
+        return code
+
+    def _close_pipes(self):
         self.stdout.join()
         self.stderr.join()
-        return code
+        for pipe in (self.proc.stdout, self.proc.stderr):
+            if pipe and not pipe.closed:
+                pipe.close()
 
     def stop(self):
         if self.proc.poll() is None:
@@ -142,8 +148,7 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        self.stdout.join()
-        self.stderr.join()
+        self._close_pipes()
         self.tmp.cleanup()
 
     def __enter__(self):
