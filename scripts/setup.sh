@@ -14,7 +14,7 @@ BUILD_PACKAGES=(
   libgumbo-dev libmd4c-dev libyaml-cpp-dev libpoppler-cpp-dev libhiredis-dev
   libgtest-dev libgmock-dev libbenchmark-dev ca-certificates
 )
-TEST_PACKAGES=(python3 python3-yaml redis-server haproxy curl openssl)
+TEST_PACKAGES=(python3 python3-yaml redis-server haproxy curl openssl docker-compose)
 
 want_tests=0
 for arg in "$@"; do
