@@ -82,6 +82,9 @@ void register_process_metrics(const http::LoadShedder& shedder) {
                     {{"version", RAG_SERVER_VERSION}}, [] { return 1.0; });
   registry.callback("rag_http_requests_in_flight", "Requests being handled now.", "gauge", {},
                     [&shedder] { return static_cast<double>(shedder.in_flight()); });
+  registry.callback("rag_access_log_dropped_lines_total",
+                    "Access-log lines dropped because stdout did not drain.", "counter", {},
+                    [] { return static_cast<double>(observability::access_log_dropped_lines()); });
   registry.callback("rag_http_requests_shed_total", "Requests refused with 503 at capacity.",
                     "counter", {}, [&shedder] { return static_cast<double>(shedder.shed()); });
 }
@@ -167,6 +170,7 @@ int serve(const config::Config& config, const RouteHook& test_routes) {
   for (int i = 1; i < config.workers; ++i) threads.emplace_back([&ioc] { ioc.run(); });
   ioc.run();
   for (auto& t : threads) t.join();
+  observability::flush_access_log();
   spdlog::info("Server stopped");
   return 0;
 }

@@ -5,7 +5,9 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdio>
+#include <thread>
 #include <ctime>
 #include <filesystem>
 #include <memory>
@@ -30,9 +32,87 @@ spdlog::level::level_enum to_spdlog(config::LogLevel level) {
 std::shared_ptr<const std::vector<std::string>> g_redactions =
     std::make_shared<const std::vector<std::string>>();
 
-std::mutex g_stdout_mutex;
+// Access-log lines are appended to a buffer and written by one thread every 100 ms (or at
+// 64 KiB), so a request costs no syscall and no wait on stdout. The buffer is bounded: if
+// stdout stops draining, lines past 8 MiB are dropped and counted rather than held.
+class AccessLogWriter {
+ public:
+  AccessLogWriter() : thread_([this] { run(); }) {}
+  ~AccessLogWriter() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_one();
+    thread_.join();
+  }
+
+  void append(const std::string& line) {
+    std::lock_guard lock(mutex_);
+    if (buffer_.size() + line.size() > kMaxBuffered) {
+      ++dropped_;
+      return;
+    }
+    buffer_ += line;
+    if (buffer_.size() >= kFlushAt) wake_.notify_one();
+  }
+
+  void flush() {
+    std::unique_lock lock(mutex_);
+    write_out(lock);
+  }
+
+  std::uint64_t dropped() {
+    std::lock_guard lock(mutex_);
+    return dropped_;
+  }
+
+ private:
+  static constexpr size_t kFlushAt = 64 * 1024;
+  static constexpr size_t kMaxBuffered = 8 * 1024 * 1024;
+
+  void run() {
+    std::unique_lock lock(mutex_);
+    while (!stop_) {
+      wake_.wait_for(lock, std::chrono::milliseconds(100));
+      write_out(lock);
+    }
+    write_out(lock);
+  }
+
+  // REQUIRES: lock held; releases it while writing.
+  void write_out(std::unique_lock<std::mutex>& lock) {
+    if (buffer_.empty()) return;
+    std::string out;
+    out.swap(buffer_);
+    lock.unlock();
+    {
+      std::lock_guard io(io_mutex_);
+      std::fwrite(out.data(), 1, out.size(), stdout);
+      std::fflush(stdout);
+    }
+    lock.lock();
+  }
+
+  std::mutex mutex_;     // guards buffer_, dropped_, stop_
+  std::mutex io_mutex_;  // one writer to stdout at a time
+  std::condition_variable wake_;
+  std::string buffer_;
+  std::uint64_t dropped_ = 0;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+AccessLogWriter& access_log_writer() {
+  static AccessLogWriter writer;
+  return writer;
+}
 
 }  // namespace
+
+void flush_access_log() { access_log_writer().flush(); }
+
+std::uint64_t access_log_dropped_lines() { return access_log_writer().dropped(); }
 
 void init_logging(const config::Config& config) {
   std::vector<spdlog::sink_ptr> sinks;
@@ -146,9 +226,7 @@ void write_access_log(const AccessRecord& r) {
   line += ",\"user_agent\":";
   append_json_string(line, r.user_agent);
   line += "}\n";
-  std::lock_guard lock(g_stdout_mutex);
-  std::fwrite(line.data(), 1, line.size(), stdout);
-  std::fflush(stdout);
+  access_log_writer().append(line);
 }
 
 }  // namespace rag::observability

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,7 +39,12 @@ struct AccessRecord {
 
 // Writes one JSON line to stdout: time, request_id, client, method, path, status, bytes,
 // duration_ms, user_agent.
+// The line is buffered and written within 100 ms by a background thread (see logging.cpp).
 void write_access_log(const AccessRecord& record);
+// Writes out buffered access-log lines now (at shutdown).
+void flush_access_log();
+// Lines dropped because stdout did not drain (the buffer is bounded at 8 MiB).
+std::uint64_t access_log_dropped_lines();
 
 // Appends `text` to `out` as a JSON string literal (quotes included), escaping as RFC 8259
 // requires and replacing invalid UTF-8 by U+FFFD.
