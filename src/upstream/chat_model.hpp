@@ -14,6 +14,8 @@
 
 #include "common/cancel.hpp"
 #include "common/result.hpp"
+#include "upstream/circuit_breaker.hpp"
+#include "upstream/stats.hpp"
 
 namespace rag::upstream {
 
@@ -55,6 +57,11 @@ class ChatModel {
 
   // A short, secret-free description for logs and /readyz, e.g. "azure:gpt-4o".
   virtual std::string describe() const = 0;
+
+  // Counters for the metrics module; nullptr when an implementation keeps none (test doubles).
+  virtual const Stats* stats() const { return nullptr; }
+  // The circuit breaker's state, for /readyz and metrics.
+  virtual CircuitState circuit_state() const { return CircuitState::kClosed; }
 };
 
 }  // namespace rag::upstream

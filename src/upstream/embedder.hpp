@@ -10,6 +10,8 @@
 
 #include "common/cancel.hpp"
 #include "common/result.hpp"
+#include "upstream/circuit_breaker.hpp"
+#include "upstream/stats.hpp"
 
 namespace rag::upstream {
 
@@ -27,6 +29,11 @@ class Embedder {
   // The model's name as recorded in the index ("text-embedding-3-small", or the Azure
   // deployment name); vectors from different models are never mixed.
   virtual std::string model_name() const = 0;
+
+  // Counters for the metrics module; nullptr when an implementation keeps none (test doubles).
+  virtual const Stats* stats() const { return nullptr; }
+  // The circuit breaker's state, for /readyz and metrics.
+  virtual CircuitState circuit_state() const { return CircuitState::kClosed; }
 };
 
 }  // namespace rag::upstream
