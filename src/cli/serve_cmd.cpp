@@ -13,17 +13,11 @@
 #include <thread>
 #include <vector>
 
-#include "api/health.hpp"
-#include "api/metrics.hpp"
 #include "cli/commands.hpp"
-#include "http/cors.hpp"
-#include "http/load_shedding.hpp"
-#include "http/middleware.hpp"
+#include "cli/server_parts.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
-#include "observability/http_metrics.hpp"
 #include "observability/logging.hpp"
-#include "observability/metrics.hpp"
 
 namespace rag::cli {
 namespace {
@@ -44,49 +38,6 @@ http::ServerOptions server_options(const config::Config& c) {
   o.ssl_certfile = c.ssl_certfile;
   o.ssl_keyfile = c.ssl_keyfile;
   return o;
-}
-
-// Runs once per finished request: metrics, then the access log line.
-void on_request_complete(const http::RequestContext& ctx, unsigned status, std::size_t bytes) {
-  const auto elapsed = std::chrono::steady_clock::now() - ctx.started;
-  const std::string_view method{ctx.request.method_string().data(),
-                                ctx.request.method_string().size()};
-  observability::record_http_request(ctx.route.empty() ? "unmatched" : ctx.route, method, status,
-                                     std::chrono::duration<double>(elapsed).count());
-  observability::write_access_log({
-      .request_id = ctx.request_id,
-      .client = ctx.client_ip,
-      .method = method,
-      .path = ctx.path(),
-      .status = status,
-      .bytes = bytes,
-      .duration_ms = std::chrono::duration<double, std::milli>(elapsed).count(),
-      .user_agent = ctx.header("User-Agent"),
-  });
-}
-
-void register_routes(http::Router& router, const config::Config& config,
-                     std::shared_ptr<const observability::Readiness> readiness) {
-  using http::Verb;
-  router.add(Verb::get, "/", api::root(config.server_name));
-  router.add(Verb::get, "/healthz", api::healthz());
-  router.add(Verb::get, "/readyz", api::readyz(std::move(readiness)));
-  router.add(Verb::get, "/metrics", api::metrics());
-}
-
-void register_process_metrics(const http::LoadShedder& shedder) {
-  auto& registry = observability::Registry::global();
-  registry.callback("rag_process_resident_memory_bytes", "Resident memory of the process.",
-                    "gauge", {}, observability::resident_memory_bytes);
-  registry.callback("rag_build_info", "Build information.", "gauge",
-                    {{"version", RAG_SERVER_VERSION}}, [] { return 1.0; });
-  registry.callback("rag_http_requests_in_flight", "Requests being handled now.", "gauge", {},
-                    [&shedder] { return static_cast<double>(shedder.in_flight()); });
-  registry.callback("rag_access_log_dropped_lines_total",
-                    "Access-log lines dropped because stdout did not drain.", "counter", {},
-                    [] { return static_cast<double>(observability::access_log_dropped_lines()); });
-  registry.callback("rag_http_requests_shed_total", "Requests refused with 503 at capacity.",
-                    "counter", {}, [&shedder] { return static_cast<double>(shedder.shed()); });
 }
 
 // SIGTERM/SIGINT: graceful shutdown, then the io_context stops; a second one exits at once.
@@ -136,20 +87,15 @@ int serve(const config::Config& config, const RouteHook& test_routes) {
   spdlog::info("Starting {} (rag-server {})", config.server_name, RAG_SERVER_VERSION);
 
   asio::io_context ioc(config.workers);
-  http::LoadShedder shedder(config.max_concurrent_requests);
-  register_process_metrics(shedder);
-  auto readiness = std::make_shared<observability::Readiness>();
-  readiness->add({"load", [&shedder]() -> std::optional<std::string> {
-                    if (shedder.saturated()) return "shedding load (at capacity)";
-                    return std::nullopt;
-                  }, nullptr});
-
+  auto parts = build_parts(config, ioc);
+  if (!parts) {
+    spdlog::error("{}", parts.error().message);
+    return 1;
+  }
   http::Router router;
-  register_routes(router, config, readiness);
+  register_routes(router, config, *parts);
   if (test_routes) test_routes(router);
-  auto handler = http::chain({http::request_id(), http::security_headers(),
-                              http::cors({config.allowed_origins, 600}), shedder.middleware()},
-                             [&router](http::RequestContext& ctx) { return router.dispatch(ctx); });
+  auto handler = build_handler(router, config, *parts);
 
   http::Server server(ioc, server_options(config), std::move(handler), on_request_complete);
   auto port = server.listen();

@@ -142,6 +142,11 @@ void Registry::callback(const std::string& name, const std::string& help, const 
   series(name, help, type, labels).read = std::move(read);
 }
 
+void Registry::collector(std::function<void(std::string& out)> append) {
+  std::lock_guard lock(mutex_);
+  collectors_.push_back(std::move(append));
+}
+
 std::string Registry::render() const {
   std::string out;
   out.reserve(16384);
@@ -156,6 +161,7 @@ std::string Registry::render() const {
       else if (s.read) out += name + s.labels + " " + format_value(s.read()) + "\n";
     }
   }
+  for (const auto& append : collectors_) append(out);
   return out;
 }
 

@@ -72,6 +72,10 @@ class Registry {
   void callback(const std::string& name, const std::string& help, const std::string& type,
                 const Labels& labels, std::function<double()> read);
 
+  // Appends whole families (with their # HELP / # TYPE lines) at scrape time, for values
+  // kept by another module in its own structure (e.g. upstream latency buckets).
+  void collector(std::function<void(std::string& out)> append);
+
   std::string render() const;
 
  private:
@@ -92,6 +96,7 @@ class Registry {
 
   mutable std::mutex mutex_;
   std::map<std::string, Family> families_;
+  std::vector<std::function<void(std::string&)>> collectors_;
 };
 
 // Escapes a label value and renders {k="v",...}.

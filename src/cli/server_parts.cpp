@@ -1,0 +1,110 @@
+#include "cli/server_parts.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "api/health.hpp"
+#include "api/metrics.hpp"
+#include "cli/upstream_metrics.hpp"
+#include "http/cors.hpp"
+#include "http/middleware.hpp"
+#include "observability/http_metrics.hpp"
+#include "observability/logging.hpp"
+#include "observability/metrics.hpp"
+#include "upstream/factory.hpp"
+
+namespace rag::cli {
+namespace {
+
+void register_process_metrics(const http::LoadShedder& shedder) {
+  auto& registry = observability::Registry::global();
+  registry.callback("rag_process_resident_memory_bytes", "Resident memory of the process.",
+                    "gauge", {}, observability::resident_memory_bytes);
+  registry.callback("rag_build_info", "Build information.", "gauge",
+                    {{"version", RAG_SERVER_VERSION}}, [] { return 1.0; });
+  registry.callback("rag_http_requests_in_flight", "Requests being handled now.", "gauge", {},
+                    [&shedder] { return static_cast<double>(shedder.in_flight()); });
+  registry.callback("rag_http_requests_shed_total", "Requests refused with 503 at capacity.",
+                    "counter", {}, [&shedder] { return static_cast<double>(shedder.shed()); });
+  registry.callback("rag_access_log_dropped_lines_total",
+                    "Access-log lines dropped because stdout did not drain.", "counter", {},
+                    [] { return static_cast<double>(observability::access_log_dropped_lines()); });
+}
+
+// An upstream is a readiness concern only while configured and circuit-open; running without
+// one is a mode (extractive answers, lexical search), not a failure.
+template <class Model>
+void add_upstream(observability::Readiness& readiness, const std::string& name,
+                  const std::shared_ptr<Model>& model, const char* when_absent) {
+  if (!model) {
+    readiness.add({name, [] { return std::optional<std::string>(); },
+                   [when_absent] { return std::string(when_absent); }});
+    return;
+  }
+  register_upstream_metrics(name, model->stats(), [model] { return model->circuit_state(); });
+  readiness.add({name,
+                 [model]() -> std::optional<std::string> {
+                   if (model->circuit_state() == upstream::CircuitState::kOpen)
+                     return "circuit open (upstream failing)";
+                   return std::nullopt;
+                 },
+                 [model] { return model->describe() + " (circuit " +
+                                  std::string(to_string(model->circuit_state())) + ")"; }});
+}
+
+}  // namespace
+
+Result<ServerParts> build_parts(const config::Config& config, boost::asio::io_context& ioc) {
+  ServerParts parts;
+  parts.readiness = std::make_shared<observability::Readiness>();
+  parts.shedder = std::make_unique<http::LoadShedder>(config.max_concurrent_requests);
+  register_process_metrics(*parts.shedder);
+
+  parts.chat = upstream::make_chat_model(config, ioc.get_executor());
+  parts.embedder = upstream::make_embedder(config, ioc.get_executor());
+  add_upstream(*parts.readiness, "chat_upstream", parts.chat,
+               "not configured: extractive answers");
+  add_upstream(*parts.readiness, "embeddings_upstream", parts.embedder,
+               "not configured: lexical search");
+
+  http::LoadShedder* shedder = parts.shedder.get();
+  parts.readiness->add({"load", [shedder]() -> std::optional<std::string> {
+                          if (shedder->saturated()) return "shedding load (at capacity)";
+                          return std::nullopt;
+                        }, nullptr});
+  return parts;
+}
+
+void register_routes(http::Router& router, const config::Config& config, ServerParts& parts) {
+  using http::Verb;
+  router.add(Verb::get, "/", api::root(config.server_name));
+  router.add(Verb::get, "/healthz", api::healthz());
+  router.add(Verb::get, "/readyz", api::readyz(parts.readiness));
+  router.add(Verb::get, "/metrics", api::metrics());
+}
+
+http::Handler build_handler(const http::Router& router, const config::Config& config,
+                            ServerParts& parts) {
+  return http::chain({http::request_id(), http::security_headers(),
+                      http::cors({config.allowed_origins, 600}), parts.shedder->middleware()},
+                     [&router](http::RequestContext& ctx) { return router.dispatch(ctx); });
+}
+
+void on_request_complete(const http::RequestContext& ctx, unsigned status, std::size_t bytes) {
+  const auto elapsed = std::chrono::steady_clock::now() - ctx.started;
+  const std::string_view method{ctx.request.method_string().data(),
+                                ctx.request.method_string().size()};
+  observability::record_http_request(ctx.route.empty() ? "unmatched" : ctx.route, method, status,
+                                     std::chrono::duration<double>(elapsed).count());
+  observability::write_access_log({
+      .request_id = ctx.request_id,
+      .client = ctx.client_ip,
+      .method = method,
+      .path = ctx.path(),
+      .status = status,
+      .bytes = bytes,
+      .duration_ms = std::chrono::duration<double, std::milli>(elapsed).count(),
+      .user_agent = ctx.header("User-Agent"),
+  });
+}
+
+}  // namespace rag::cli

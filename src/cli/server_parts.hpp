@@ -1,0 +1,41 @@
+// The parts of a running server, built once at start-up from the configuration, and the
+// route table over them. serve_cmd.cpp owns the lifecycle (threads, signals, shutdown); this
+// file owns what is served.
+#pragma once
+
+#include <utility>
+#include <boost/asio/io_context.hpp>
+#include <memory>
+
+#include "config/config.hpp"
+#include "http/load_shedding.hpp"
+#include "http/router.hpp"
+#include "observability/readiness.hpp"
+
+namespace rag::upstream {
+class ChatModel;
+class Embedder;
+}  // namespace rag::upstream
+
+namespace rag::cli {
+
+struct ServerParts {
+  std::shared_ptr<upstream::ChatModel> chat;     // null: extractive answers
+  std::shared_ptr<upstream::Embedder> embedder;  // null: lexical search
+  std::unique_ptr<http::LoadShedder> shedder;
+  std::shared_ptr<observability::Readiness> readiness;
+};
+
+// Builds every part, registers readiness checks and metrics. Errors (e.g. an index that
+// exists but cannot be read) are fatal at start-up.
+Result<ServerParts> build_parts(const config::Config& config, boost::asio::io_context& ioc);
+
+// The product's route table (one flat list) and the middleware chain around it.
+void register_routes(http::Router& router, const config::Config& config, ServerParts& parts);
+http::Handler build_handler(const http::Router& router, const config::Config& config,
+                            ServerParts& parts);
+
+// Called once per finished request: metrics and the access-log line.
+void on_request_complete(const http::RequestContext& ctx, unsigned status, std::size_t bytes);
+
+}  // namespace rag::cli
