@@ -34,7 +34,8 @@ void register_process_metrics(const http::LoadShedder& shedder) {
 // one is a mode (extractive answers, lexical search), not a failure.
 template <class Model>
 void add_upstream(observability::Readiness& readiness, const std::string& name,
-                  const std::shared_ptr<Model>& model, const char* when_absent) {
+                  const std::shared_ptr<Model>& model, const char* when_absent,
+                  std::function<std::string()> describe) {
   if (!model) {
     readiness.add({name, [] { return std::optional<std::string>(); },
                    [when_absent] { return std::string(when_absent); }});
@@ -47,8 +48,10 @@ void add_upstream(observability::Readiness& readiness, const std::string& name,
                      return "circuit open (upstream failing)";
                    return std::nullopt;
                  },
-                 [model] { return model->describe() + " (circuit " +
-                                  std::string(to_string(model->circuit_state())) + ")"; }});
+                 [model, describe] {
+                   return describe() + " (circuit " +
+                          std::string(to_string(model->circuit_state())) + ")";
+                 }});
 }
 
 }  // namespace
@@ -61,10 +64,13 @@ Result<ServerParts> build_parts(const config::Config& config, boost::asio::io_co
 
   parts.chat = upstream::make_chat_model(config, ioc.get_executor());
   parts.embedder = upstream::make_embedder(config, ioc.get_executor());
-  add_upstream(*parts.readiness, "chat_upstream", parts.chat,
-               "not configured: extractive answers");
-  add_upstream(*parts.readiness, "embeddings_upstream", parts.embedder,
-               "not configured: lexical search");
+  auto chat = parts.chat;
+  auto embedder = parts.embedder;
+  add_upstream(*parts.readiness, "chat_upstream", chat, "not configured: extractive answers",
+               [chat] { return chat ? chat->describe() : std::string(); });
+  add_upstream(*parts.readiness, "embeddings_upstream", embedder,
+               "not configured: lexical search",
+               [embedder] { return embedder ? embedder->model_name() : std::string(); });
 
   http::LoadShedder* shedder = parts.shedder.get();
   parts.readiness->add({"load", [shedder]() -> std::optional<std::string> {

@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <memory>
 
+#include "common/result.hpp"
 #include "config/config.hpp"
 #include "http/load_shedding.hpp"
 #include "http/router.hpp"
