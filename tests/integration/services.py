@@ -1,0 +1,156 @@
+"""Real helper services for integration tests: redis-server and HAProxy on loopback ports.
+
+Readiness is observed (Redis answers PING; HAProxy answers its monitor URI), never slept for.
+"""
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+
+from harness import SOURCE_DIR
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(predicate, timeout=20, what="condition"):
+    """Re-checks `predicate` until true; the bounded deadline makes a hang a failure."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class RedisServer:
+    def __init__(self, port=None):
+        if not shutil.which("redis-server"):
+            raise unittest_skip("redis-server is not installed (scripts/setup.sh --test installs it)")
+        self.port = port or free_port()
+        self.dir = tempfile.TemporaryDirectory(prefix="rag-redis-")
+        self.proc = None
+        self.start()
+
+    @property
+    def url(self):
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", self.dir.name],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_until(self.ping, what=f"redis on {self.port}")
+
+    def ping(self):
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                s.sendall(b"PING\r\n")
+                return s.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def command(self, *args):
+        """Sends one command (RESP) and returns the raw reply bytes."""
+        payload = b"*%d\r\n" % len(args) + b"".join(
+            b"$%d\r\n%s\r\n" % (len(a), a) for a in (x.encode() if isinstance(x, str) else x for x in args))
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as s:
+            s.sendall(payload)
+            return s.recv(65536)
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(20)
+        self.proc = None
+
+    def close(self):
+        self.stop()
+        self.dir.cleanup()
+
+
+class HAProxy:
+    """HAProxy with the documented config (deploy/haproxy/haproxy.cfg) over the replicas."""
+
+    def __init__(self, replica_ports):
+        if not shutil.which("haproxy"):
+            raise unittest_skip("haproxy is not installed (scripts/setup.sh --test installs it)")
+        self.port = free_port()
+        env = dict(os.environ)
+        env["RAG_LB_BIND"] = f"127.0.0.1:{self.port}"
+        for i, port in enumerate(replica_ports, start=1):
+            env[f"RAG_REPLICA_{i}"] = f"127.0.0.1:{port}"
+        config = os.path.join(SOURCE_DIR, "deploy", "haproxy", "haproxy.cfg")
+        self.log = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(["haproxy", "-db", "-f", config], env=env,
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        wait_until(self.alive, what="haproxy")
+
+    def alive(self):
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                s.sendall(b"GET /lb-health HTTP/1.0\r\n\r\n")
+                return s.recv(64).startswith(b"HTTP/1.0 200")
+        except OSError:
+            return False
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(20)
+        self.log.close()
+
+
+def unittest_skip(message):
+    import unittest
+    return unittest.SkipTest(message)
+
+
+class FakeUpstream:
+    """The fake LLM upstream (tests/fakes) as a process; see tests/fakes/README.md."""
+
+    def __init__(self, *args):
+        from harness import BUILD_DIR
+        import subprocess as sp
+        self.proc = sp.Popen([os.path.join(BUILD_DIR, "fake-upstream"), "--port", "0", *args],
+                             stdout=sp.PIPE, text=True)
+        line = self.proc.stdout.readline()  # blocks until it listens
+        self.port = int(line.rsplit(":", 1)[1])
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    def control(self, method, path, body=None):
+        import http.client
+        import json
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            conn.request(method, path, body=json.dumps(body) if body is not None else None,
+                         headers={"Content-Type": "application/json"})
+            res = conn.getresponse()
+            data = res.read()
+            return json.loads(data) if data else None
+        finally:
+            conn.close()
+
+    def openai_env(self, key="sk-test-openai-key"):
+        return {"OPENAI_BASE_URL": f"{self.base}/v1", "OPENAI_API_KEY": key,
+                "CHAT_MODEL": "fake-model", "EMBEDDINGS_MODEL": "fake-embedding"}
+
+    def azure_env(self, key="azure-test-key"):
+        return {"AZURE_OPENAI_CHAT_ENDPOINT":
+                f"{self.base}/openai/deployments/gpt/chat/completions?api-version=2024-02-01",
+                "AZURE_OPENAI_CHAT_API_KEY": key,
+                "AZURE_OPENAI_EMBEDDINGS_ENDPOINT":
+                f"{self.base}/openai/deployments/emb/embeddings?api-version=2024-02-01",
+                "AZURE_OPENAI_EMBEDDINGS_API_KEY": key}
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(20)
+        self.proc.stdout.close()
