@@ -41,7 +41,8 @@ void add_upstream(observability::Readiness& readiness, const std::string& name,
                    [when_absent] { return std::string(when_absent); }});
     return;
   }
-  register_upstream_metrics(name, model->stats(), [model] { return model->circuit_state(); });
+  const std::string label = name.substr(0, name.find("_upstream"));  // "chat", "embeddings"
+  register_upstream_metrics(label, model->stats(), [model] { return model->circuit_state(); });
   readiness.add({name,
                  [model]() -> std::optional<std::string> {
                    if (model->circuit_state() == upstream::CircuitState::kOpen)
