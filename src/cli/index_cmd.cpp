@@ -1,17 +1,73 @@
-// `rag-server index`: not implemented yet (says so and exits non-zero).
+// `rag-server index PATH...`: builds or incrementally updates the index in VECTOR_DB_PATH.
+// Splitter parameters are flags; when an embeddings upstream is configured, chunks lacking a
+// vector are embedded (EMBED_BATCH_SIZE per request, EMBED_CONCURRENCY in flight) on a local
+// io_context, else the index is lexical only. Exit 0 on success (files that fail to load are
+// reported and skipped), 1 when embedding failed (the lexical index is saved), 2 on bad
+// arguments or a missing PATH, 3 when the index cannot be written.
+#include <unistd.h>
+
+#include <utility>
+#include <boost/asio/io_context.hpp>
 #include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
 #include <iostream>
+#include <memory>
 
 #include "cli/commands.hpp"
+#include "ingest/indexer.hpp"
+#include "ingest/progress.hpp"
+#include "upstream/factory.hpp"
 
 namespace rag::cli {
 
 Runner add_index_command(CLI::App& app) {
-  auto* sub = app.add_subcommand("index", "build or incrementally update the index from files and folders");
-  sub->allow_extras();
-  return [](const config::Config&) {
-    std::cerr << "rag-server index: not implemented yet\n";
-    return 3;
+  auto* sub = app.add_subcommand("index",
+                                 "build or incrementally update the index from files and folders");
+  auto opts = std::make_shared<ingest::IndexOptions>();
+  auto paths = std::make_shared<std::vector<std::string>>();
+  sub->add_option("PATH", *paths, "files and folders to index (folders recursively)")->required();
+  sub->add_option("--chunk-paragraphs", opts->split.chunk_paragraphs, "paragraphs per chunk")
+      ->capture_default_str();
+  sub->add_option("--chunk-overlap", opts->split.chunk_overlap,
+                  "paragraphs shared by neighbouring chunks")
+      ->capture_default_str();
+  sub->add_option("--min-paragraph-chars", opts->split.min_paragraph_chars,
+                  "shorter paragraphs are dropped")
+      ->capture_default_str();
+  sub->add_option("--chunk-max-chars", opts->split.chunk_max_chars,
+                  "longer paragraphs are cut at sentence ends")
+      ->capture_default_str();
+
+  return [opts, paths](const config::Config& config) {
+    ingest::IndexOptions options = *opts;
+    options.paths.assign(paths->begin(), paths->end());
+    options.vector_db_path = config.vector_db_path;
+    options.embed_batch_size = config.embed_batch_size;
+    options.embed_concurrency = config.embed_concurrency;
+
+    boost::asio::io_context io;
+    std::unique_ptr<upstream::Embedder> embedder;
+    if (config.has_embeddings_upstream()) {
+      embedder = upstream::make_embedder(config, io.get_executor());
+    }
+    if (!embedder) spdlog::info("no embeddings upstream configured: building a lexical-only index");
+
+    ingest::ConsoleProgress progress(::isatty(STDERR_FILENO) == 1);
+    auto summary = ingest::run_index(options, {embedder.get(), embedder ? &io : nullptr}, progress);
+    if (!summary) {
+      spdlog::error("rag-server index: {}", summary.error().message);
+      std::cerr << "rag-server index: " << summary.error().message << "\n";
+      const auto code = summary.error().code;
+      return code == ErrorCode::kNotFound || code == ErrorCode::kInvalidArgument ? 2 : 3;
+    }
+    spdlog::info("{}", summary->describe());
+    if (!summary->embedding_error.empty()) {
+      std::cerr << "rag-server index: embedding failed: " << summary->embedding_error
+                << " (the lexical index is saved; run again to add the missing vectors)\n";
+      return 1;
+    }
+    return 0;
   };
 }
 

@@ -1,0 +1,117 @@
+// SQLite implementation of IndexReader: a read-only connection (`mode=ro`, plus `immutable=1`
+// when the folder is not writable, so a read-only volume works) over the schema of schema.hpp.
+#include "store/index_reader.hpp"
+
+#include <unistd.h>
+
+#include "store/schema.hpp"
+#include "store/sqlite.hpp"
+
+namespace rag::store {
+namespace {
+
+class SqliteIndexReader final : public IndexReader {
+ public:
+  explicit SqliteIndexReader(sql::Database db) : db_(std::move(db)) {}
+
+  Result<IndexInfo> info() const override {
+    IndexInfo info;
+    info.schema_version = kSchemaVersion;
+    auto model = read_meta(db_, "embedding_model");
+    auto dim = read_meta(db_, "embedding_dimension");
+    auto built = read_meta(db_, "build_timestamp");
+    if (!model || !dim || !built) return fail(ErrorCode::kIo, "cannot read index meta");
+    auto st = sql::Statement::prepare(
+        db_, "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM chunks), "
+             "(SELECT count(*) FROM chunks WHERE embedding IS NOT NULL AND embedding_model=?1)");
+    if (!st) return std::unexpected(st.error());
+    st->bind(1, *model);
+    auto row = st->step();
+    if (!row) return std::unexpected(row.error());
+    info.documents = static_cast<std::size_t>(st->column_int64(0));
+    info.chunks = static_cast<std::size_t>(st->column_int64(1));
+    info.embedded_chunks = static_cast<std::size_t>(st->column_int64(2));
+    if (info.embedded_chunks > 0) {
+      info.embedding_model = *model;
+      info.dimension = dim->empty() ? 0 : std::atoi(dim->c_str());
+    }
+    info.build_timestamp = *built;
+    return info;
+  }
+
+  Result<std::vector<StoredChunk>> load_chunks() const override {
+    auto model = read_meta(db_, "embedding_model");
+    auto dim_text = read_meta(db_, "embedding_dimension");
+    if (!model || !dim_text) return fail(ErrorCode::kIo, "cannot read index meta");
+    const std::size_t dim = dim_text->empty() ? 0 : std::stoul(*dim_text);
+    auto st = sql::Statement::prepare(
+        db_, "SELECT c.text, c.metadata, c.embedding, c.embedding_model FROM chunks c "
+             "JOIN documents d ON d.id = c.document_id ORDER BY d.path, c.seq");
+    if (!st) return std::unexpected(st.error());
+    std::vector<StoredChunk> out;
+    for (;;) {
+      auto row = st->step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) break;
+      StoredChunk c;
+      c.chunk_id = static_cast<std::int64_t>(out.size());
+      c.text = st->column_text(0);
+      c.metadata_json = with_chunk_id(st->column_text(1), c.chunk_id);
+      if (!st->column_is_null(2) && st->column_text(3) == *model) {
+        auto floats = st->column_floats(2);
+        if (!floats) return std::unexpected(floats.error());
+        if (floats->size() == dim) c.embedding = std::move(*floats);
+      }
+      out.push_back(std::move(c));
+    }
+    return out;
+  }
+
+  Result<std::string> generation() const override {
+    auto gen = read_meta(db_, "generation");
+    if (!gen) return std::unexpected(gen.error());
+    auto built = read_meta(db_, "build_timestamp");
+    if (!built) return std::unexpected(built.error());
+    return *gen + "@" + *built;
+  }
+
+ private:
+  // Stored metadata omits chunk_id (positions move as documents come and go); it goes first.
+  static std::string with_chunk_id(const std::string& json, std::int64_t id) {
+    std::string head = "{\"chunk_id\":" + std::to_string(id);
+    if (json.size() < 2 || json.front() != '{') return head + "}";
+    std::size_t i = 1;
+    while (i < json.size() && (json[i] == ' ' || json[i] == '\n')) ++i;
+    if (i < json.size() && json[i] == '}') return head + "}";
+    return head + "," + json.substr(1);
+  }
+
+  sql::Database db_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<IndexReader>> IndexReader::open(const std::filesystem::path& dir) {
+  std::error_code ec;
+  auto file = std::filesystem::absolute(dir, ec) / std::string(kIndexFileName);
+  if (!std::filesystem::is_regular_file(file, ec)) {
+    return fail(ErrorCode::kNotFound, "no index at " + file.string() + "; build one with `" +
+                                          std::string(kMigrateCommand) + "`");
+  }
+  const bool writable = ::access(file.parent_path().c_str(), W_OK) == 0;
+  auto db = sql::Database::open(sql::file_uri(file.string(), writable ? "mode=ro"
+                                                                      : "mode=ro&immutable=1"),
+                                SQLITE_OPEN_READONLY);
+  if (!db) return std::unexpected(db.error());
+  auto version = read_schema_version(*db);
+  if (!version) return std::unexpected(version.error());
+  if (*version != kSchemaVersion) {
+    return fail(ErrorCode::kCorrupt,
+                "index at " + file.string() + " has schema version " + std::to_string(*version) +
+                    ", this build reads version " + std::to_string(kSchemaVersion) +
+                    "; migrate it by re-running `" + std::string(kMigrateCommand) + "`");
+  }
+  return std::unique_ptr<IndexReader>(new SqliteIndexReader(std::move(*db)));
+}
+
+}  // namespace rag::store

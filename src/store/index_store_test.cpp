@@ -1,0 +1,209 @@
+// Store round trips: writer → reader, incremental replacement keeping vectors, removal,
+// generation changes, schema mismatch, build_info.json, read-only folders.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "store/build_info.hpp"
+#include "store/index_reader.hpp"
+#include "store/index_writer.hpp"
+
+namespace rag::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("rag_store_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::permissions(dir_, fs::perms::owner_all, fs::perm_options::add, ec);
+    fs::remove_all(dir_, ec);
+  }
+  static NewChunk chunk(const std::string& text) {
+    return {text, R"({"source":"a.md","length":)" + std::to_string(text.size()) + "}",
+            "hash-" + text};
+  }
+  std::unique_ptr<IndexWriter> writer() {
+    auto w = IndexWriter::open(dir_);
+    EXPECT_TRUE(w.has_value()) << (w ? "" : w.error().message);
+    return std::move(*w);
+  }
+  fs::path dir_;
+};
+
+TEST_F(StoreTest, RoundTripOrdersByPathAndNumbersChunksDensely) {
+  auto w = writer();
+  ASSERT_TRUE(w->begin_batch());
+  ASSERT_TRUE(w->replace_document({"b.md", "sha-b", 1, 10}, {chunk("b0"), chunk("b1")}, ""));
+  ASSERT_TRUE(w->replace_document({"a.md", "sha-a", 1, 10}, {chunk("a0")}, ""));
+  ASSERT_TRUE(w->commit_batch());
+  auto info = w->finish();
+  ASSERT_TRUE(info) << info.error().message;
+  EXPECT_EQ(info->total_documents, 2u);
+  EXPECT_EQ(info->total_chunks, 3u);
+  w.reset();
+
+  auto r = IndexReader::open(dir_);
+  ASSERT_TRUE(r) << r.error().message;
+  auto chunks = (*r)->load_chunks();
+  ASSERT_TRUE(chunks);
+  ASSERT_EQ(chunks->size(), 3u);
+  EXPECT_EQ((*chunks)[0].text, "a0");
+  EXPECT_EQ((*chunks)[1].text, "b0");
+  EXPECT_EQ((*chunks)[2].text, "b1");
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ((*chunks)[i].chunk_id, static_cast<long>(i));
+  EXPECT_EQ((*chunks)[1].metadata_json, R"({"chunk_id":1,"source":"a.md","length":2})");
+  EXPECT_TRUE((*chunks)[0].embedding.empty());
+  auto ri = (*r)->info();
+  ASSERT_TRUE(ri);
+  EXPECT_EQ(ri->documents, 2u);
+  EXPECT_EQ(ri->chunks, 3u);
+  EXPECT_EQ(ri->dimension, 0);
+  EXPECT_EQ(ri->build_timestamp, info->build_timestamp);
+
+  auto bi = read_build_info(dir_);
+  ASSERT_TRUE(bi) << bi.error().message;
+  EXPECT_EQ(bi->total_chunks, 3u);
+  EXPECT_EQ(bi->build_timestamp, info->build_timestamp);
+}
+
+TEST_F(StoreTest, ChangedDocumentKeepsVectorsOfUnchangedText) {
+  auto w = writer();
+  ASSERT_TRUE(w->begin_batch());
+  ASSERT_TRUE(w->replace_document({"a.md", "v1", 1, 1}, {chunk("same"), chunk("old")}, "m"));
+  ASSERT_TRUE(w->commit_batch());
+  auto pending = w->chunks_needing_embedding("m");
+  ASSERT_TRUE(pending);
+  ASSERT_EQ(pending->size(), 2u);
+  std::vector<std::int64_t> ids{(*pending)[0].row_id, (*pending)[1].row_id};
+  std::vector<std::vector<float>> vecs{{1, 0}, {0, 1}};
+  ASSERT_TRUE(w->store_embeddings(ids, vecs, "m"));
+
+  ASSERT_TRUE(w->begin_batch());
+  auto stats = w->replace_document({"a.md", "v2", 2, 1}, {chunk("same"), chunk("new")}, "m");
+  ASSERT_TRUE(w->commit_batch());
+  ASSERT_TRUE(stats);
+  EXPECT_EQ(stats->kept, 1u);
+  EXPECT_EQ(stats->added, 1u);
+  EXPECT_EQ(stats->removed, 1u);
+  EXPECT_EQ(stats->embeddings_reused, 1u);
+  pending = w->chunks_needing_embedding("m");
+  ASSERT_EQ(pending->size(), 1u);
+  EXPECT_EQ((*pending)[0].text, "new");
+  ASSERT_TRUE(w->finish());
+
+  auto r = IndexReader::open(dir_);
+  ASSERT_TRUE(r);
+  auto chunks = (*r)->load_chunks();
+  ASSERT_EQ(chunks->size(), 2u);
+  EXPECT_EQ((*chunks)[0].text, "same");
+  EXPECT_EQ((*chunks)[0].embedding, (std::vector<float>{1, 0}));
+  EXPECT_TRUE((*chunks)[1].embedding.empty());
+  auto info = (*r)->info();
+  EXPECT_EQ(info->dimension, 2);
+  EXPECT_EQ(info->embedded_chunks, 1u);
+  EXPECT_EQ(info->embedding_model, "m");
+}
+
+TEST_F(StoreTest, DimensionChangeForSameModelIsRefused) {
+  auto w = writer();
+  ASSERT_TRUE(w->begin_batch());
+  ASSERT_TRUE(w->replace_document({"a.md", "v1", 1, 1}, {chunk("x"), chunk("y")}, "m"));
+  ASSERT_TRUE(w->commit_batch());
+  auto p = w->chunks_needing_embedding("m");
+  std::vector<std::int64_t> a{(*p)[0].row_id}, b{(*p)[1].row_id};
+  std::vector<std::vector<float>> v2{{1, 2}}, v3{{1, 2, 3}};
+  ASSERT_TRUE(w->store_embeddings(a, v2, "m"));
+  auto bad = w->store_embeddings(b, v3, "m");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_TRUE(w->begin_batch());  // the failed batch was rolled back
+  w->abort_batch();
+}
+
+TEST_F(StoreTest, RemoveDocumentAndGenerationChanges) {
+  auto w = writer();
+  ASSERT_TRUE(w->begin_batch());
+  ASSERT_TRUE(w->replace_document({"a.md", "v1", 1, 1}, {chunk("x")}, ""));
+  ASSERT_TRUE(w->replace_document({"b.md", "v1", 1, 1}, {chunk("y"), chunk("z")}, ""));
+  ASSERT_TRUE(w->commit_batch());
+  auto r = IndexReader::open(dir_);
+  ASSERT_TRUE(r);
+  auto g1 = (*r)->generation();
+  ASSERT_TRUE(g1);
+  ASSERT_TRUE(w->begin_batch());
+  auto removed = w->remove_document("b.md");
+  ASSERT_TRUE(w->commit_batch());
+  ASSERT_TRUE(removed);
+  EXPECT_EQ(*removed, 2u);
+  auto g2 = (*r)->generation();
+  EXPECT_NE(*g1, *g2);
+  EXPECT_EQ((*r)->load_chunks()->size(), 1u);
+  auto paths = w->document_paths();
+  EXPECT_EQ(*paths, std::vector<std::string>{"a.md"});
+}
+
+TEST_F(StoreTest, UncommittedBatchIsInvisibleAndRolledBack) {
+  {
+    auto w = writer();
+    ASSERT_TRUE(w->begin_batch());
+    ASSERT_TRUE(w->replace_document({"a.md", "v1", 1, 1}, {chunk("x")}, ""));
+    // destroyed without commit
+  }
+  auto w = writer();
+  auto found = w->find_document("a.md");
+  ASSERT_TRUE(found);
+  EXPECT_FALSE(found->has_value());
+}
+
+TEST_F(StoreTest, MissingIndexIsNotFound) {
+  auto r = IndexReader::open(dir_);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(StoreTest, SchemaMismatchIsCorruptAndNamesTheCommand) {
+  { auto w = writer(); ASSERT_TRUE(w->finish()); }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ / "index.sqlite").c_str(), &db), SQLITE_OK);
+  sqlite3_exec(db, "UPDATE meta SET value='99' WHERE key='schema_version'", nullptr, nullptr,
+               nullptr);
+  sqlite3_close(db);
+  auto r = IndexReader::open(dir_);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kCorrupt);
+  EXPECT_NE(r.error().message.find("rag-server index"), std::string::npos);
+  // The writer migrates by rebuilding.
+  auto w = writer();
+  ASSERT_TRUE(w->finish());
+  EXPECT_TRUE(IndexReader::open(dir_));
+}
+
+TEST_F(StoreTest, OpensInReadOnlyFolder) {
+  {
+    auto w = writer();
+    ASSERT_TRUE(w->begin_batch());
+    ASSERT_TRUE(w->replace_document({"a.md", "v1", 1, 1}, {chunk("x")}, ""));
+    ASSERT_TRUE(w->commit_batch());
+    ASSERT_TRUE(w->finish());
+  }
+  fs::permissions(dir_, fs::perms::owner_read | fs::perms::owner_exec);
+  if (::access(dir_.c_str(), W_OK) == 0) GTEST_SKIP() << "running as root: cannot drop write";
+  auto r = IndexReader::open(dir_);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ((*r)->load_chunks()->size(), 1u);
+  EXPECT_TRUE((*r)->generation());
+}
+
+}  // namespace
+}  // namespace rag::store
