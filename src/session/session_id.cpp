@@ -1,0 +1,36 @@
+// Session id validation and generation.
+#include <openssl/rand.h>
+
+#include <stdexcept>
+
+#include "session/session_store.hpp"
+
+namespace rag::session {
+
+bool is_valid_session_id(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == ':' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string new_session_id() {
+  unsigned char bytes[16];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) {
+    // The CSPRNG failing is a broken invariant of the process, not a request error.
+    throw std::runtime_error("RAND_bytes failed");
+  }
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  out.reserve(32);
+  for (unsigned char b : bytes) {
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 15]);
+  }
+  return out;
+}
+
+}  // namespace rag::session
