@@ -9,7 +9,7 @@
 
 namespace rag::cli {
 
-int run(int argc, char** argv, RouteHook test_routes) {
+int run(int argc, char** argv, TestHooks test_hooks) {
   CLI::App app{"rag-server: retrieval-augmented generation over your documents, over HTTP.\n"
                "Configuration: flags > environment > ./.env (see docs/configuration.md)."};
   app.set_version_flag("--version", "rag-server " RAG_SERVER_VERSION);
@@ -26,7 +26,7 @@ int run(int argc, char** argv, RouteHook test_routes) {
   }
 
   std::map<std::string, Runner> runners;
-  runners["serve"] = add_serve_command(app, std::move(test_routes));
+  runners["serve"] = add_serve_command(app, std::move(test_hooks));
   runners["index"] = add_index_command(app);
   runners["search"] = add_search_command(app);
   runners["check"] = add_check_command(app);

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <functional>
+#include <string>
+#include <vector>
 
 #include "config/config.hpp"
 
@@ -18,14 +20,17 @@ namespace rag::cli {
 // Runs a subcommand with the loaded configuration; returns the process exit status.
 using Runner = std::function<int(const config::Config&)>;
 
-// Extra routes a test build adds (a slow route for shutdown tests); empty in the product.
-using RouteHook = std::function<void(http::Router&)>;
+// What a test build adds to the server (tests/support/); empty in the product.
+struct TestHooks {
+  std::function<void(http::Router&)> add_routes;
+  std::vector<std::string> always_admit;  // paths the load shedder never refuses
+};
 
 // Parses the command line and the configuration, then runs the chosen subcommand.
-int run(int argc, char** argv, RouteHook test_routes = {});
+int run(int argc, char** argv, TestHooks test_hooks = {});
 
 // Each returns the runner to call when its subcommand was chosen.
-Runner add_serve_command(CLI::App& app, RouteHook test_routes);
+Runner add_serve_command(CLI::App& app, TestHooks test_hooks);
 Runner add_index_command(CLI::App& app);
 Runner add_search_command(CLI::App& app);
 Runner add_check_command(CLI::App& app);

@@ -81,20 +81,20 @@ class SignalHandler {
   bool stopping_ = false;
 };
 
-int serve(const config::Config& config, const RouteHook& test_routes) {
+int serve(const config::Config& config, const TestHooks& test_hooks) {
   observability::init_logging(config);
   observability::set_redactions(config.secrets());
   spdlog::info("Starting {} (rag-server {})", config.server_name, RAG_SERVER_VERSION);
 
   asio::io_context ioc(config.workers);
-  auto parts = build_parts(config, ioc);
+  auto parts = build_parts(config, ioc, test_hooks.always_admit);
   if (!parts) {
     spdlog::error("{}", parts.error().message);
     return 1;
   }
   http::Router router;
   register_routes(router, config, *parts);
-  if (test_routes) test_routes(router);
+  if (test_hooks.add_routes) test_hooks.add_routes(router);
   auto handler = build_handler(router, config, *parts);
 
   http::Server server(ioc, server_options(config), std::move(handler), on_request_complete);
@@ -123,10 +123,10 @@ int serve(const config::Config& config, const RouteHook& test_routes) {
 
 }  // namespace
 
-Runner add_serve_command(CLI::App& app, RouteHook test_routes) {
+Runner add_serve_command(CLI::App& app, TestHooks test_hooks) {
   app.add_subcommand("serve", "run the HTTP server (the default without a command)");
-  return [test_routes = std::move(test_routes)](const config::Config& config) {
-    return serve(config, test_routes);
+  return [test_hooks = std::move(test_hooks)](const config::Config& config) {
+    return serve(config, test_hooks);
   };
 }
 

@@ -57,10 +57,14 @@ void add_upstream(observability::Readiness& readiness, const std::string& name,
 
 }  // namespace
 
-Result<ServerParts> build_parts(const config::Config& config, boost::asio::io_context& ioc) {
+Result<ServerParts> build_parts(const config::Config& config, boost::asio::io_context& ioc,
+                                const std::vector<std::string>& always_admit) {
   ServerParts parts;
   parts.readiness = std::make_shared<observability::Readiness>();
-  parts.shedder = std::make_unique<http::LoadShedder>(config.max_concurrent_requests);
+  std::vector<std::string> admitted{"/healthz", "/readyz"};
+  admitted.insert(admitted.end(), always_admit.begin(), always_admit.end());
+  parts.shedder =
+      std::make_unique<http::LoadShedder>(config.max_concurrent_requests, std::move(admitted));
   register_process_metrics(*parts.shedder);
 
   parts.chat = upstream::make_chat_model(config, ioc.get_executor());

@@ -29,7 +29,9 @@ struct ServerParts {
 
 // Builds every part, registers readiness checks and metrics. Errors (e.g. an index that
 // exists but cannot be read) are fatal at start-up.
-Result<ServerParts> build_parts(const config::Config& config, boost::asio::io_context& ioc);
+// `always_admit`: extra paths the load shedder never refuses (the probes always are).
+Result<ServerParts> build_parts(const config::Config& config, boost::asio::io_context& ioc,
+                                const std::vector<std::string>& always_admit = {});
 
 // The product's route table (one flat list) and the middleware chain around it.
 void register_routes(http::Router& router, const config::Config& config, ServerParts& parts);

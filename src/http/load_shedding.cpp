@@ -7,7 +7,8 @@ namespace rag::http {
 Middleware LoadShedder::middleware() {
   return [this](RequestContext& ctx, const Handler& next) -> boost::asio::awaitable<Response> {
     const auto path = ctx.path();
-    if (path == "/healthz" || path == "/readyz") co_return co_await next(ctx);
+    for (const auto& admitted : always_admit_)
+      if (path == admitted) co_return co_await next(ctx);
     if (in_flight_.fetch_add(1) >= max_) {
       in_flight_.fetch_sub(1);
       shed_.fetch_add(1);

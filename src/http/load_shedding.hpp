@@ -1,12 +1,14 @@
 // Load shedding: at most `max_in_flight` requests run at once; beyond that a request is
-// answered 503 + Retry-After at once, so overload never becomes an unbounded queue. Liveness
-// and readiness probes are never shed.
+// answered 503 + Retry-After at once, so overload never becomes an unbounded queue. The
+// `always_admit` paths (the liveness and readiness probes) are never shed.
 //
 // Thread-safety: one LoadShedder shared by all connections; lock-free.
 #pragma once
 
 #include <atomic>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "http/types.hpp"
 
@@ -14,7 +16,8 @@ namespace rag::http {
 
 class LoadShedder {
  public:
-  explicit LoadShedder(std::size_t max_in_flight) : max_(max_in_flight) {}
+  LoadShedder(std::size_t max_in_flight, std::vector<std::string> always_admit)
+      : max_(max_in_flight), always_admit_(std::move(always_admit)) {}
 
   // Saturated: at least 90% of the bound in use (reported by /readyz).
   bool saturated() const { return in_flight_.load() * 10 >= max_ * 9; }
@@ -25,6 +28,7 @@ class LoadShedder {
 
  private:
   const std::size_t max_;
+  const std::vector<std::string> always_admit_;
   std::atomic<std::size_t> in_flight_{0};
   std::atomic<std::uint64_t> shed_{0};
 };

@@ -92,8 +92,8 @@ class LoadShedding(unittest.TestCase):
         server = Server(binary=SERVER_TEST_BIN, env={"MAX_CONCURRENT_REQUESTS": "2"})
         try:
             with concurrent.futures.ThreadPoolExecutor(2) as pool:
-                slow = [pool.submit(server.request, "GET", "/_test/slow?ms=3000") for _ in range(2)]
-                server.stderr.wait_for("slow request started", count=2)
+                slow = [pool.submit(server.request, "GET", "/_test/hold") for _ in range(2)]
+                server.stderr.wait_for("held request waiting", count=2)
                 status, headers, body = server.request("GET", "/")
                 self.assertEqual(status, 503)
                 self.assertEqual(headers["retry-after"], "1")
@@ -102,6 +102,7 @@ class LoadShedding(unittest.TestCase):
                 status, _, body = server.request("GET", "/readyz")
                 self.assertEqual(status, 503)
                 self.assertIn("shedding load", json.loads(body)["reasons"][0])
+                self.assertEqual(server.request("POST", "/_test/release")[0], 200)
                 self.assertEqual([f.result()[0] for f in slow], [200, 200])
             self.assertEqual(server.request("GET", "/")[0], 200)
             self.assertEqual(server.request("GET", "/readyz")[0], 200)

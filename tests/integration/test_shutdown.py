@@ -17,14 +17,23 @@ class GracefulShutdown(unittest.TestCase):
         server = Server(binary=SERVER_TEST_BIN, env={"GRACEFUL_TIMEOUT": "30"})
         try:
             with concurrent.futures.ThreadPoolExecutor(8) as pool:
-                futures = [pool.submit(slow_get, server, 1500) for _ in range(8)]
-                server.stderr.wait_for(r"slow request started", count=8)
+                futures = [pool.submit(server.request, "GET", "/_test/hold", timeout=60)
+                           for _ in range(8)]
+                server.stderr.wait_for(r"held request waiting", count=8)
+                # A release request, started but not finished: a connection mid-request is
+                # in flight, so shutdown lets it complete (idle ones are closed, new refused).
+                control = server.raw_socket(timeout=30)
+                control.sendall(b"POST /_test/release HTTP/1.1\r\nHost: x\r\n")
                 server.signal(signal.SIGTERM)
                 server.stderr.wait_for(r"Shutting down: \d+ open connections, 8 requests in flight")
-                # New connections are refused once the listener closed.
                 server.stderr.wait_for(r"Listener closed: no new connections")
                 with self.assertRaises(ConnectionRefusedError):
                     socket.create_connection(("127.0.0.1", server.port), timeout=5)
+                control.sendall(b"Content-Length: 0\r\n\r\n")
+                reply = control.recv(4096)
+                self.assertTrue(reply.startswith(b"HTTP/1.1 200"), reply[:60])
+                self.assertIn(b"Connection: close", reply)
+                control.close()
                 results = [f.result() for f in futures]
             self.assertEqual([r[0] for r in results], [200] * 8)
             self.assertEqual(server.wait(), 0)
