@@ -120,17 +120,18 @@ asio::awaitable<void> Connection<Stream>::handle(Request& request) {
   }
   stop_disconnect_watch();
 
-  unsigned status = ctx.streamed_status;
-  std::size_t bytes = ctx.streamed_bytes;
-  if (!ctx.streamed) {
+  // The hook runs before a plain response is written, so once a client holds its answer the
+  // request is already counted (metrics, access log); a stream completes after its last chunk.
+  if (ctx.streamed) {
+    if (state_->on_complete) state_->on_complete(ctx, ctx.streamed_status, ctx.streamed_bytes);
+  } else {
     prepare(response, ctx);
-    status = response.result_int();
-    bytes = response.body().size();
+    if (state_->on_complete)
+      state_->on_complete(ctx, response.result_int(), response.body().size());
     if (!co_await send(response)) keep_alive_ = false;
   }
   current_ = nullptr;
   cancel_.reset();
-  if (state_->on_complete) state_->on_complete(ctx, status, bytes);
 }
 
 template <class Stream>
