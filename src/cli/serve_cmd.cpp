@@ -116,6 +116,7 @@ int serve(const config::Config& config, const TestHooks& test_hooks) {
   for (int i = 1; i < config.workers; ++i) threads.emplace_back([&ioc] { ioc.run(); });
   ioc.run();
   for (auto& t : threads) t.join();
+  parts->state.stop();
   observability::flush_access_log();
   spdlog::info("Server stopped");
   return 0;

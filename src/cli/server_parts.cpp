@@ -4,15 +4,22 @@
 
 #include "api/health.hpp"
 #include "api/metrics.hpp"
+#include "api/rate_limit.hpp"
 #include "cli/upstream_metrics.hpp"
 #include "http/cors.hpp"
 #include "http/middleware.hpp"
 #include "observability/http_metrics.hpp"
 #include "observability/logging.hpp"
 #include "observability/metrics.hpp"
+#include "session/session_store.hpp"
 #include "upstream/factory.hpp"
 
 namespace rag::cli {
+
+Result<SharedState> build_shared_state(const config::Config& config,
+                                       boost::asio::io_context& ioc,
+                                       observability::Readiness& readiness);
+
 namespace {
 
 void register_process_metrics(const http::LoadShedder& shedder) {
@@ -77,6 +84,10 @@ Result<ServerParts> build_parts(const config::Config& config, boost::asio::io_co
                "not configured: lexical search",
                [embedder] { return embedder ? embedder->model_name() : std::string(); });
 
+  auto state = build_shared_state(config, ioc, *parts.readiness);
+  if (!state) return std::unexpected(state.error());
+  parts.state = std::move(*state);
+
   http::LoadShedder* shedder = parts.shedder.get();
   parts.readiness->add({"load", [shedder]() -> std::optional<std::string> {
                           if (shedder->saturated()) return "shedding load (at capacity)";
@@ -90,13 +101,21 @@ void register_routes(http::Router& router, const config::Config& config, ServerP
   router.add(Verb::get, "/", api::root(config.server_name));
   router.add(Verb::get, "/healthz", api::healthz());
   router.add(Verb::get, "/readyz", api::readyz(parts.readiness));
-  router.add(Verb::get, "/metrics", api::metrics());
+  auto* sessions = parts.state.sessions;
+  auto& active = observability::Registry::global().gauge(
+      "rag_sessions_active", "Active conversation sessions (shared ones when in Redis).");
+  router.add(Verb::get, "/metrics",
+             api::metrics([sessions, &active]() -> boost::asio::awaitable<void> {
+               if (auto n = co_await sessions->count()) active.set(static_cast<double>(*n));
+             }));
 }
 
 http::Handler build_handler(const http::Router& router, const config::Config& config,
                             ServerParts& parts) {
-  return http::chain({http::request_id(), http::security_headers(),
-                      http::cors({config.allowed_origins, 600}), parts.shedder->middleware()},
+  return http::chain({http::request_id(), api::client_ip(config.trusted_proxies),
+                      http::security_headers(), http::cors({config.allowed_origins, 600}),
+                      parts.shedder->middleware(),
+                      api::rate_limit(*parts.state.limiter, api::default_rate_limit_rules(config))},
                      [&router](http::RequestContext& ctx) { return router.dispatch(ctx); });
 }
 

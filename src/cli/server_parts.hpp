@@ -17,12 +17,43 @@ namespace rag::upstream {
 class ChatModel;
 class Embedder;
 }  // namespace rag::upstream
+namespace rag::redis {
+class RedisClient;
+}
+namespace rag::session {
+class SessionStore;
+class MemorySessionStore;
+}  // namespace rag::session
+namespace rag::ratelimit {
+class RateLimiter;
+class MemoryRateLimiter;
+}  // namespace rag::ratelimit
 
 namespace rag::cli {
+
+// Shared state: in memory, or in Redis (with the memory parts as fallback) when REDIS_URL is set.
+struct SharedState {
+  SharedState();
+  ~SharedState();
+  SharedState(SharedState&&) noexcept;
+  SharedState& operator=(SharedState&&) noexcept;
+
+  std::unique_ptr<redis::RedisClient> redis;  // null without REDIS_URL
+  std::unique_ptr<session::MemorySessionStore> local_sessions;
+  std::unique_ptr<ratelimit::MemoryRateLimiter> local_limiter;
+  std::vector<std::unique_ptr<session::SessionStore>> session_layers;      // Redis, fallback
+  std::vector<std::unique_ptr<ratelimit::RateLimiter>> limiter_layers;     // Redis, fallback
+  session::SessionStore* sessions = nullptr;   // the one to use
+  ratelimit::RateLimiter* limiter = nullptr;   // the one to use
+
+  // Stops background sweeps and the Redis client (before the io_context goes).
+  void stop();
+};
 
 struct ServerParts {
   std::shared_ptr<upstream::ChatModel> chat;     // null: extractive answers
   std::shared_ptr<upstream::Embedder> embedder;  // null: lexical search
+  SharedState state;
   std::unique_ptr<http::LoadShedder> shedder;
   std::shared_ptr<observability::Readiness> readiness;
 };
