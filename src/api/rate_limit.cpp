@@ -15,9 +15,10 @@ http::Middleware client_ip(std::vector<config::Cidr> trusted_proxies) {
              -> boost::asio::awaitable<http::Response> {
     std::string forwarded;
     if (!trusted.empty()) {
-      for (const auto& field : ctx.request.equal_range("X-Forwarded-For")) {
+      auto [it, end] = ctx.request.equal_range("X-Forwarded-For");
+      for (; it != end; ++it) {
         if (!forwarded.empty()) forwarded += ',';
-        forwarded.append(field.value().data(), field.value().size());
+        forwarded.append(it->value().data(), it->value().size());
       }
     }
     ctx.client_ip = ratelimit::resolve_client_ip(ctx.peer_ip, forwarded, trusted);
