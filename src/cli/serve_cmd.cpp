@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include <csignal>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -44,8 +45,13 @@ http::ServerOptions server_options(const config::Config& c) {
 // SIGHUP: reload (the index, once it exists).
 class SignalHandler {
  public:
-  SignalHandler(asio::io_context& ioc, http::Server& server, milliseconds grace)
-      : ioc_(ioc), server_(server), grace_(grace), signals_(ioc, SIGINT, SIGTERM, SIGHUP) {
+  SignalHandler(asio::io_context& ioc, http::Server& server, milliseconds grace,
+                std::function<void()> reload)
+      : ioc_(ioc),
+        server_(server),
+        grace_(grace),
+        reload_(std::move(reload)),
+        signals_(ioc, SIGINT, SIGTERM, SIGHUP) {
     wait();
   }
 
@@ -54,7 +60,8 @@ class SignalHandler {
     signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
       if (ec) return;
       if (signal == SIGHUP) {
-        spdlog::info("Received SIGHUP: nothing to reload yet");
+        spdlog::info("Received SIGHUP: reloading the index");
+        reload_();
       } else if (stopping_) {
         spdlog::warn("Second signal: exiting now");
         std::_Exit(1);
@@ -77,6 +84,7 @@ class SignalHandler {
   asio::io_context& ioc_;
   http::Server& server_;
   milliseconds grace_;
+  std::function<void()> reload_;
   asio::signal_set signals_;
   bool stopping_ = false;
 };
@@ -104,7 +112,8 @@ int serve(const config::Config& config, const TestHooks& test_hooks) {
     return 1;
   }
   server.start();
-  SignalHandler signals(ioc, server, duration_cast<milliseconds>(config.graceful_timeout));
+  SignalHandler signals(ioc, server, duration_cast<milliseconds>(config.graceful_timeout),
+                        [&parts] { parts->reloader->request_reload(); });
   if (!config.has_chat_upstream())
     spdlog::warn("No chat upstream configured (AZURE_OPENAI_CHAT_ENDPOINT or OPENAI_BASE_URL + "
                  "CHAT_MODEL): answers will be extractive");
@@ -116,6 +125,7 @@ int serve(const config::Config& config, const TestHooks& test_hooks) {
   for (int i = 1; i < config.workers; ++i) threads.emplace_back([&ioc] { ioc.run(); });
   ioc.run();
   for (auto& t : threads) t.join();
+  parts->reloader->stop();
   parts->state.stop();
   observability::flush_access_log();
   spdlog::info("Server stopped");

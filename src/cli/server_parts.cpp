@@ -4,7 +4,18 @@
 
 #include "api/health.hpp"
 #include "api/metrics.hpp"
+#include "api/chat_handler.hpp"
+#include "api/openai_handler.hpp"
 #include "api/rate_limit.hpp"
+#include "api/search_handler.hpp"
+#include "api/sessions_api.hpp"
+#include "cli/index_reloader.hpp"
+#include "rag/options.hpp"
+#include "rag/pipeline.hpp"
+#include "retrieval/embedding_cache.hpp"
+#include "retrieval/live_index.hpp"
+#include "retrieval/searcher.hpp"
+#include "store/index_reader.hpp"
 #include "cli/upstream_metrics.hpp"
 #include "http/cors.hpp"
 #include "http/middleware.hpp"
@@ -64,6 +75,50 @@ void add_upstream(observability::Readiness& readiness, const std::string& name,
 
 }  // namespace
 
+ServerParts::ServerParts() = default;
+ServerParts::~ServerParts() {
+  if (reloader) reloader->stop();
+}
+ServerParts::ServerParts(ServerParts&&) noexcept = default;
+ServerParts& ServerParts::operator=(ServerParts&&) noexcept = default;
+
+namespace {
+
+// The index: loaded by the reloader thread; readiness and metrics read the current snapshot.
+void build_index(const config::Config& config, ServerParts& parts) {
+  retrieval::SnapshotOptions options;
+  options.filter.min_score = config.search_min_score;
+  const auto path = config.vector_db_path;
+  parts.index = std::make_unique<retrieval::LiveIndex>(
+      [path] { return store::IndexReader::open(path); }, options);
+  auto* index = parts.index.get();
+  parts.readiness->add({"index",
+                        [index]() -> std::optional<std::string> {
+                          if (!index->current()) return "index not loaded (run rag-server index)";
+                          return std::nullopt;
+                        },
+                        [index] {
+                          auto s = index->current();
+                          return std::to_string(s->size()) + " chunks, " +
+                                 std::to_string(s->vector_count()) + " with vectors";
+                        }});
+  auto& registry = observability::Registry::global();
+  registry.callback("rag_index_chunks", "Chunks in the loaded index.", "gauge", {}, [index] {
+    auto s = index->current();
+    return s ? static_cast<double>(s->size()) : 0.0;
+  });
+  registry.callback("rag_index_vectors", "Chunks with an embedding in the loaded index.",
+                    "gauge", {}, [index] {
+                      auto s = index->current();
+                      return s ? static_cast<double>(s->vector_count()) : 0.0;
+                    });
+  parts.searcher = std::make_shared<const retrieval::Searcher>(
+      *parts.index, parts.embedder, std::make_shared<retrieval::EmbeddingCache>(1024));
+  parts.reloader = std::make_unique<IndexReloader>(*parts.index, std::chrono::seconds(5));
+}
+
+}  // namespace
+
 Result<ServerParts> build_parts(const config::Config& config, boost::asio::io_context& ioc,
                                 const std::vector<std::string>& always_admit) {
   ServerParts parts;
@@ -88,6 +143,14 @@ Result<ServerParts> build_parts(const config::Config& config, boost::asio::io_co
   if (!state) return std::unexpected(state.error());
   parts.state = std::move(*state);
 
+  build_index(config, parts);
+  auto chat_options = chat::pipeline_options(config);
+  if (!chat_options) return std::unexpected(chat_options.error());
+  // The stores live in `parts.state` for the whole run: a non-owning handle.
+  std::shared_ptr<session::SessionStore> sessions(std::shared_ptr<void>{}, parts.state.sessions);
+  parts.pipeline = std::make_shared<const chat::Pipeline>(*parts.searcher, parts.chat, sessions,
+                                                          std::move(*chat_options));
+
   http::LoadShedder* shedder = parts.shedder.get();
   parts.readiness->add({"load", [shedder]() -> std::optional<std::string> {
                           if (shedder->saturated()) return "shedding load (at capacity)";
@@ -104,6 +167,17 @@ void register_routes(http::Router& router, const config::Config& config, ServerP
   auto* sessions = parts.state.sessions;
   auto& active = observability::Registry::global().gauge(
       "rag_sessions_active", "Active conversation sessions (shared ones when in Redis).");
+  const std::shared_ptr<session::SessionStore> store(std::shared_ptr<void>{},
+                                                     parts.state.sessions);
+  router.add(Verb::post, "/search", api::search_handler(parts.searcher));
+  router.add(Verb::post, "/chat",
+             api::chat_handler(parts.pipeline, {.max_message_chars = config.max_message_chars}));
+  router.add(Verb::get, "/sessions/{id}/history", api::session_history_handler(store));
+  router.add(Verb::delete_, "/sessions/{id}", api::session_delete_handler(store));
+  router.add(Verb::post, "/v1/chat/completions",
+             api::openai_chat_completions_handler(
+                 parts.pipeline, {.max_message_chars = config.max_message_chars}));
+  router.add(Verb::get, "/v1/models", api::openai_models_handler({}));
   router.add(Verb::get, "/metrics",
              api::metrics([sessions, &active]() -> boost::asio::awaitable<void> {
                if (auto n = co_await sessions->count()) active.set(static_cast<double>(*n));

@@ -28,6 +28,13 @@ namespace rag::ratelimit {
 class RateLimiter;
 class MemoryRateLimiter;
 }  // namespace rag::ratelimit
+namespace rag::retrieval {
+class LiveIndex;
+class Searcher;
+}  // namespace rag::retrieval
+namespace rag::chat {
+class Pipeline;
+}
 
 namespace rag::cli {
 
@@ -50,10 +57,21 @@ struct SharedState {
   void stop();
 };
 
+class IndexReloader;
+
 struct ServerParts {
+  ServerParts();
+  ~ServerParts();
+  ServerParts(ServerParts&&) noexcept;
+  ServerParts& operator=(ServerParts&&) noexcept;
+
   std::shared_ptr<upstream::ChatModel> chat;     // null: extractive answers
   std::shared_ptr<upstream::Embedder> embedder;  // null: lexical search
   SharedState state;
+  std::unique_ptr<retrieval::LiveIndex> index;
+  std::unique_ptr<IndexReloader> reloader;       // loads `index`; SIGHUP → request_reload()
+  std::shared_ptr<const retrieval::Searcher> searcher;
+  std::shared_ptr<const chat::Pipeline> pipeline;
   std::unique_ptr<http::LoadShedder> shedder;
   std::shared_ptr<observability::Readiness> readiness;
 };

@@ -1,0 +1,27 @@
+// The HTTP handler of POST /chat: validation (422), session id issue, the pipeline, error
+// mapping (api/error_mapping.hpp), and the SSE stream when `"stream": true` or
+// `Accept: text/event-stream`: `sources`, one `token` per delta, `done` (the non-streamed body),
+// or `error` {"detail", "status"}; `: ping` comments while waiting. The handler watches the
+// connection, so a client that leaves cancels the upstream call.
+//
+// Thread-safety: the returned handler may run concurrently on any thread; it shares only the
+// pipeline (thread-safe).
+#pragma once
+
+#include <chrono>
+#include <memory>
+
+#include "api/sse.hpp"
+#include "http/types.hpp"
+#include "rag/pipeline.hpp"
+
+namespace rag::api {
+
+struct ChatApiOptions {
+  std::size_t max_message_chars = 8000;  // MAX_MESSAGE_CHARS
+  std::chrono::steady_clock::duration ping_interval = kSsePingInterval;
+};
+
+http::Handler chat_handler(std::shared_ptr<const chat::Pipeline> pipeline, ChatApiOptions options);
+
+}  // namespace rag::api

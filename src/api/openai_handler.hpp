@@ -1,0 +1,29 @@
+// HTTP handlers of the OpenAI-compatible face (see openai_api.hpp for the mapping):
+// POST /v1/chat/completions (JSON, or `data: {chat.completion.chunk}` lines then
+// `data: [DONE]` when "stream": true; `: ping` comments while waiting; a failure after the
+// stream started is a `data: {"error": {...}}` line before [DONE]) and GET /v1/models.
+//
+// Thread-safety: the handlers may run concurrently on any thread.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "api/sse.hpp"
+#include "http/types.hpp"
+#include "rag/pipeline.hpp"
+
+namespace rag::api {
+
+struct OpenAiApiOptions {
+  std::string model_id = "rag-server";   // the one model /v1/models lists
+  std::size_t max_message_chars = 8000;  // MAX_MESSAGE_CHARS
+  std::chrono::steady_clock::duration ping_interval = kSsePingInterval;
+};
+
+http::Handler openai_chat_completions_handler(std::shared_ptr<const chat::Pipeline> pipeline,
+                                              OpenAiApiOptions options);
+http::Handler openai_models_handler(OpenAiApiOptions options);
+
+}  // namespace rag::api

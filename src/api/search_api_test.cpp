@@ -1,0 +1,120 @@
+#include "api/search_api.hpp"
+
+#include <gtest/gtest.h>
+
+namespace rag::api {
+namespace {
+
+using json = nlohmann::json;
+
+std::string errors_of(std::string_view body, std::string_view content_type = "application/json") {
+  auto parsed = parse_search_request(body, content_type);
+  EXPECT_FALSE(parsed.has_value()) << body;
+  return parsed ? std::string() : parsed.error().body();
+}
+
+TEST(SearchRequest, QueryAndK) {
+  auto r = parse_search_request(R"({"query": "teaching programming", "k": 3})", "application/json");
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->query, "teaching programming");
+  EXPECT_EQ(r->k, 3);
+}
+
+TEST(SearchRequest, KAbsentOrNullIsFive) {
+  EXPECT_EQ(parse_search_request(R"({"query": "x"})", "application/json")->k, 5);
+  EXPECT_EQ(parse_search_request(R"({"query": "x", "k": null})", "application/json")->k, 5);
+  EXPECT_EQ(parse_search_request(R"({"query": "x", "k": "7"})", "application/json")->k, 7);
+}
+
+TEST(SearchRequest, MissingQuery) {
+  EXPECT_EQ(errors_of(R"({"k": 3})"),
+            R"({"detail":[{"loc":["body","query"],"msg":"field required","type":"value_error.missing"}]})");
+}
+
+TEST(SearchRequest, KNotAnInteger) {
+  EXPECT_EQ(errors_of(R"({"query": "x", "k": "abc"})"),
+            R"({"detail":[{"loc":["body","k"],"msg":"value is not a valid integer","type":"type_error.integer"}]})");
+}
+
+TEST(SearchRequest, KOutOfRange) {
+  for (const char* k : {"0", "-1"}) {
+    const auto d = json::parse(errors_of(std::string(R"({"query": "x", "k": )") + k + "}"));
+    EXPECT_EQ(d["detail"][0]["type"], "value_error.number.not_ge");
+    EXPECT_EQ(d["detail"][0]["msg"], "ensure this value is greater than or equal to 1");
+    EXPECT_EQ(d["detail"][0]["ctx"]["limit_value"], 1);
+  }
+  const auto d = json::parse(errors_of(R"({"query": "x", "k": 1000})"));
+  EXPECT_EQ(d["detail"][0]["loc"], json::parse(R"(["body","k"])"));
+  EXPECT_EQ(d["detail"][0]["type"], "value_error.number.not_le");
+  EXPECT_EQ(d["detail"][0]["msg"], "ensure this value is less than or equal to 50");
+}
+
+TEST(SearchRequest, EveryFieldErrorIsReported) {
+  const auto d = json::parse(errors_of(R"({"k": "abc"})"));
+  ASSERT_EQ(d["detail"].size(), 2u);
+  EXPECT_EQ(d["detail"][0]["loc"][1], "query");
+  EXPECT_EQ(d["detail"][1]["loc"][1], "k");
+}
+
+TEST(SearchRequest, QueryTypes) {
+  EXPECT_EQ(json::parse(errors_of(R"({"query": null})"))["detail"][0]["type"],
+            "type_error.none.not_allowed");
+  EXPECT_EQ(json::parse(errors_of(R"({"query": ["a"]})"))["detail"][0]["msg"],
+            "str type expected");
+  EXPECT_EQ(parse_search_request(R"({"query": 42})", "")->query, "42");
+}
+
+TEST(SearchRequest, EmptyAndBlankQueriesAreValid) {
+  EXPECT_EQ(parse_search_request(R"({"query": ""})", "application/json")->query, "");
+  EXPECT_EQ(parse_search_request(R"({"query": "   "})", "application/json")->query, "   ");
+}
+
+TEST(SearchRequest, BodyProblems) {
+  EXPECT_EQ(errors_of(R"({"query": "x"})", "text/plain"),
+            R"({"detail":[{"loc":["body"],"msg":"value is not a valid dict","type":"type_error.dict"}]})");
+  const auto d = json::parse(errors_of(R"({"query": "x",})"));
+  EXPECT_EQ(d["detail"][0]["loc"], json::parse(R"(["body",14])"));
+  EXPECT_EQ(d["detail"][0]["type"], "value_error.jsondecode");
+}
+
+retrieval::Hit cv_hit() {
+  retrieval::Hit hit;
+  hit.score = 0.335;
+  hit.chunk_id = 34;
+  hit.content = "Teaching \"programming\"";
+  hit.metadata_json =
+      R"({"source": "html/CV.html", "chunk_id": 34, "length": 152, "section": "Appointments", )"
+      R"("citation_url": "/CV", "page_title": "Curriculum Vitæ"})";
+  hit.citation_url = "/CV";
+  hit.page_title = "Curriculum Vitæ";
+  return hit;
+}
+
+TEST(SearchResponse, ExactShapeAndKeyOrder) {
+  const std::string body =
+      search_response_body({cv_hit()}, "teaching programming", "2026-11-24T18:50:59.897883");
+  const std::string expected =
+      R"x({"results":[{"score":0.335,"content":"Teaching \"programming\"",)x"
+      R"x("metadata":{"source":"html/CV.html","chunk_id":34,"length":152,)x"
+      R"x("section":"Appointments","citation_url":"/CV","page_title":"Curriculum Vitæ"},)x"
+      R"x("citation_url":"/CV","page_title":"Curriculum Vitæ",)x"
+      R"x("citation":"Curriculum Vitæ (/CV)"}],)x"
+      R"x("query":"teaching programming","timestamp":"2026-11-24T18:50:59.897883"})x";
+  EXPECT_EQ(body, expected);
+}
+
+TEST(SearchResponse, NoResults) {
+  EXPECT_EQ(search_response_body({}, "   ", "t"), R"({"results":[],"query":"   ","timestamp":"t"})");
+}
+
+TEST(SearchResponse, CitationAndBadMetadata) {
+  EXPECT_EQ(citation_text("Title", "/url"), "Title (/url)");
+  EXPECT_EQ(citation_text("", "/url"), "/url");
+  EXPECT_EQ(citation_text("Title", ""), "Title");
+  auto hit = cv_hit();
+  hit.metadata_json = "oops";
+  EXPECT_EQ(hit_to_json(hit)["metadata"], nlohmann::ordered_json::object());
+}
+
+}  // namespace
+}  // namespace rag::api

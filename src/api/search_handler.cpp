@@ -1,0 +1,44 @@
+#include "api/search_handler.hpp"
+
+#include <boost/beast/http/field.hpp>
+#include <spdlog/spdlog.h>
+
+#include "api/search_api.hpp"
+#include "observability/logging.hpp"
+#include "observability/metrics.hpp"
+#include "retrieval/searcher.hpp"
+
+namespace rag::api {
+
+http::Handler search_handler(std::shared_ptr<const retrieval::Searcher> searcher) {
+  auto* latency = &observability::Registry::global().histogram(
+      "rag_search_duration_seconds", "Retrieval latency (query embedding included).", {});
+  return [searcher, latency](http::RequestContext& ctx) -> boost::asio::awaitable<http::Response> {
+    const auto version = ctx.request.version();
+    auto request = parse_search_request(ctx.request.body(), ctx.header("Content-Type"));
+    if (!request)
+      co_return http::json_response(http::Status::unprocessable_entity, request.error().body(),
+                                    version);
+    const auto started = std::chrono::steady_clock::now();
+    auto hits = co_await searcher->search(request->query, request->k, ctx.cancel);
+    latency->observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    if (!hits) {
+      if (hits.error().code == ErrorCode::kUnavailable) {
+        auto res = http::error_response(http::Status::service_unavailable, "Index not loaded",
+                                        version);
+        res.set(boost::beast::http::field::retry_after, "5");
+        co_return res;
+      }
+      spdlog::error("Search failed (request {}): {}", ctx.request_id,
+                    observability::redact(hits.error().message));
+      co_return http::error_response(http::Status::internal_server_error, "Search failed",
+                                     version);
+    }
+    co_return http::json_response(
+        http::Status::ok,
+        search_response_body(*hits, request->query, observability::iso_timestamp()), version);
+  };
+}
+
+}  // namespace rag::api

@@ -1,0 +1,18 @@
+// POST /search over HTTP: validation (422), the Searcher, and the response of search_api.hpp.
+#pragma once
+
+#include <memory>
+
+#include "http/types.hpp"
+
+namespace rag::retrieval {
+class Searcher;
+}
+
+namespace rag::api {
+
+// 503 {"detail": "Index not loaded"} + Retry-After while no index is loaded; 500
+// {"detail": "Search failed"} on any other failure (details in the log, never the body).
+http::Handler search_handler(std::shared_ptr<const retrieval::Searcher> searcher);
+
+}  // namespace rag::api

@@ -1,0 +1,51 @@
+#include "cli/index_reloader.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace rag::cli {
+
+IndexReloader::IndexReloader(retrieval::LiveIndex& index, std::chrono::milliseconds poll)
+    : index_(index), poll_(poll), thread_([this] { run(); }) {}
+
+IndexReloader::~IndexReloader() { stop(); }
+
+void IndexReloader::request_reload() {
+  {
+    std::lock_guard lock(mutex_);
+    reload_requested_ = true;
+  }
+  wake_.notify_one();
+}
+
+void IndexReloader::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stop_ && !thread_.joinable()) return;
+    stop_ = true;
+  }
+  wake_.notify_one();
+  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+}
+
+void IndexReloader::run() {
+  bool forced = true;  // the first load
+  bool missing_logged = false;
+  for (;;) {
+    auto loaded = forced ? index_.reload() : index_.reload_if_changed();
+    if (loaded && loaded->reloaded) {
+      spdlog::info("Index loaded: {} chunks, {} with vectors, in {:.2f}s (generation {})",
+                   loaded->chunks, loaded->vectors, loaded->seconds, loaded->generation);
+      missing_logged = false;
+    } else if (!loaded && (forced || !missing_logged)) {
+      spdlog::warn("Index not loaded: {}", loaded.error().message);
+      missing_logged = true;
+    }
+    std::unique_lock lock(mutex_);
+    wake_.wait_for(lock, poll_, [this] { return stop_ || reload_requested_; });
+    if (stop_) return;
+    forced = reload_requested_;
+    reload_requested_ = false;
+  }
+}
+
+}  // namespace rag::cli

@@ -1,0 +1,187 @@
+#include "rag/pipeline.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "observability/logging.hpp"
+#include "observability/metrics.hpp"
+#include "rag/query_rewrite.hpp"
+#include "rag/text.hpp"
+
+namespace rag::chat {
+namespace {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+observability::Histogram& search_histogram() {
+  static auto& h = observability::Registry::global().histogram(
+      "rag_search_duration_seconds", "Retrieval latency (query embedding + search + filter).",
+      {});
+  return h;
+}
+
+observability::Histogram& llm_histogram() {
+  static auto& h = observability::Registry::global().histogram(
+      "rag_llm_duration_seconds", "Chat model latency per answer (retries included).", {});
+  return h;
+}
+
+}  // namespace
+
+std::string_view to_string(AnswerMode mode) {
+  switch (mode) {
+    case AnswerMode::kGenerated: return "generated";
+    case AnswerMode::kRefusal: return "refusal";
+    case AnswerMode::kExtractive: return "extractive";
+  }
+  return "generated";
+}
+
+Pipeline::Pipeline(const retrieval::Searcher& searcher, std::shared_ptr<upstream::ChatModel> model,
+                   std::shared_ptr<session::SessionStore> sessions, PipelineOptions options)
+    : searcher_(searcher),
+      model_(std::move(model)),
+      sessions_(std::move(sessions)),
+      options_(std::move(options)) {
+  // Registered now so that /metrics lists them before the first chat.
+  search_histogram();
+  llm_histogram();
+}
+
+asio::awaitable<Result<session::History>> Pipeline::load_history(const ChatInput& input) const {
+  if (!input.persist) co_return input.history.value_or(session::History{});
+  if (input.history) {
+    auto replaced = co_await sessions_->replace(input.session_id, *input.history);
+    if (!replaced)
+      spdlog::warn("Could not replace the history of session {}: {}", input.session_id,
+                   replaced.error().message);
+    co_return *input.history;
+  }
+  auto stored = co_await sessions_->get(input.session_id);
+  if (!stored) {
+    // A session backend that does not answer costs the conversation its memory, not the answer.
+    spdlog::warn("Could not read the history of session {}: {}", input.session_id,
+                 stored.error().message);
+    co_return session::History{};
+  }
+  co_return std::move(*stored);
+}
+
+asio::awaitable<Result<Prepared>> Pipeline::prepare(ChatInput input, CancelToken cancel) const {
+  Prepared p;
+  p.started = Clock::now();
+  spdlog::info("Chat request received - Session: {}, Message length: {}", input.session_id,
+               code_points(input.message));
+  auto history = co_await load_history(input);
+  if (!history) co_return std::unexpected(history.error());
+  p.history = std::move(*history);
+
+  if (is_blank_text(input.message)) {
+    p.mode = AnswerMode::kRefusal;
+    p.input = std::move(input);
+    co_return p;
+  }
+  p.query = retrieval_query(input.message, p.history);
+  const auto search_started = Clock::now();
+  auto hits = co_await searcher_.search(p.query, options_.k, cancel);
+  p.search_seconds = seconds_since(search_started);
+  search_histogram().observe(p.search_seconds);
+  if (!hits) {
+    if (hits.error().code == ErrorCode::kCancelled) co_return std::unexpected(hits.error());
+    // No index loaded (or a broken one): nothing to ground an answer in.
+    spdlog::warn("Search failed, answering with the refusal: {}", hits.error().message);
+    hits = std::vector<retrieval::Hit>{};
+  }
+  spdlog::info("Vector search completed in {:.2f}s, found {} documents", p.search_seconds,
+               hits->size());
+  p.sources = make_sources(*hits);
+  if (p.sources.empty()) {
+    p.mode = AnswerMode::kRefusal;
+  } else if (!model_) {
+    p.mode = AnswerMode::kExtractive;
+  }
+  p.input = std::move(input);
+  co_return p;
+}
+
+asio::awaitable<Result<upstream::ChatAnswer>> Pipeline::call_model(
+    const Prepared& p, const upstream::DeltaSink& sink, const CancelToken& cancel) const {
+  upstream::ChatRequest request;
+  request.messages = build_messages(options_.system_template, p.sources, p.history,
+                                    options_.max_history, p.input.message);
+  request.temperature = p.input.temperature.value_or(options_.temperature);
+  // A client may ask for fewer tokens than CHAT_MAX_TOKENS, never more (cost control).
+  request.max_tokens = std::min(p.input.max_tokens.value_or(options_.max_tokens), options_.max_tokens);
+  if (sink) co_return co_await model_->stream(request, sink, cancel);
+  co_return co_await model_->complete(request, cancel);
+}
+
+asio::awaitable<void> Pipeline::store_exchange(const Prepared& p, const std::string& answer,
+                                               const std::string& timestamp) const {
+  if (!p.input.persist) co_return;
+  // Named arguments: g++ 12 mis-destroys braced temporaries inside a co_await expression.
+  session::Message user{"user", p.input.message, timestamp};
+  session::Message assistant{"assistant", answer, timestamp};
+  auto stored = co_await sessions_->append(p.input.session_id, std::move(user),
+                                           std::move(assistant));
+  if (!stored)
+    spdlog::warn("Could not store the exchange of session {}: {}", p.input.session_id,
+                 stored.error().message);
+}
+
+asio::awaitable<Result<ChatOutcome>> Pipeline::generate(Prepared p, upstream::DeltaSink sink,
+                                                        CancelToken cancel) const {
+  ChatOutcome out;
+  out.mode = p.mode;
+  out.session_id = p.input.session_id;
+  out.search_seconds = p.search_seconds;
+  if (p.mode == AnswerMode::kGenerated) {
+    const auto llm_started = Clock::now();
+    auto answer = co_await call_model(p, sink, cancel);
+    out.llm_seconds = seconds_since(llm_started);
+    llm_histogram().observe(out.llm_seconds);
+    if (!answer) {
+      if (answer.error().code == ErrorCode::kCancelled) {
+        spdlog::info("LLM generation cancelled after {:.2f}s (client gone)", out.llm_seconds);
+      } else {
+        spdlog::warn("LLM generation failed after {:.2f}s: {}", out.llm_seconds,
+                     observability::redact(answer.error().message));
+      }
+      co_return std::unexpected(answer.error());
+    }
+    out.response = std::move(answer->content);
+    if (!answer->finish_reason.empty()) out.finish_reason = answer->finish_reason;
+    out.prompt_tokens = answer->prompt_tokens;
+    out.completion_tokens = answer->completion_tokens;
+    spdlog::info("LLM generation completed in {:.2f}s, response length: {}", out.llm_seconds,
+                 code_points(out.response));
+  } else {
+    out.response = p.mode == AnswerMode::kRefusal
+                       ? options_.refusal_text
+                       : extractive_answer(p.query, p.sources, options_.extractive);
+    if (p.mode == AnswerMode::kRefusal) p.sources.clear();
+    if (sink) co_await sink(out.response);
+  }
+  out.sources = std::move(p.sources);
+  out.timestamp = observability::iso_timestamp();
+  co_await store_exchange(p, out.response, out.timestamp);
+  out.total_seconds = seconds_since(p.started);
+  spdlog::info("Chat request completed in {:.2f}s total (search: {:.2f}s, LLM: {:.2f}s)",
+               out.total_seconds, out.search_seconds, out.llm_seconds);
+  co_return out;
+}
+
+asio::awaitable<Result<ChatOutcome>> Pipeline::answer(ChatInput input, CancelToken cancel) const {
+  auto prepared = co_await prepare(std::move(input), cancel);
+  if (!prepared) co_return std::unexpected(prepared.error());
+  upstream::DeltaSink no_sink;
+  co_return co_await generate(std::move(*prepared), std::move(no_sink), cancel);
+}
+
+}  // namespace rag::chat

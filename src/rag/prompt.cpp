@@ -1,0 +1,84 @@
+#include "rag/prompt.hpp"
+
+#include <fstream>
+#include <sstream>
+
+namespace rag::chat {
+
+const std::string_view kDefaultSystemTemplate =
+    "You are a helpful assistant that answers questions about this site's documents.\n"
+    "Answer using only the context below. When you use a passage, cite its URL. If the context "
+    "does not contain the answer, say that you do not know rather than guessing.\n\n"
+    "Context:\n{context}";
+
+namespace {
+constexpr std::string_view kPlaceholder = "{context}";
+}
+
+Result<std::string> load_system_template(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fail(ErrorCode::kIo, "cannot read SYSTEM_PROMPT_FILE " + path.string());
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (text.str().find_first_not_of(" \t\r\n") == std::string::npos)
+    return fail(ErrorCode::kInvalidArgument, "SYSTEM_PROMPT_FILE " + path.string() + " is empty");
+  return text.str();
+}
+
+std::vector<Source> make_sources(const std::vector<retrieval::Hit>& hits) {
+  std::vector<Source> out;
+  out.reserve(hits.size());
+  for (const auto& h : hits) {
+    double score = h.score < 0 ? 0 : (h.score > 1 ? 1 : h.score);
+    out.push_back({h.citation_url, h.page_title, h.content, score});
+  }
+  return out;
+}
+
+std::string format_context(const std::vector<Source>& sources) {
+  std::string out;
+  for (const auto& s : sources) {
+    if (!out.empty()) out += "\n\n";
+    out += "From ";
+    out += s.url;
+    out += ": ";
+    out += s.content;
+  }
+  return out;
+}
+
+std::string render_system_prompt(std::string_view system_template, std::string_view context) {
+  std::string out;
+  std::size_t pos = 0;
+  bool replaced = false;
+  for (;;) {
+    const auto at = system_template.find(kPlaceholder, pos);
+    if (at == std::string_view::npos) break;
+    out.append(system_template.substr(pos, at - pos));
+    out.append(context);
+    pos = at + kPlaceholder.size();
+    replaced = true;
+  }
+  out.append(system_template.substr(pos));
+  if (!replaced) {
+    out += "\n\nContext:\n";
+    out.append(context);
+  }
+  return out;
+}
+
+std::vector<upstream::ChatMessage> build_messages(std::string_view system_template,
+                                                  const std::vector<Source>& sources,
+                                                  const session::History& history,
+                                                  std::size_t max_history,
+                                                  std::string_view message) {
+  std::vector<upstream::ChatMessage> out;
+  out.push_back({"system", render_system_prompt(system_template, format_context(sources))});
+  const std::size_t from = history.size() > max_history ? history.size() - max_history : 0;
+  for (std::size_t i = from; i < history.size(); ++i)
+    out.push_back({history[i].role, history[i].content});
+  out.push_back({"user", std::string(message)});
+  return out;
+}
+
+}  // namespace rag::chat

@@ -1,0 +1,52 @@
+// The prompt of a grounded answer (SPEC §7): the system template with `{context}` replaced by
+// one `From {citation_url}: {content}` line per retrieved passage, then the conversation's
+// history (at most max_history messages, the newest), then the user's message. Also the
+// sources of an answer (SPEC §3's S objects, as plain values) made from the same passages.
+//
+// Thread-safety: pure functions; load_system_template() reads a file.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+#include "retrieval/snapshot.hpp"
+#include "session/session_store.hpp"
+#include "upstream/chat_model.hpp"
+
+namespace rag::chat {
+
+// Built-in generic template (SYSTEM_PROMPT_FILE unset).
+extern const std::string_view kDefaultSystemTemplate;
+
+// The template in `path`; a template without `{context}` gets the context appended.
+// kIo when the file cannot be read, kInvalidArgument when it is empty.
+Result<std::string> load_system_template(const std::filesystem::path& path);
+
+// One cited passage of an answer.
+struct Source {
+  std::string url;      // the chunk's citation_url
+  std::string title;    // the chunk's page_title
+  std::string content;  // the whole passage (content_full)
+  double similarity_score = 0;  // in [0, 1]
+};
+
+std::vector<Source> make_sources(const std::vector<retrieval::Hit>& hits);
+
+// "From {url}: {content}" lines separated by blank lines.
+std::string format_context(const std::vector<Source>& sources);
+
+// The system template with every `{context}` replaced (or the context appended after a blank
+// line when the template has no placeholder).
+std::string render_system_prompt(std::string_view system_template, std::string_view context);
+
+// system + the newest `max_history` history messages + {"user", message}.
+std::vector<upstream::ChatMessage> build_messages(std::string_view system_template,
+                                                  const std::vector<Source>& sources,
+                                                  const session::History& history,
+                                                  std::size_t max_history,
+                                                  std::string_view message);
+
+}  // namespace rag::chat

@@ -1,0 +1,74 @@
+#include "rag/prompt.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+
+namespace rag::chat {
+namespace {
+
+std::vector<Source> two_sources() {
+  return {{"/config", "Configuration", "Set PORT.", 0.9}, {"/limits", "Limits", "Per IP.", 0.5}};
+}
+
+TEST(Prompt, ContextLinesCiteTheUrl) {
+  EXPECT_EQ(format_context(two_sources()), "From /config: Set PORT.\n\nFrom /limits: Per IP.");
+}
+
+TEST(Prompt, PlaceholderIsReplacedEverywhere) {
+  EXPECT_EQ(render_system_prompt("A {context} B {context}", "X"), "A X B X");
+}
+
+TEST(Prompt, TemplateWithoutPlaceholderGetsTheContextAppended) {
+  EXPECT_EQ(render_system_prompt("Be brief.", "X"), "Be brief.\n\nContext:\nX");
+}
+
+TEST(Prompt, MessagesAreSystemHistoryThenTheQuestion) {
+  session::History history;
+  for (int i = 0; i < 6; ++i)
+    history.push_back({i % 2 ? "assistant" : "user", "h" + std::to_string(i), ""});
+  const auto m = build_messages("T {context}", two_sources(), history, 4, "Q");
+  ASSERT_EQ(m.size(), 6u);
+  EXPECT_EQ(m[0].role, "system");
+  EXPECT_EQ(m[0].content, "T From /config: Set PORT.\n\nFrom /limits: Per IP.");
+  EXPECT_EQ(m[1].content, "h2");  // only the newest 4 history messages
+  EXPECT_EQ(m[4].content, "h5");
+  EXPECT_EQ(m[4].role, "assistant");
+  EXPECT_EQ(m[5].role, "user");
+  EXPECT_EQ(m[5].content, "Q");
+}
+
+TEST(Prompt, DefaultTemplateHasThePlaceholder) {
+  EXPECT_NE(kDefaultSystemTemplate.find("{context}"), std::string_view::npos);
+}
+
+TEST(Prompt, SourcesClampScores) {
+  retrieval::Hit h;
+  h.score = 1.5;
+  h.citation_url = "/u";
+  h.page_title = "T";
+  h.content = "c";
+  const auto s = make_sources({h});
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s[0].similarity_score, 1.0);
+  EXPECT_EQ(s[0].url, "/u");
+  EXPECT_EQ(s[0].title, "T");
+}
+
+TEST(Prompt, LoadsATemplateFileOrSaysWhy) {
+  const std::string path = ::testing::TempDir() + "/rag_prompt_test.txt";
+  {
+    std::ofstream(path) << "Only facts.\n{context}\n";
+  }
+  auto t = load_system_template(path);
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(*t, "Only facts.\n{context}\n");
+  std::remove(path.c_str());
+  auto missing = load_system_template(path);
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().code, ErrorCode::kIo);
+}
+
+}  // namespace
+}  // namespace rag::chat

@@ -1,0 +1,58 @@
+// The server's current snapshot and how it is replaced. Searches take the current snapshot
+// (a shared_ptr copy under a mutex held for nanoseconds) and keep it alive for as long as they
+// use it; reload() builds a new snapshot off to the side, then swaps it in, so a search never
+// waits for a reload and never sees a half-built index. A failed reload keeps the old snapshot.
+//
+// Thread-safety: current() from any thread, concurrently. reload() and reload_if_changed()
+// from any thread; they are serialised among themselves (a second caller waits for the first).
+// The reload runs on the calling thread and takes ~1 s per 20k chunks: call it from a thread
+// that may block (the SIGHUP handler's or the watcher's), not from a latency-critical one.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+
+#include "common/result.hpp"
+#include "retrieval/snapshot.hpp"
+#include "store/index_reader.hpp"
+
+namespace rag::retrieval {
+
+// Opens the index read-only; normally [path] { return store::IndexReader::open(path); }.
+using IndexOpener = std::function<Result<std::unique_ptr<store::IndexReader>>()>;
+
+struct ReloadStats {
+  bool reloaded = false;  // false: the generation had not changed (reload_if_changed only)
+  std::size_t chunks = 0;
+  std::size_t vectors = 0;
+  double seconds = 0;     // open + load + build
+  std::string generation;
+};
+
+class LiveIndex {
+ public:
+  LiveIndex(IndexOpener opener, SnapshotOptions options);
+
+  // Null until the first successful load.
+  std::shared_ptr<const Snapshot> current() const;
+
+  // Loads the index and swaps the new snapshot in.
+  Result<ReloadStats> reload();
+  // Reloads only when the index's generation differs from the current snapshot's.
+  Result<ReloadStats> reload_if_changed();
+
+  // Installs a snapshot built elsewhere (tests, the CLI).
+  void replace(std::shared_ptr<const Snapshot> snapshot);
+
+ private:
+  Result<ReloadStats> load_locked(store::IndexReader& reader, std::string generation);
+
+  IndexOpener opener_;
+  SnapshotOptions options_;
+  std::mutex reload_mutex_;           // serialises reloads
+  mutable std::mutex current_mutex_;  // guards current_ only
+  std::shared_ptr<const Snapshot> current_;
+};
+
+}  // namespace rag::retrieval

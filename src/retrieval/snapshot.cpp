@@ -1,0 +1,173 @@
+// Snapshot build and search (see snapshot.hpp).
+#include "retrieval/snapshot.hpp"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+
+#include "retrieval/bm25.hpp"
+#include "retrieval/tokenizer.hpp"
+
+namespace rag::retrieval {
+namespace {
+
+struct ParsedMetadata {
+  std::string citation_url;
+  std::string page_title;
+  std::string section;
+};
+
+std::string string_field(const nlohmann::json& obj, const char* key) {
+  auto it = obj.find(key);
+  return (it != obj.end() && it->is_string()) ? it->get<std::string>() : std::string();
+}
+
+ParsedMetadata parse_metadata(const std::string& json) {
+  ParsedMetadata out;
+  const auto obj = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+  if (!obj.is_object()) return out;
+  out.citation_url = string_field(obj, "citation_url");
+  out.page_title = string_field(obj, "page_title");
+  out.section = string_field(obj, "section");
+  return out;
+}
+
+// tokenize() with a stem cache: a corpus has far fewer distinct words than words, and
+// stemming dominates the build time otherwise.
+class CachingTokenizer {
+ public:
+  std::vector<std::string> operator()(std::string_view text) {
+    std::vector<std::string> out;
+    for (auto& word : split_words(text)) {
+      if (is_stop_word(word)) continue;
+      auto it = cache_.find(word);
+      if (it == cache_.end()) it = cache_.emplace(word, stem(word)).first;
+      out.push_back(it->second);
+    }
+    return out;
+  }
+
+ private:
+  std::unordered_map<std::string, std::string> cache_;
+};
+
+}  // namespace
+
+Snapshot::~Snapshot() = default;
+
+Result<std::shared_ptr<const Snapshot>> Snapshot::build(std::vector<store::StoredChunk> chunks,
+                                                        store::IndexInfo info,
+                                                        std::string generation,
+                                                        const SnapshotOptions& options) {
+  std::shared_ptr<Snapshot> snap(new Snapshot());
+  snap->options_ = options;
+  snap->generation_ = std::move(generation);
+  std::size_t dim = info.dimension > 0 ? static_cast<std::size_t>(info.dimension) : 0;
+  if (dim == 0) {
+    for (const auto& c : chunks) {
+      if (!c.embedding.empty()) { dim = c.embedding.size(); break; }
+    }
+  }
+  Bm25Index::Builder bm25;
+  CachingTokenizer tokenize_cached;
+  std::vector<float> matrix;
+  if (dim > 0) {  // reserve once: growing a vector of ~100 MB by doubling costs seconds
+    const auto embedded = std::count_if(chunks.begin(), chunks.end(),
+                                        [&](const auto& c) { return c.embedding.size() == dim; });
+    matrix.reserve(static_cast<std::size_t>(embedded) * dim);
+  }
+  snap->chunks_.reserve(chunks.size());
+  for (auto& stored : chunks) {
+    Chunk chunk;
+    chunk.chunk_id = stored.chunk_id;
+    auto meta = parse_metadata(stored.metadata_json);
+    bm25.add(tokenize_cached(stored.text + "\n" + meta.page_title + "\n" + meta.section));
+    if (dim > 0 && stored.embedding.size() == dim) {
+      chunk.vector_row = static_cast<std::int32_t>(snap->row_to_chunk_.size());
+      snap->row_to_chunk_.push_back(static_cast<std::uint32_t>(snap->chunks_.size()));
+      matrix.insert(matrix.end(), stored.embedding.begin(), stored.embedding.end());
+    }
+    std::vector<float>().swap(stored.embedding);  // free as we go: vectors can be large
+    chunk.text = std::move(stored.text);
+    chunk.metadata_json = std::move(stored.metadata_json);
+    chunk.citation_url = std::move(meta.citation_url);
+    chunk.page_title = std::move(meta.page_title);
+    snap->chunks_.push_back(std::move(chunk));
+  }
+  snap->bm25_ = std::make_unique<Bm25Index>(std::move(bm25).build());
+  if (!snap->row_to_chunk_.empty()) {
+    auto vectors = VectorIndex::build(std::move(matrix), snap->row_to_chunk_.size(),
+                                      static_cast<int>(dim), options.vectors);
+    if (!vectors) return std::unexpected(vectors.error());
+    snap->vectors_ = std::move(*vectors);
+  }
+  info.chunks = snap->chunks_.size();
+  info.embedded_chunks = snap->row_to_chunk_.size();
+  info.dimension = static_cast<int>(snap->row_to_chunk_.empty() ? 0 : dim);
+  snap->info_ = std::move(info);
+  return std::shared_ptr<const Snapshot>(std::move(snap));
+}
+
+Result<std::vector<Candidate>> Snapshot::rank(const std::vector<std::string>& terms,
+                                              const std::vector<float>* query_vector,
+                                              std::size_t n) const {
+  const auto lexical = bm25_->search(terms, n);
+  std::vector<Candidate> out;
+  if (query_vector == nullptr) {
+    for (const auto& d : lexical) out.push_back({d.doc, bm25_->scaled(d.score, terms)});
+    return out;
+  }
+  auto dense_hits = vectors_->search(*query_vector, n);
+  if (!dense_hits) return std::unexpected(dense_hits.error());
+  std::vector<RankedId> lex_list, dense_list;
+  std::unordered_map<std::uint32_t, double> lex_score;
+  for (const auto& d : lexical) {
+    lex_list.push_back({d.doc, d.score});
+    lex_score.emplace(d.doc, d.score);
+  }
+  for (const auto& h : *dense_hits) {
+    dense_list.push_back({row_to_chunk_[static_cast<std::size_t>(h.id)], h.similarity});
+  }
+  auto fused = fuse(lex_list, dense_list, options_.fusion);
+  if (fused.size() > n) fused.resize(n);
+  std::vector<float> q = *query_vector;
+  VectorIndex::normalise(q.data(), static_cast<int>(q.size()));
+  for (const auto& f : fused) {
+    const Chunk& chunk = chunks_[f.id];
+    double score = 0;
+    if (chunk.vector_row >= 0) {
+      score = std::clamp<double>(vectors_->similarity(q, chunk.vector_row), 0.0, 1.0);
+    } else if (auto it = lex_score.find(f.id); it != lex_score.end()) {
+      score = bm25_->scaled(it->second, terms);
+    }
+    out.push_back({f.id, score});
+  }
+  return out;
+}
+
+Hit Snapshot::make_hit(const Candidate& c) const {
+  const Chunk& chunk = chunks_[c.id];
+  return Hit{c.score, chunk.chunk_id, chunk.text, chunk.metadata_json, chunk.citation_url,
+             chunk.page_title};
+}
+
+Result<std::vector<Hit>> Snapshot::search(std::string_view query,
+                                          const std::vector<float>* query_vector,
+                                          std::size_t k) const {
+  if (query_vector != nullptr && (query_vector->empty() || !vectors_)) query_vector = nullptr;
+  if (query_vector != nullptr &&
+      static_cast<int>(query_vector->size()) != vectors_->dimension()) {
+    return fail(ErrorCode::kInvalidArgument,
+                "query vector dimension " + std::to_string(query_vector->size()) +
+                    " does not match the index's " + std::to_string(vectors_->dimension()));
+  }
+  const auto terms = tokenize(query);
+  if (k == 0 || (terms.empty() && query_vector == nullptr)) return std::vector<Hit>{};
+  auto ranked = rank(terms, query_vector, k * options_.candidate_multiplier);
+  if (!ranked) return std::unexpected(ranked.error());
+  std::vector<Hit> hits;
+  for (const auto& c : adaptive_filter(*ranked, k, options_.filter)) hits.push_back(make_hit(c));
+  return hits;
+}
+
+}  // namespace rag::retrieval

@@ -1,0 +1,97 @@
+// An immutable, searchable picture of the index: BM25 over every chunk, a FAISS index over the
+// chunks that have vectors, and the chunk texts and metadata to answer with. Built once from
+// the store's chunks (start-up, SIGHUP, or a changed index on disk) and shared by
+// std::shared_ptr<const Snapshot>; a new build never disturbs searches on an old one.
+//
+// Search (SPEC §5): 3k candidates from BM25 and, given a query vector, from the vector index;
+// fused (fusion.hpp) when both exist; reported score = cosine similarity clamped to [0, 1] when
+// a query vector is given (a chunk without a vector then reports its scaled BM25 score), else
+// BM25 scaled into [0, 1] (Bm25Index::scaled); then the adaptive filter (adaptive_filter.hpp).
+// The lexical document of a chunk is its text plus its page title and section name.
+//
+// Thread-safety: immutable; every const method may run concurrently from any thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+#include "retrieval/adaptive_filter.hpp"
+#include "retrieval/fusion.hpp"
+#include "retrieval/vector_index.hpp"
+#include "store/index_reader.hpp"
+
+namespace rag::retrieval {
+
+class Bm25Index;
+
+struct SnapshotOptions {
+  VectorIndexOptions vectors;
+  FusionOptions fusion;
+  FilterOptions filter;                  // filter.min_score = SEARCH_MIN_SCORE
+  std::size_t candidate_multiplier = 3;  // candidates fetched = k * this
+};
+
+// One search result.
+struct Hit {
+  double score = 0;           // in [0, 1]
+  std::int64_t chunk_id = 0;
+  std::string content;
+  std::string metadata_json;  // the chunk's metadata object, as stored
+  std::string citation_url;   // from the metadata ("" when absent)
+  std::string page_title;     // from the metadata ("" when absent)
+};
+
+class Snapshot {
+ public:
+  ~Snapshot();
+  Snapshot(const Snapshot&) = delete;
+  Snapshot& operator=(const Snapshot&) = delete;
+
+  // Chunks with an embedding of a dimension other than info.dimension (or of the first
+  // embedding's dimension when info.dimension is 0) are indexed lexically only.
+  static Result<std::shared_ptr<const Snapshot>> build(std::vector<store::StoredChunk> chunks,
+                                                       store::IndexInfo info,
+                                                       std::string generation,
+                                                       const SnapshotOptions& options = {});
+
+  // Lexical search when `query_vector` is null or empty, hybrid otherwise (kInvalidArgument if
+  // its dimension differs from dimension()). A blank query (no terms and no vector) → {}.
+  Result<std::vector<Hit>> search(std::string_view query, const std::vector<float>* query_vector,
+                                  std::size_t k) const;
+
+  bool has_vectors() const { return vectors_ != nullptr; }
+  int dimension() const { return vectors_ ? vectors_->dimension() : 0; }
+  std::size_t size() const { return chunks_.size(); }
+  std::size_t vector_count() const { return vectors_ ? vectors_->size() : 0; }
+  const store::IndexInfo& info() const { return info_; }
+  const std::string& generation() const { return generation_; }
+
+ private:
+  struct Chunk {
+    std::int64_t chunk_id = 0;
+    std::string text;
+    std::string metadata_json;
+    std::string citation_url;
+    std::string page_title;
+    std::int32_t vector_row = -1;  // row in vectors_, -1 when lexical only
+  };
+  Snapshot() = default;
+  Result<std::vector<Candidate>> rank(const std::vector<std::string>& terms,
+                                      const std::vector<float>* query_vector,
+                                      std::size_t n) const;
+  Hit make_hit(const Candidate& c) const;
+
+  std::vector<Chunk> chunks_;
+  std::unique_ptr<Bm25Index> bm25_;
+  std::unique_ptr<VectorIndex> vectors_;
+  std::vector<std::uint32_t> row_to_chunk_;
+  store::IndexInfo info_;
+  std::string generation_;
+  SnapshotOptions options_;
+};
+
+}  // namespace rag::retrieval

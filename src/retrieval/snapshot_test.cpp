@@ -1,0 +1,127 @@
+#include "retrieval/snapshot.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "retrieval/test_corpus.hpp"
+
+namespace rag::retrieval {
+namespace {
+
+using testing::make_chunk;
+using testing::small_corpus;
+
+std::shared_ptr<const Snapshot> build(std::vector<store::StoredChunk> chunks,
+                                      SnapshotOptions options = {}) {
+  auto snap = Snapshot::build(std::move(chunks), store::IndexInfo{}, "gen-1", options);
+  EXPECT_TRUE(snap.has_value());
+  return snap ? *snap : nullptr;
+}
+
+TEST(Snapshot, LexicalSearchReturnsTheMatchingChunkWithItsMetadata) {
+  auto snap = build(small_corpus(false));
+  EXPECT_FALSE(snap->has_vectors());
+  EXPECT_EQ(snap->size(), 4u);
+  EXPECT_EQ(snap->generation(), "gen-1");
+  auto hits = snap->search("which port does the server listen on?", nullptr, 5);
+  ASSERT_TRUE(hits.has_value());
+  ASSERT_FALSE(hits->empty());
+  const Hit& top = hits->front();
+  EXPECT_EQ(top.chunk_id, 0);
+  EXPECT_EQ(top.citation_url, "/config");
+  EXPECT_EQ(top.page_title, "Configuration");
+  EXPECT_NE(top.metadata_json.find("\"chunk_id\": 0"), std::string::npos);
+  EXPECT_GT(top.score, 0.3);
+  EXPECT_LE(top.score, 1.0);
+}
+
+TEST(Snapshot, BlankAndStopWordQueriesFindNothing) {
+  auto snap = build(small_corpus(false));
+  EXPECT_TRUE(snap->search("", nullptr, 5)->empty());
+  EXPECT_TRUE(snap->search("   ", nullptr, 5)->empty());
+  EXPECT_TRUE(snap->search("the of and", nullptr, 5)->empty());
+  EXPECT_TRUE(snap->search("port", nullptr, 0)->empty());
+}
+
+TEST(Snapshot, WeakLexicalMatchesFallUnderTheFloor) {
+  auto snap = build(small_corpus(false));
+  // "route" matches chunk 2 once, but the query's other words match nothing.
+  EXPECT_TRUE(snap->search("route zebra giraffe elephant", nullptr, 5)->empty());
+  EXPECT_FALSE(snap->search("route", nullptr, 5)->empty());
+}
+
+TEST(Snapshot, TitleAndSectionAreSearchable) {
+  auto snap = build(small_corpus(false));
+  auto hits = snap->search("indexing", nullptr, 5);
+  ASSERT_FALSE(hits->empty());
+  EXPECT_EQ(hits->front().chunk_id, 3);
+}
+
+TEST(Snapshot, HybridReportsCosineSimilarity) {
+  auto snap = build(small_corpus(true));
+  ASSERT_TRUE(snap->has_vectors());
+  EXPECT_EQ(snap->dimension(), 3);
+  const std::vector<float> query{2, 0, 0};  // not normalised on purpose
+  auto hits = snap->search("unrelated words", &query, 5);
+  ASSERT_TRUE(hits.has_value());
+  ASSERT_EQ(hits->size(), 2u);  // cosine 0 for chunks 1 and 3: under the floor
+  EXPECT_EQ((*hits)[0].chunk_id, 0);
+  EXPECT_NEAR((*hits)[0].score, 1.0, 1e-6);
+  EXPECT_EQ((*hits)[1].chunk_id, 2);
+  EXPECT_NEAR((*hits)[1].score, std::sqrt(0.5), 1e-6);
+}
+
+TEST(Snapshot, HybridFusesLexicalEvidence) {
+  auto snap = build(small_corpus(true));
+  // The vector points between chunks 0 and 1 equally; the words pick chunk 1.
+  const std::vector<float> query{1, 1, 0};
+  auto hits = snap->search("session timeout inactivity", &query, 1);
+  ASSERT_EQ(hits->size(), 1u);
+  EXPECT_EQ(hits->front().chunk_id, 1);
+  EXPECT_NEAR(hits->front().score, std::sqrt(0.5), 1e-6);
+}
+
+TEST(Snapshot, RejectsAQueryVectorOfTheWrongDimension) {
+  auto snap = build(small_corpus(true));
+  const std::vector<float> query{1, 0};
+  auto hits = snap->search("port", &query, 5);
+  ASSERT_FALSE(hits.has_value());
+  EXPECT_EQ(hits.error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST(Snapshot, ChunksWithoutAMatchingVectorAreLexicalOnly) {
+  auto chunks = small_corpus(true);
+  chunks[3].embedding = {1, 2};  // wrong dimension
+  chunks[2].embedding.clear();   // not embedded yet
+  auto snap = build(std::move(chunks));
+  EXPECT_EQ(snap->vector_count(), 2u);
+  EXPECT_EQ(snap->info().embedded_chunks, 2u);
+  // A vector query still finds the lexical-only chunk through its words.
+  const std::vector<float> query{0, 0, 1};
+  auto hits = snap->search("rate limits client address route", &query, 5);
+  ASSERT_FALSE(hits->empty());
+  EXPECT_EQ(hits->front().chunk_id, 2);
+}
+
+TEST(Snapshot, HnswAboveTheThreshold) {
+  SnapshotOptions options;
+  options.vectors.hnsw_threshold = 2;
+  auto snap = build(small_corpus(true), options);
+  const std::vector<float> query{0, 0, 1};
+  auto hits = snap->search("nothing matches", &query, 1);
+  ASSERT_EQ(hits->size(), 1u);
+  EXPECT_EQ(hits->front().chunk_id, 3);
+}
+
+TEST(Snapshot, MalformedMetadataIsTolerated) {
+  std::vector<store::StoredChunk> chunks{make_chunk(0, "alpha beta gamma", "T", "/t")};
+  chunks[0].metadata_json = "not json";
+  auto snap = build(std::move(chunks));
+  auto hits = snap->search("alpha beta gamma", nullptr, 5);
+  ASSERT_EQ(hits->size(), 1u);
+  EXPECT_EQ(hits->front().citation_url, "");
+}
+
+}  // namespace
+}  // namespace rag::retrieval

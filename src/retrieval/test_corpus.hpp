@@ -1,0 +1,37 @@
+// Test helpers: small in-memory corpora of StoredChunks (tests only).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "store/index_reader.hpp"
+
+namespace rag::retrieval::testing {
+
+inline store::StoredChunk make_chunk(std::int64_t id, std::string text, std::string title,
+                                     std::string url, std::vector<float> embedding = {}) {
+  store::StoredChunk c;
+  c.chunk_id = id;
+  c.text = std::move(text);
+  c.metadata_json = "{\"chunk_id\": " + std::to_string(id) + ", \"page_title\": \"" + title +
+                    "\", \"citation_url\": \"" + url + "\", \"section\": \"Intro\"}";
+  c.embedding = std::move(embedding);
+  return c;
+}
+
+// Four chunks about different topics; with 3-dimensional vectors when `vectors`.
+inline std::vector<store::StoredChunk> small_corpus(bool vectors) {
+  auto v = [&](std::vector<float> x) { return vectors ? x : std::vector<float>{}; };
+  return {
+      make_chunk(0, "Set the PORT variable to change the port the server listens on.",
+                 "Configuration", "/config", v({1, 0, 0})),
+      make_chunk(1, "Sessions expire after SESSION_TIMEOUT_HOURS of inactivity.", "Sessions",
+                 "/sessions", v({0, 1, 0})),
+      make_chunk(2, "Rate limits are counted per client address and route.", "Rate limits",
+                 "/limits", v({0.7f, 0.7f, 0})),
+      make_chunk(3, "The index is rebuilt incrementally by the index command.", "Indexing",
+                 "/index", v({0, 0, 1})),
+  };
+}
+
+}  // namespace rag::retrieval::testing

@@ -1,0 +1,72 @@
+// Dense retrieval: the one file that knows FAISS. Vectors are L2-normalised on the way in, so
+// inner product = cosine similarity. Below `hnsw_threshold` vectors the index is exact
+// (IndexFlatIP); at or above it, approximate (IndexHNSWFlat, inner product).
+//
+// FAISS exceptions are caught here and returned as errors. Every search pins OpenMP to one
+// thread (STACK-NOTES: FAISS's own threads compete with the request threads).
+// Thread-safety: immutable after build(); search() and similarity() may run concurrently.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace faiss {
+struct Index;
+}
+
+namespace rag::retrieval {
+
+struct VectorIndexOptions {
+  // Vectors; at or above this HNSW is used. 100k, not 50k: building HNSW in the server takes
+  // minutes at these sizes (bench/retrieval/RESULTS.md) while exact search costs ~80 ms/query.
+  std::size_t hnsw_threshold = 100000;
+  int hnsw_m = 32;                     // graph degree
+  int hnsw_ef_construction = 40;
+  int hnsw_ef_search = 128;            // raised to the number of results asked when larger
+};
+
+struct VectorHit {
+  std::int64_t id = 0;  // position of the vector as given to build()
+  float similarity = 0;
+};
+
+class VectorIndex {
+ public:
+  ~VectorIndex();
+  VectorIndex(const VectorIndex&) = delete;
+  VectorIndex& operator=(const VectorIndex&) = delete;
+
+  // `data` holds `count` row-major vectors of `dimension` floats (normalised in place; a zero
+  // vector stays zero). kInvalidArgument on a bad shape, kInternal on a FAISS failure.
+  static Result<std::unique_ptr<VectorIndex>> build(std::vector<float> data, std::size_t count,
+                                                    int dimension,
+                                                    const VectorIndexOptions& options = {});
+
+  // The `limit` most similar vectors to `query` (normalised here), best first.
+  Result<std::vector<VectorHit>> search(const std::vector<float>& query, std::size_t limit) const;
+
+  // Exact cosine similarity between a normalised query and the stored vector `id`.
+  float similarity(const std::vector<float>& normalised_query, std::int64_t id) const;
+
+  std::size_t size() const { return count_; }
+  int dimension() const { return dimension_; }
+  bool approximate() const { return approximate_; }
+
+  // Normalises a vector to unit L2 length (a zero vector stays zero).
+  static void normalise(float* v, int dimension);
+
+ private:
+  VectorIndex() = default;
+
+  std::unique_ptr<faiss::Index> index_;
+  const float* stored_ = nullptr;  // the flat codes inside index_ (row-major, normalised)
+  std::size_t count_ = 0;
+  int dimension_ = 0;
+  bool approximate_ = false;
+  int ef_search_ = 0;
+};
+
+}  // namespace rag::retrieval
