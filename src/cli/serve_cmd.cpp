@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "cli/index_reloader.hpp"
 #include "cli/server_parts.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
