@@ -4,10 +4,12 @@ Shared by every tests/integration/test_*.py. Readiness is observed, never slept 
 server logs `Server listening on http://HOST:PORT` and a reader thread wakes waiters on
 each new stderr line.
 """
+import atexit
 import http.client
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -28,6 +30,23 @@ _CLEARED = [
 ]
 
 LISTENING = re.compile(r"Server listening on (https?)://[^:]+:(\d+)")
+
+_shared_index = None
+
+
+def shared_index():
+    """An index of the bundled docs/, built once per test process with the real binary."""
+    global _shared_index
+    if _shared_index is None:
+        root = tempfile.mkdtemp(prefix="rag-docs-index-")
+        atexit.register(shutil.rmtree, root, True)
+        path = os.path.join(root, "vector_db")
+        result = run_cli(["index", os.path.join(SOURCE_DIR, "docs")],
+                         env={"VECTOR_DB_PATH": path, "LOG_DIR": root})
+        if result.returncode != 0:
+            raise AssertionError("indexing docs/ failed:\n" + result.stderr[-3000:])
+        _shared_index = path
+    return _shared_index
 
 
 class LineLog:
@@ -76,12 +95,16 @@ class Server:
     """A running rag-server. Use as a context manager or call stop()."""
 
     def __init__(self, env=None, args=None, binary=None, cwd=None, command="serve", wait=True):
+        """Starts the server on a free port. By default it serves the shared docs/ index and
+        `wait` also waits until that index is loaded; pass VECTOR_DB_PATH in `env` to serve
+        another (a missing one leaves the server unready)."""
         self.tmp = tempfile.TemporaryDirectory(prefix="rag-it-")
         self.cwd = cwd or self.tmp.name
         full_env = {k: v for k, v in os.environ.items() if k not in _CLEARED}
-        full_env.update({"HOST": "127.0.0.1", "PORT": "0", "LOG_DIR": os.path.join(self.tmp.name, "logs"),
-                         "VECTOR_DB_PATH": os.path.join(self.tmp.name, "vector_db")})
+        full_env.update({"HOST": "127.0.0.1", "PORT": "0", "LOG_DIR": os.path.join(self.tmp.name, "logs")})
         full_env.update(env or {})
+        if "VECTOR_DB_PATH" not in full_env or "VECTOR_DB_PATH" not in (env or {}):
+            full_env["VECTOR_DB_PATH"] = shared_index()
         self.env = full_env
         argv = [binary or SERVER_BIN] + ([command] if command else []) + list(args or [])
         self.proc = subprocess.Popen(argv, cwd=self.cwd, env=full_env, stdin=subprocess.DEVNULL,
@@ -93,6 +116,8 @@ class Server:
         if wait:
             m = self.stderr.wait_for(LISTENING.pattern)
             self.scheme, self.port = m.group(1), int(m.group(2))
+            if os.path.exists(os.path.join(full_env["VECTOR_DB_PATH"], "index.sqlite")):
+                self.stderr.wait_for(r"Index loaded: ")
 
     # -- HTTP -------------------------------------------------------------------------------
     def connection(self, timeout=30):
