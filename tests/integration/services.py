@@ -96,7 +96,7 @@ class HAProxy:
         try:
             with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
                 s.sendall(b"GET /lb-health HTTP/1.0\r\n\r\n")
-                return s.recv(64).startswith(b"HTTP/1.0 200")
+                return s.recv(64).split(b"\r\n")[0].endswith(b" 200 OK")
         except OSError:
             return False
 
