@@ -58,13 +58,14 @@ class ChatHttpTest : public ::testing::Test {
     options.host = "127.0.0.1";
     options.port = 0;
     server_ = std::make_unique<http::Server>(
-        ioc_, options, [this](http::RequestContext& ctx) { return router_.dispatch(ctx); },
+        std::vector<asio::io_context*>{&ioc_}, options, [this](http::RequestContext& ctx) { return router_.dispatch(ctx); },
         nullptr);
     auto port = server_->listen();
     if (!port) throw std::runtime_error(port.error().message);
     port_ = *port;
     server_->start();
-    for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { ioc_.run(); });
+    // The server's contexts are each run by exactly one thread (http/server.hpp).
+    threads_.emplace_back([this] { ioc_.run(); });
   }
   ~ChatHttpTest() override {
     ioc_.stop();

@@ -3,6 +3,7 @@
 #include <utility>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/strand.hpp>
@@ -42,17 +43,55 @@ http::ServerOptions server_options(const config::Config& c) {
   return o;
 }
 
-// SIGTERM/SIGINT: graceful shutdown, then the io_context stops; a second one exits at once.
-// SIGHUP: reload (the index, once it exists).
+// One single-threaded io_context per worker thread (see http/server.hpp). The first also
+// runs the shared services: upstream clients, Redis, sweeps, signals. Work guards keep idle
+// contexts running until stop().
+class WorkerContexts {
+ public:
+  explicit WorkerContexts(int workers) {
+    for (int i = 0; i < workers; ++i) {
+      contexts_.push_back(std::make_unique<asio::io_context>(1));
+      guards_.push_back(asio::make_work_guard(*contexts_.back()));
+    }
+  }
+
+  asio::io_context& main() { return *contexts_.front(); }
+
+  std::vector<asio::io_context*> all() {
+    std::vector<asio::io_context*> out;
+    for (auto& c : contexts_) out.push_back(c.get());
+    return out;
+  }
+
+  // Runs every context (the first on the calling thread) until stop().
+  void run() {
+    std::vector<std::thread> threads;
+    for (size_t i = 1; i < contexts_.size(); ++i)
+      threads.emplace_back([ctx = contexts_[i].get()] { ctx->run(); });
+    contexts_.front()->run();
+    for (auto& t : threads) t.join();
+  }
+
+  void stop() {
+    for (auto& c : contexts_) c->stop();
+  }
+
+ private:
+  std::vector<std::unique_ptr<asio::io_context>> contexts_;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards_;
+};
+
+// SIGTERM/SIGINT: graceful shutdown, then every context stops; a second one exits at once.
+// SIGHUP: reload the index.
 class SignalHandler {
  public:
-  SignalHandler(asio::io_context& ioc, http::Server& server, milliseconds grace,
+  SignalHandler(WorkerContexts& contexts, http::Server& server, milliseconds grace,
                 std::function<void()> reload)
-      : ioc_(ioc),
+      : contexts_(contexts),
         server_(server),
         grace_(grace),
         reload_(std::move(reload)),
-        signals_(ioc, SIGINT, SIGTERM, SIGHUP) {
+        signals_(contexts.main(), SIGINT, SIGTERM, SIGHUP) {
     wait();
   }
 
@@ -71,10 +110,10 @@ class SignalHandler {
         spdlog::info("Received {}, shutting down gracefully (up to {:.0f}s)",
                      signal == SIGTERM ? "SIGTERM" : "SIGINT", grace_.count() / 1000.0);
         asio::co_spawn(
-            asio::make_strand(ioc_),
+            asio::make_strand(contexts_.main()),
             [this]() -> asio::awaitable<void> {
               co_await server_.shutdown(grace_);
-              ioc_.stop();
+              contexts_.stop();
             },
             asio::detached);
       }
@@ -82,7 +121,7 @@ class SignalHandler {
     });
   }
 
-  asio::io_context& ioc_;
+  WorkerContexts& contexts_;
   http::Server& server_;
   milliseconds grace_;
   std::function<void()> reload_;
@@ -95,8 +134,8 @@ int serve(const config::Config& config, const TestHooks& test_hooks) {
   observability::set_redactions(config.secrets());
   spdlog::info("Starting {} (rag-server {})", config.server_name, RAG_SERVER_VERSION);
 
-  asio::io_context ioc(config.workers);
-  auto parts = build_parts(config, ioc, test_hooks.always_admit);
+  WorkerContexts contexts(config.workers);
+  auto parts = build_parts(config, contexts.main(), test_hooks.always_admit);
   if (!parts) {
     spdlog::error("{}", parts.error().message);
     return 1;
@@ -106,14 +145,15 @@ int serve(const config::Config& config, const TestHooks& test_hooks) {
   if (test_hooks.add_routes) test_hooks.add_routes(router);
   auto handler = build_handler(router, config, *parts);
 
-  http::Server server(ioc, server_options(config), std::move(handler), on_request_complete);
+  http::Server server(contexts.all(), server_options(config), std::move(handler),
+                      on_request_complete);
   auto port = server.listen();
   if (!port) {
     spdlog::error("{}", port.error().message);
     return 1;
   }
   server.start();
-  SignalHandler signals(ioc, server, duration_cast<milliseconds>(config.graceful_timeout),
+  SignalHandler signals(contexts, server, duration_cast<milliseconds>(config.graceful_timeout),
                         [&parts] { parts->reloader->request_reload(); });
   if (!config.has_chat_upstream())
     spdlog::warn("No chat upstream configured (AZURE_OPENAI_CHAT_ENDPOINT or OPENAI_BASE_URL + "
@@ -122,10 +162,7 @@ int serve(const config::Config& config, const TestHooks& test_hooks) {
                config.ssl_certfile.empty() ? "http" : "https", config.host, *port,
                config.workers);
 
-  std::vector<std::thread> threads;
-  for (int i = 1; i < config.workers; ++i) threads.emplace_back([&ioc] { ioc.run(); });
-  ioc.run();
-  for (auto& t : threads) t.join();
+  contexts.run();
   parts->reloader->stop();
   parts->state.stop();
   observability::flush_access_log();

@@ -2,8 +2,9 @@
 // keep-alive holds. Templated over the stream so plain TCP and TLS share all of this code.
 // Internal to http/ (included by server.cpp only).
 //
-// Thread-safety: every member runs on the connection's strand; the server reaches a
-// connection only through close_if_idle()/force_close(), which post onto that strand.
+// Thread-safety: every member runs on the connection's executor (a single-threaded
+// io_context); the server reaches a connection only through close_if_idle()/force_close(),
+// which post onto that executor.
 #pragma once
 
 #include <utility>

@@ -11,10 +11,12 @@
 namespace rag::http {
 
 struct Server::Impl {
-  Impl(asio::io_context& ioc, std::shared_ptr<ServerState> s)
-      : ioc(ioc), acceptor(asio::make_strand(ioc)), state(std::move(s)) {}
+  Impl(std::vector<asio::io_context*> c, std::shared_ptr<ServerState> s)
+      : contexts(std::move(c)), ioc(*contexts.front()), acceptor(ioc), state(std::move(s)) {}
 
-  asio::io_context& ioc;
+  std::vector<asio::io_context*> contexts;
+  asio::io_context& ioc;  // accepts; the first of `contexts`
+  std::size_t next_context = 0;
   asio::ip::tcp::acceptor acceptor;
   std::shared_ptr<ServerState> state;
   std::unique_ptr<asio::ssl::context> tls;
@@ -54,13 +56,13 @@ Result<std::unique_ptr<asio::ssl::context>> make_tls_context(const ServerOptions
 
 }  // namespace
 
-Server::Server(asio::io_context& ioc, ServerOptions options, Handler handler,
+Server::Server(std::vector<asio::io_context*> contexts, ServerOptions options, Handler handler,
                CompletionHook on_complete) {
   auto state = std::make_shared<ServerState>();
   state->options = std::move(options);
   state->handler = std::move(handler);
   state->on_complete = std::move(on_complete);
-  impl_ = std::make_shared<Impl>(ioc, std::move(state));
+  impl_ = std::make_shared<Impl>(std::move(contexts), std::move(state));
 }
 
 Server::~Server() = default;
@@ -101,7 +103,8 @@ void Server::start() {
 asio::awaitable<void> Server::Impl::accept_loop() {
   while (!state->stopping) {
     beast::error_code ec;
-    auto socket = co_await acceptor.async_accept(asio::make_strand(ioc),
+    auto& target = *contexts[next_context++ % contexts.size()];
+    auto socket = co_await acceptor.async_accept(target,
                                                  asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       if (ec == asio::error::operation_aborted || state->stopping) break;

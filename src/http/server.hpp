@@ -4,8 +4,12 @@
 // Graceful shutdown: stop accepting → close idle keep-alive connections → let in-flight
 // requests (streams included) finish within the grace period → close what is left.
 //
+// Threading: one io_context per worker thread (each run by exactly one thread). The listener
+// runs on the first and hands each accepted connection to the next context in turn, so a
+// connection lives on one thread for its whole life: no strands, no cross-thread wake-ups.
+//
 // Thread-safety: construct, listen() and start() from one thread; shutdown() is a coroutine
-// that may run on any executor of the same io_context; active_connections() from anywhere.
+// that must run on a strand (or a single-threaded context); active_connections() from anywhere.
 #pragma once
 
 #include <utility>
@@ -16,6 +20,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/result.hpp"
 #include "http/types.hpp"
@@ -40,7 +45,8 @@ using CompletionHook =
 
 class Server {
  public:
-  Server(boost::asio::io_context& ioc, ServerOptions options, Handler handler,
+  // REQUIRES: `contexts` is not empty and outlives the server; contexts[0] accepts.
+  Server(std::vector<boost::asio::io_context*> contexts, ServerOptions options, Handler handler,
          CompletionHook on_complete);
   ~Server();
   Server(const Server&) = delete;
