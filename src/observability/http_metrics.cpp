@@ -1,5 +1,6 @@
 #include "observability/http_metrics.hpp"
 
+#include <charconv>
 #include <string>
 #include <unordered_map>
 
@@ -14,9 +15,11 @@ void record_http_request(std::string_view route, std::string_view method, unsign
     Histogram* latency;
   };
   thread_local std::unordered_map<std::string, Series> cache;
-  std::string key;
-  key.reserve(route.size() + method.size() + 6);
-  key.append(route).append(" ").append(method).append(" ").append(std::to_string(status));
+  thread_local std::string key;  // reused: building the key allocates nothing once warm
+  key.clear();
+  key.append(route).append(" ").append(method).append(" ");
+  char digits[8];
+  key.append(digits, std::to_chars(digits, digits + sizeof digits, status).ptr);
   auto it = cache.find(key);
   if (it == cache.end()) {
     auto& registry = Registry::global();
@@ -26,7 +29,7 @@ void record_http_request(std::string_view route, std::string_view method, unsign
              &registry.histogram("rag_http_request_duration_seconds",
                                  "HTTP request latency by route and method.",
                                  {{"route", r}, {"method", m}})};
-    it = cache.emplace(std::move(key), s).first;
+    it = cache.emplace(key, s).first;
   }
   it->second.requests->inc();
   it->second.latency->observe(seconds);

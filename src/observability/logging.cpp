@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <charconv>
 #include <condition_variable>
 #include <cstdio>
 #include <thread>
@@ -193,15 +194,25 @@ void append_json_string(std::string& out, std::string_view s) {
 
 std::string iso_timestamp(std::chrono::system_clock::time_point t) {
   const auto secs = std::chrono::time_point_cast<std::chrono::seconds>(t);
-  const auto micros =
-      std::chrono::duration_cast<std::chrono::microseconds>(t - secs).count();
-  const std::time_t tt = std::chrono::system_clock::to_time_t(secs);
-  std::tm tm{};
-  localtime_r(&tt, &tm);
-  char buf[48];
-  const size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::snprintf(buf + n, sizeof buf - n, ".%06lld", static_cast<long long>(micros));
-  return buf;
+  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(t - secs).count();
+  // The date and time of day change once a second: format them once per second per thread
+  // (localtime_r and strftime cost more than the rest of a GET /).
+  thread_local std::chrono::sys_seconds cached_second{};
+  thread_local char cached[32] = {};
+  thread_local size_t cached_len = 0;
+  if (cached_len == 0 || secs != cached_second) {
+    const std::time_t tt = std::chrono::system_clock::to_time_t(secs);
+    std::tm tm{};
+    localtime_r(&tt, &tm);
+    cached_len = std::strftime(cached, sizeof cached, "%Y-%m-%dT%H:%M:%S", &tm);
+    cached_second = std::chrono::sys_seconds(secs.time_since_epoch());
+  }
+  std::string out(cached, cached_len);
+  char frac[7];
+  for (int i = 5; i >= 0; --i, micros /= 10) frac[i] = static_cast<char>('0' + micros % 10);
+  out += '.';
+  out.append(frac, 6);
+  return out;
 }
 
 void write_access_log(const AccessRecord& r) {
@@ -220,9 +231,10 @@ void write_access_log(const AccessRecord& r) {
   line += ",\"status\":" + std::to_string(r.status);
   line += ",\"bytes\":" + std::to_string(r.bytes);
   char ms[32];
-  std::snprintf(ms, sizeof ms, "%.3f", r.duration_ms);
+  const auto formatted = std::to_chars(ms, ms + sizeof ms, r.duration_ms,
+                                       std::chars_format::fixed, 3);
   line += ",\"duration_ms\":";
-  line += ms;
+  line.append(ms, formatted.ptr);
   line += ",\"user_agent\":";
   append_json_string(line, r.user_agent);
   line += "}\n";
