@@ -9,10 +9,9 @@
 
 namespace rag::api {
 
-http::Middleware client_ip(std::vector<config::Cidr> trusted_proxies) {
-  return [trusted = std::move(trusted_proxies)](http::RequestContext& ctx,
-                                                const http::Handler& next)
-             -> boost::asio::awaitable<http::Response> {
+http::Filter client_ip(std::vector<config::Cidr> trusted_proxies) {
+  return [trusted = std::move(trusted_proxies)](
+             http::RequestContext& ctx) -> std::optional<http::Response> {
     std::string forwarded;
     if (!trusted.empty()) {
       auto [it, end] = ctx.request.equal_range("X-Forwarded-For");
@@ -21,8 +20,10 @@ http::Middleware client_ip(std::vector<config::Cidr> trusted_proxies) {
         forwarded.append(it->value().data(), it->value().size());
       }
     }
-    ctx.client_ip = ratelimit::resolve_client_ip(ctx.peer_ip, forwarded, trusted);
-    co_return co_await next(ctx);
+    // Without trusted proxies the client is the peer, which the connection already set.
+    if (!trusted.empty())
+      ctx.client_ip = ratelimit::resolve_client_ip(ctx.peer_ip, forwarded, trusted);
+    return std::nullopt;
   };
 }
 

@@ -14,7 +14,7 @@
 namespace rag::api {
 
 // Sets ctx.client_ip. Several X-Forwarded-For header lines are joined in order first.
-http::Middleware client_ip(std::vector<config::Cidr> trusted_proxies);
+http::Filter client_ip(std::vector<config::Cidr> trusted_proxies);
 
 struct RateLimitRule {
   http::Verb method;

@@ -187,8 +187,8 @@ void register_routes(http::Router& router, const config::Config& config, ServerP
 http::Handler build_handler(const http::Router& router, const config::Config& config,
                             ServerParts& parts) {
   return http::chain({http::request_id(), api::client_ip(config.trusted_proxies),
-                      http::security_headers(), http::cors({config.allowed_origins, 600}),
-                      parts.shedder->middleware(),
+                      http::security_headers(), http::cors({config.allowed_origins, 600})},
+                     {parts.shedder->middleware(),
                       api::rate_limit(*parts.state.limiter, api::default_rate_limit_rules(config))},
                      [&router](http::RequestContext& ctx) { return router.dispatch(ctx); });
 }

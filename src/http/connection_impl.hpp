@@ -137,7 +137,8 @@ asio::awaitable<void> Connection<Stream>::handle(Request& request) {
 template <class Stream>
 void Connection<Stream>::prepare(Response& response, const RequestContext& ctx) const {
   response.version(ctx.request.version());
-  for (const auto& [name, value] : ctx.response_headers) response.set(name, value);
+  for (const auto& [name, value] : ctx.response_headers)
+    if (response.find(name) == response.end()) response.set(name, value);
   response.keep_alive(keep_alive_ && !state_->stopping);
   if (ctx.request.method() == Verb::head) {
     response.body().clear();  // Content-Length stays that of the GET answer
@@ -166,7 +167,8 @@ asio::awaitable<bool> Connection<Stream>::start(Response head) {
   if (!current_ || current_->streamed) co_return false;
   current_->streamed = true;
   current_->streamed_status = head.result_int();
-  for (const auto& [name, value] : current_->response_headers) head.set(name, value);
+  for (const auto& [name, value] : current_->response_headers)
+    if (head.find(name) == head.end()) head.set(name, value);
   head.version(current_->request.version());
   head.keep_alive(keep_alive_ && !state_->stopping);
   keep_alive_ = head.keep_alive();

@@ -52,13 +52,13 @@ Response text_response(Status status, std::string body, unsigned version) {
 
 }  // namespace
 
-Middleware cors(CorsPolicy policy) {
+Filter cors(CorsPolicy policy) {
   const bool any = std::find(policy.allowed_origins.begin(), policy.allowed_origins.end(), "*") !=
                    policy.allowed_origins.end();
-  return [policy, any](RequestContext& ctx, const Handler& next) -> boost::asio::awaitable<Response> {
+  return [policy, any](RequestContext& ctx) -> std::optional<Response> {
     const auto origin = ctx.header("Origin");
     if (!any) ctx.response_headers.emplace_back("Vary", "Origin");
-    if (origin.empty()) co_return co_await next(ctx);
+    if (origin.empty()) return std::nullopt;
 
     const bool allowed =
         any || std::find(policy.allowed_origins.begin(), policy.allowed_origins.end(), origin) !=
@@ -74,14 +74,14 @@ Middleware cors(CorsPolicy policy) {
       else if (!method_allowed(requested_method)) problem = "Disallowed CORS method";
       else if (!headers_allowed(ctx.header("Access-Control-Request-Headers")))
         problem = "Disallowed CORS headers";
-      if (!problem.empty()) co_return text_response(Status::bad_request, problem, version);
+      if (!problem.empty()) return text_response(Status::bad_request, problem, version);
       auto res = text_response(Status::ok, "OK", version);
       res.set("Access-Control-Allow-Origin", any ? "*" : std::string(origin));
       if (!any) res.set("Access-Control-Allow-Credentials", "true");
       res.set("Access-Control-Allow-Methods", kAllowMethods);
       res.set("Access-Control-Allow-Headers", kAllowHeaders);
       res.set("Access-Control-Max-Age", std::to_string(policy.max_age_seconds));
-      co_return res;
+      return res;
     }
 
     if (allowed) {
@@ -90,7 +90,7 @@ Middleware cors(CorsPolicy policy) {
       if (!any) ctx.response_headers.emplace_back("Access-Control-Allow-Credentials", "true");
       ctx.response_headers.emplace_back("Access-Control-Expose-Headers", kExposeHeaders);
     }
-    co_return co_await next(ctx);
+    return std::nullopt;
   };
 }
 

@@ -16,6 +16,6 @@ struct CorsPolicy {
   int max_age_seconds = 600;
 };
 
-Middleware cors(CorsPolicy policy);
+Filter cors(CorsPolicy policy);
 
 }  // namespace rag::http

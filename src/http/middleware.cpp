@@ -26,24 +26,22 @@ std::string generate_request_id() {
   return id;
 }
 
-Middleware request_id() {
-  return [](RequestContext& ctx, const Handler& next) -> boost::asio::awaitable<Response> {
+Filter request_id() {
+  return [](RequestContext& ctx) -> std::optional<Response> {
     auto incoming = ctx.header("X-Request-Id");
     ctx.request_id = is_sane_request_id(incoming) ? std::string(incoming) : generate_request_id();
     ctx.response_headers.emplace_back("X-Request-Id", ctx.request_id);
-    co_return co_await next(ctx);
+    return std::nullopt;
   };
 }
 
-Middleware security_headers() {
-  return [](RequestContext& ctx, const Handler& next) -> boost::asio::awaitable<Response> {
+Filter security_headers() {
+  return [](RequestContext& ctx) -> std::optional<Response> {
     ctx.response_headers.emplace_back("X-Content-Type-Options", "nosniff");
     ctx.response_headers.emplace_back("X-Frame-Options", "DENY");
     ctx.response_headers.emplace_back("Referrer-Policy", "no-referrer");
-    auto response = co_await next(ctx);
-    if (response.find(boost::beast::http::field::cache_control) == response.end())
-      response.set(boost::beast::http::field::cache_control, "no-store");
-    co_return response;
+    ctx.response_headers.emplace_back("Cache-Control", "no-store");
+    return std::nullopt;
   };
 }
 

@@ -1,5 +1,5 @@
-// The cross-cutting steps every request passes through, each a small Middleware. Later
-// concerns (CORS, rate limits, metrics, load shedding) plug into the same chain in cli/serve.
+// The cross-cutting steps every request passes through, each a small Filter (they never wait).
+// Other concerns (CORS, rate limits, load shedding) plug into the same chain in cli/.
 #pragma once
 
 #include <string>
@@ -16,9 +16,10 @@ std::string generate_request_id();
 
 // Echoes a sane incoming X-Request-Id, else generates one; sets ctx.request_id and adds the
 // header to the response.
-Middleware request_id();
+Filter request_id();
 
-// X-Content-Type-Options, X-Frame-Options, Referrer-Policy, Cache-Control for API responses.
-Middleware security_headers();
+// X-Content-Type-Options, X-Frame-Options, Referrer-Policy, and Cache-Control: no-store unless
+// the handler says otherwise.
+Filter security_headers();
 
 }  // namespace rag::http

@@ -60,13 +60,19 @@ std::string_view RequestContext::header(std::string_view name) const {
   return {it->value().data(), it->value().size()};
 }
 
-Handler chain(std::vector<Middleware> middleware, Handler handler) {
+Handler chain(std::vector<Filter> filters, std::vector<Middleware> middleware, Handler handler) {
   for (auto it = middleware.rbegin(); it != middleware.rend(); ++it) {
     handler = [mw = *it, next = std::move(handler)](RequestContext& ctx) {
       return mw(ctx, next);
     };
   }
-  return handler;
+  if (filters.empty()) return handler;
+  return [filters = std::move(filters),
+          next = std::move(handler)](RequestContext& ctx) -> boost::asio::awaitable<Response> {
+    for (const auto& filter : filters)
+      if (auto early = filter(ctx)) co_return std::move(*early);
+    co_return co_await next(ctx);
+  };
 }
 
 Response json_response(Status status, std::string body, unsigned version) {

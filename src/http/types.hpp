@@ -10,6 +10,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,7 +45,9 @@ struct RequestContext {
   std::string client_ip;  // the peer, or the trusted X-Forwarded-For hop (rate limits, logs)
   std::string route;      // the matched route pattern, e.g. "/sessions/{id}", for metrics
   std::map<std::string, std::string, std::less<>> params;  // path parameters
-  HeaderList response_headers;  // middleware adds headers here; they go on every response
+  // Middleware adds headers here; they go on every response (streamed ones too) unless the
+  // handler set the same header itself (a handler's Cache-Control wins, for example).
+  HeaderList response_headers;
   CancelToken cancel;           // fires when the client disconnects (once watched) or on shutdown
   StreamWriter* stream = nullptr;
   bool streamed = false;        // the handler took over the response through `stream`
@@ -63,11 +66,16 @@ struct RequestContext {
 };
 
 using Handler = std::function<boost::asio::awaitable<Response>(RequestContext&)>;
+// A step around the rest of the chain, for concerns that must wait (rate limits in Redis) or
+// act after the handler (releasing a load-shedding slot). One coroutine frame per request.
 using Middleware =
     std::function<boost::asio::awaitable<Response>(RequestContext&, const Handler& next)>;
+// A step that never waits: it may set context fields, add response headers, or answer at once
+// by returning a response. Filters run inline, with no coroutine frame of their own.
+using Filter = std::function<std::optional<Response>(RequestContext&)>;
 
-// Wraps `handler` in `middleware`, the first of the list outermost.
-Handler chain(std::vector<Middleware> middleware, Handler handler);
+// Runs `filters` in order, then `middleware` (the first outermost), then `handler`.
+Handler chain(std::vector<Filter> filters, std::vector<Middleware> middleware, Handler handler);
 
 // A JSON response: Content-Type application/json; charset=utf-8.
 Response json_response(Status status, std::string body, unsigned version = 11);
