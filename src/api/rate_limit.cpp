@@ -43,14 +43,20 @@ std::string whole_seconds(double s) {
 
 }  // namespace
 
-http::Middleware rate_limit(ratelimit::RateLimiter& limiter, std::vector<RateLimitRule> rules) {
+http::Around rate_limit(ratelimit::RateLimiter& limiter, std::vector<RateLimitRule> rules) {
   std::erase_if(rules, [](const RateLimitRule& r) { return !r.spec.enabled; });
   std::vector<observability::Counter*> refused;
   for (const auto& rule : rules)
     refused.push_back(&observability::Registry::global().counter(
         "rag_rate_limited_total", "Requests refused by the per-IP rate limit, by route.",
         {{"route", rule.route}}));
-  return [&limiter, rules = std::move(rules), refused = std::move(refused)](
+  auto applies = [rules](const http::RequestContext& ctx) {
+    const auto path = ctx.path();
+    for (const auto& rule : rules)
+      if (rule.method == ctx.request.method() && rule.path == path) return true;
+    return false;
+  };
+  auto step = [&limiter, rules = std::move(rules), refused = std::move(refused)](
              http::RequestContext& ctx,
              const http::Handler& next) -> boost::asio::awaitable<http::Response> {
     const auto method = ctx.request.method();
@@ -77,6 +83,7 @@ http::Middleware rate_limit(ratelimit::RateLimiter& limiter, std::vector<RateLim
     }
     co_return co_await next(ctx);
   };
+  return {std::move(step), std::move(applies)};
 }
 
 }  // namespace rag::api

@@ -27,7 +27,7 @@ struct RateLimitRule {
 // POST /v1/chat/completions (CHAT). Probes (/healthz, /readyz) are never limited.
 std::vector<RateLimitRule> default_rate_limit_rules(const config::Config& config);
 
-// REQUIRES: `limiter` outlives the middleware.
-http::Middleware rate_limit(ratelimit::RateLimiter& limiter, std::vector<RateLimitRule> rules);
+// REQUIRES: `limiter` outlives the middleware. Applies only to requests a rule matches.
+http::Around rate_limit(ratelimit::RateLimiter& limiter, std::vector<RateLimitRule> rules);
 
 }  // namespace rag::api

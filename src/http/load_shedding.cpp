@@ -4,11 +4,14 @@
 
 namespace rag::http {
 
-Middleware LoadShedder::middleware() {
-  return [this](RequestContext& ctx, const Handler& next) -> boost::asio::awaitable<Response> {
+Around LoadShedder::middleware() {
+  auto applies = [this](const RequestContext& ctx) {
     const auto path = ctx.path();
     for (const auto& admitted : always_admit_)
-      if (path == admitted) co_return co_await next(ctx);
+      if (path == admitted) return false;
+    return true;
+  };
+  auto step = [this](RequestContext& ctx, const Handler& next) -> boost::asio::awaitable<Response> {
     if (in_flight_.fetch_add(1) >= max_) {
       in_flight_.fetch_sub(1);
       shed_.fetch_add(1);
@@ -25,6 +28,7 @@ Middleware LoadShedder::middleware() {
     } release{in_flight_};
     co_return co_await next(ctx);
   };
+  return {std::move(step), std::move(applies)};
 }
 
 }  // namespace rag::http

@@ -24,7 +24,8 @@ class LoadShedder {
   std::size_t in_flight() const { return in_flight_.load(); }
   std::uint64_t shed() const { return shed_.load(); }
 
-  Middleware middleware();
+  // Applies to every path but the always-admitted ones.
+  Around middleware();
 
  private:
   const std::size_t max_;

@@ -60,10 +60,11 @@ std::string_view RequestContext::header(std::string_view name) const {
   return {it->value().data(), it->value().size()};
 }
 
-Handler chain(std::vector<Filter> filters, std::vector<Middleware> middleware, Handler handler) {
-  for (auto it = middleware.rbegin(); it != middleware.rend(); ++it) {
-    handler = [mw = *it, next = std::move(handler)](RequestContext& ctx) {
-      return mw(ctx, next);
+Handler chain(std::vector<Filter> filters, std::vector<Around> around, Handler handler) {
+  for (auto it = around.rbegin(); it != around.rend(); ++it) {
+    handler = [a = *it, next = std::move(handler)](RequestContext& ctx) {
+      if (a.applies && !a.applies(ctx)) return next(ctx);
+      return a.step(ctx, next);
     };
   }
   if (filters.empty()) return handler;

@@ -74,8 +74,15 @@ using Middleware =
 // by returning a response. Filters run inline, with no coroutine frame of their own.
 using Filter = std::function<std::optional<Response>(RequestContext&)>;
 
-// Runs `filters` in order, then `middleware` (the first outermost), then `handler`.
-Handler chain(std::vector<Filter> filters, std::vector<Middleware> middleware, Handler handler);
+// An around-step with an optional test: when `applies` says no, the step is skipped without
+// creating its coroutine frame.
+struct Around {
+  Middleware step;
+  std::function<bool(const RequestContext&)> applies;  // empty: always
+};
+
+// Runs `filters` in order, then `around` (the first outermost), then `handler`.
+Handler chain(std::vector<Filter> filters, std::vector<Around> around, Handler handler);
 
 // A JSON response: Content-Type application/json; charset=utf-8.
 Response json_response(Status status, std::string body, unsigned version = 11);
