@@ -119,7 +119,7 @@ def percentile(values, p):
 def bench_concurrency(db):
     fake = support.FakeUpstream(latency_ms=ARGS.latency_ms)
     env = {"WORKERS": str(ARGS.workers), "MAX_CONVERSATION_HISTORY": "20", "LLM_TIMEOUT": "30",
-           "LOG_LEVEL": "warning"}
+           "LOG_LEVEL": "info"}  # the harness reads the port from the info-level listening line
     server = support.start_server(db, fake, env)
     try:
         probe = RootProbe(server.port)
@@ -146,7 +146,7 @@ def bench_concurrency(db):
 
 
 def bench_sessions(db):
-    server = support.start_server(db, None, {"MAX_CONVERSATION_HISTORY": "20", "LOG_LEVEL": "warning",
+    server = support.start_server(db, None, {"MAX_CONVERSATION_HISTORY": "20", "LOG_LEVEL": "info",
                                              "WORKERS": str(ARGS.workers)})
     try:
         history = [{"role": "user" if i % 2 == 0 else "assistant", "content": ("x" * 499) + str(i % 10)}

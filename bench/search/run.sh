@@ -14,7 +14,8 @@ trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
 bin=build/rag-server
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-# Starts the server with the given environment; sets $port; prints seconds to "Index loaded".
+# Starts the server with the given environment; sets $port, $server_pid and $ready_s (seconds
+# from launch to "Index loaded").
 start() {
   local log="$work/server.err"; : > "$log"
   local t0; t0=$(date +%s.%N)
@@ -22,8 +23,9 @@ start() {
   server_pid=$!
   until grep -q "Index loaded" "$log"; do sleep 0.01; done
   local t1; t1=$(date +%s.%N)
+  until grep -q "Server listening" "$log"; do sleep 0.01; done
   port=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$log" | grep -o '[0-9]*$')
-  python3 -c "print(f'{$t1-$t0:.2f}')"
+  ready_s=$(python3 -c "print(f'{$t1-$t0:.2f}')")
 }
 stop() { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; }
 
@@ -47,11 +49,12 @@ chunks=$(python3 -c "import json;print(json.load(open('$work/lex/build_info.json
 echo "chunks: $chunks"
 
 echo "== lexical, rate limiting off"
-echo "start-up to ready: $(start VECTOR_DB_PATH="$work/lex" RATE_LIMIT_SEARCH=off WORKERS=2) s"
+start VECTOR_DB_PATH="$work/lex" RATE_LIMIT_SEARCH=off WORKERS=2
+echo "start-up to ready: $ready_s s"
 echo "POST /search: $(measure)"; stop
 
 echo "== lexical, in-memory rate limiter (limit never reached)"
-start VECTOR_DB_PATH="$work/lex" RATE_LIMIT_SEARCH=1000000000/hour WORKERS=2 > /dev/null
+start VECTOR_DB_PATH="$work/lex" RATE_LIMIT_SEARCH=1000000000/hour WORKERS=2
 echo "POST /search: $(measure)"; stop
 
 if command -v redis-server > /dev/null; then
@@ -60,7 +63,7 @@ if command -v redis-server > /dev/null; then
   until redis-cli -p "$rport" ping > /dev/null 2>&1; do sleep 0.05; done
   echo "== lexical, Redis rate limiter (limit never reached)"
   start VECTOR_DB_PATH="$work/lex" RATE_LIMIT_SEARCH=1000000000/hour WORKERS=2 \
-    REDIS_URL="redis://127.0.0.1:$rport/0" > /dev/null
+    REDIS_URL="redis://127.0.0.1:$rport/0"
   echo "POST /search: $(measure)"; stop
 fi
 
@@ -70,5 +73,6 @@ until grep -q listening "$work/fake.out"; do sleep 0.05; done
 fport=$(grep -o '[0-9]*$' "$work/fake.out")
 upstream=(OPENAI_BASE_URL="http://127.0.0.1:$fport/v1" OPENAI_API_KEY=bench EMBEDDINGS_MODEL=fake-embedding)
 env "${upstream[@]}" VECTOR_DB_PATH="$work/hyb" "$bin" index "$corpus" 2>&1 | grep -E "indexed" | tail -1
-echo "start-up to ready: $(start "${upstream[@]}" VECTOR_DB_PATH="$work/hyb" RATE_LIMIT_SEARCH=off WORKERS=2) s"
+start "${upstream[@]}" VECTOR_DB_PATH="$work/hyb" RATE_LIMIT_SEARCH=off WORKERS=2
+echo "start-up to ready: $ready_s s"
 echo "POST /search: $(measure)"; stop
