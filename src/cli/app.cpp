@@ -6,6 +6,7 @@
 
 #include "cli/commands.hpp"
 #include "config/loader.hpp"
+#include "observability/logging.hpp"
 
 namespace rag::cli {
 
@@ -51,6 +52,8 @@ int run(int argc, char** argv, TestHooks test_hooks) {
 
   std::string chosen = "serve";
   for (auto* sub : app.get_subcommands()) chosen = sub->get_name();
+  observability::set_redactions(config->secrets());
+  if (chosen != "serve") observability::init_cli_logging(*config);  // serve adds its log file
   return runners.at(chosen)(*config);
 }
 

@@ -136,6 +136,14 @@ void init_logging(const config::Config& config) {
                  config.log_dir.string(), file_problem);
 }
 
+void init_cli_logging(const config::Config& config) {
+  auto logger = std::make_shared<spdlog::logger>(
+      "rag", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  logger->set_pattern(kHumanPattern);
+  logger->set_level(to_spdlog(config.log_level));
+  spdlog::set_default_logger(logger);
+}
+
 void set_redactions(std::vector<std::string> secrets) {
   std::erase_if(secrets, [](const std::string& s) { return s.empty(); });
   std::atomic_store(&g_redactions,

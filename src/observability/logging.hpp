@@ -20,6 +20,9 @@ namespace rag::observability {
 // cannot be created is not fatal: the log goes to stderr only, with a warning.
 void init_logging(const config::Config& config);
 
+// For the other subcommands (index, search, check): the same format and level, stderr only.
+void init_cli_logging(const config::Config& config);
+
 // Registers strings that must never appear in a log line (API keys); each is replaced by ***.
 void set_redactions(std::vector<std::string> secrets);
 
