@@ -23,6 +23,7 @@
 #include "observability/logging.hpp"
 #include "observability/metrics.hpp"
 #include "session/session_store.hpp"
+#include "upstream/bounded_chat_model.hpp"
 #include "upstream/factory.hpp"
 
 namespace rag::cli {
@@ -129,7 +130,16 @@ Result<ServerParts> build_parts(const config::Config& config, boost::asio::io_co
       std::make_unique<http::LoadShedder>(config.max_concurrent_requests, std::move(admitted));
   register_process_metrics(*parts.shedder);
 
-  parts.chat = upstream::make_chat_model(config, ioc.get_executor());
+  if (std::shared_ptr<upstream::ChatModel> model =
+          upstream::make_chat_model(config, ioc.get_executor())) {
+    auto bounded = std::make_shared<upstream::BoundedChatModel>(std::move(model),
+                                                                config.max_upstream_calls);
+    observability::Registry::global().callback(
+        "rag_upstream_calls_refused_total",
+        "Chat calls refused with 503 because MAX_UPSTREAM_CALLS were in flight.", "counter", {},
+        [bounded] { return static_cast<double>(bounded->refused()); });
+    parts.chat = std::move(bounded);
+  }
   parts.embedder = upstream::make_embedder(config, ioc.get_executor());
   auto chat = parts.chat;
   auto embedder = parts.embedder;

@@ -77,6 +77,7 @@ struct Config {
   Seconds cleanup_interval{60 * 60};
   std::size_t max_sessions = 100000;
   std::string system_prompt_file;
+  std::string refusal_text;  // empty: the built-in refusal
   double chat_temperature = 0.1;
   int chat_max_tokens = 1000;
 
@@ -85,6 +86,7 @@ struct Config {
   Seconds llm_base_delay{2.0};
   Seconds llm_max_delay{30};
   Seconds llm_timeout{60};
+  std::size_t max_upstream_calls = 1000;  // chat calls in flight at once (more: 503)
   int embed_batch_size = 16;
   int embed_concurrency = 4;
 

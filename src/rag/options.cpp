@@ -13,6 +13,7 @@ Result<PipelineOptions> pipeline_options(const config::Config& config, std::stri
     o.system_template = std::move(*text);
   }
   if (!refusal_text.empty()) o.refusal_text = std::move(refusal_text);
+  else if (!config.refusal_text.empty()) o.refusal_text = config.refusal_text;
   return o;
 }
 
