@@ -1,30 +1,11 @@
 // UTF-8 and whitespace helpers (see text_util.hpp).
 #include "ingest/text_util.hpp"
 
+#include "common/utf8.hpp"
+
 #include <cstdint>
 
 namespace rag::ingest {
-namespace {
-
-void append_utf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
-}  // namespace
 
 std::string sanitize_utf8(std::string_view in) {
   std::string out;
@@ -127,7 +108,7 @@ std::string decode_entity(std::string_view e) {
     }
     if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return "\xEF\xBF\xBD";
     std::string out;
-    append_utf8(out, cp);
+    append_utf8(out, static_cast<char32_t>(cp));
     return out;
   }
   struct Named { std::string_view name, text; };

@@ -13,12 +13,6 @@
 
 namespace rag::ratelimit {
 
-struct MemoryRateLimiter::Sweeper {
-  std::mutex mutex;  // held during a sweep and by stop: the limiter outlives every sweep
-  bool stopped = false;
-  std::unique_ptr<asio::steady_timer> timer;
-};
-
 void MemoryRateLimiter::Log::pop_front() {
   head_ = (head_ + 1) % buf_.size();
   --size_;
@@ -144,35 +138,9 @@ std::size_t MemoryRateLimiter::key_count() const {
 
 void MemoryRateLimiter::start_sweeper(asio::any_io_executor executor,
                                       std::chrono::duration<double> interval) {
-  stop_sweeper();
-  auto sweeper = std::make_shared<Sweeper>();
-  auto strand = asio::make_strand(executor);  // the timer's wait and its cancel
-  sweeper->timer = std::make_unique<asio::steady_timer>(strand);
-  sweeper_ = sweeper;
-  const auto period = std::chrono::duration_cast<std::chrono::steady_clock::duration>(interval);
-  asio::co_spawn(
-      strand,
-      [this, sweeper, period]() -> asio::awaitable<void> {
-        for (;;) {
-          sweeper->timer->expires_after(period);
-          boost::system::error_code ec;
-          co_await sweeper->timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
-          std::lock_guard lock(sweeper->mutex);
-          if (sweeper->stopped) co_return;
-          sweep_expired();
-        }
-      },
-      asio::detached);
+  sweeper_.start(std::move(executor), interval, [this] { sweep_expired(); });
 }
 
-void MemoryRateLimiter::stop_sweeper() {
-  if (!sweeper_) return;
-  auto sweeper = std::move(sweeper_);
-  {
-    std::lock_guard lock(sweeper->mutex);
-    sweeper->stopped = true;
-  }
-  asio::post(sweeper->timer->get_executor(), [sweeper] { sweeper->timer->cancel(); });
-}
+void MemoryRateLimiter::stop_sweeper() { sweeper_.stop(); }
 
 }  // namespace rag::ratelimit

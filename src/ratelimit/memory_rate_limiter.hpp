@@ -11,6 +11,8 @@
 // Thread-safety: any thread; one shard lock per decision.
 #pragma once
 
+#include "common/periodic_task.hpp"
+
 #include <boost/asio/any_io_executor.hpp>
 #include <chrono>
 #include <cstdint>
@@ -77,7 +79,6 @@ class MemoryRateLimiter final : public RateLimiter {
     std::list<Entry> recency;  // front = most recently used
     std::unordered_map<std::string_view, std::list<Entry>::iterator> index;
   };
-  struct Sweeper;
 
   std::int64_t now_us() const;
   // REQUIRES: shard.mutex held.
@@ -88,7 +89,7 @@ class MemoryRateLimiter final : public RateLimiter {
   SteadyClock clock_;
   std::size_t per_shard_cap_;
   std::vector<std::unique_ptr<Shard>> shards_;
-  std::shared_ptr<Sweeper> sweeper_;
+  PeriodicTask sweeper_;
 };
 
 }  // namespace rag::ratelimit

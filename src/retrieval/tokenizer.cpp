@@ -4,6 +4,8 @@
 // header, and a per-thread Snowball stemmer.
 #include "retrieval/tokenizer.hpp"
 
+#include "common/utf8.hpp"
+
 #include <libstemmer.h>
 
 #include <algorithm>
@@ -38,23 +40,6 @@ char32_t next_code_point(std::string_view text, std::size_t& i) {
   return cp;
 }
 
-void append_utf8(char32_t cp, std::string& out) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 enum class CharClass { kSeparator, kWord, kIdeograph, kIgnorable };
 
@@ -126,15 +111,15 @@ void append_folded(char32_t c, std::string& out) {
   } else if (in(c, 0xFF10, 0xFF19)) {
     out += static_cast<char>('0' + (c - 0xFF10));
   } else if (in(c, 0x391, 0x3A9) && c != 0x3A2) {  // Greek capitals
-    append_utf8(c + 0x20, out);
+    append_utf8(out, c + 0x20);
   } else if (c == 0x3C2) {  // final sigma matches sigma
-    append_utf8(0x3C3, out);
+    append_utf8(out, 0x3C3);
   } else if (in(c, 0x410, 0x42F)) {  // Cyrillic capitals
-    append_utf8(c + 0x20, out);
+    append_utf8(out, c + 0x20);
   } else if (in(c, 0x400, 0x40F)) {
-    append_utf8(c + 0x50, out);
+    append_utf8(out, c + 0x50);
   } else {
-    append_utf8(c, out);
+    append_utf8(out, c);
   }
 }
 
@@ -172,7 +157,7 @@ std::vector<std::string> split_words(std::string_view text) {
         break;
       case CharClass::kIdeograph:
         flush(word, out);
-        append_utf8(c, word);
+        append_utf8(word, c);
         flush(word, out);
         break;
       case CharClass::kSeparator: {

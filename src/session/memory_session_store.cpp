@@ -13,12 +13,6 @@
 
 namespace rag::session {
 
-struct MemorySessionStore::Sweeper {
-  std::mutex mutex;      // held during a sweep and by stop(): the store outlives every sweep
-  bool stopped = false;
-  std::unique_ptr<asio::steady_timer> timer;
-};
-
 MemorySessionStore::MemorySessionStore(MemorySessionOptions options, SteadyClock clock)
     : options_(options), clock_(std::move(clock)) {
   if (!clock_) clock_ = [] { return std::chrono::steady_clock::now(); };
@@ -173,38 +167,10 @@ std::size_t MemorySessionStore::sweep_expired() {
 
 void MemorySessionStore::start_sweeper(asio::any_io_executor executor,
                                        std::chrono::duration<double> interval) {
-  stop_sweeper();
-  auto sweeper = std::make_shared<Sweeper>();
-  // One strand for the timer's wait and for its cancel in stop_sweeper().
-  auto strand = asio::make_strand(executor);
-  sweeper->timer = std::make_unique<asio::steady_timer>(strand);
-  sweeper_ = sweeper;
-  const auto period = std::chrono::duration_cast<std::chrono::steady_clock::duration>(interval);
-  asio::co_spawn(
-      strand,
-      [this, sweeper, period]() -> asio::awaitable<void> {
-        for (;;) {
-          sweeper->timer->expires_after(period);
-          boost::system::error_code ec;
-          co_await sweeper->timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
-          std::lock_guard lock(sweeper->mutex);
-          if (sweeper->stopped) co_return;
-          sweep_expired();
-        }
-      },
-      asio::detached);
+  sweeper_.start(std::move(executor), interval, [this] { sweep_expired(); });
 }
 
-void MemorySessionStore::stop_sweeper() {
-  if (!sweeper_) return;
-  auto sweeper = std::move(sweeper_);
-  {
-    std::lock_guard lock(sweeper->mutex);
-    sweeper->stopped = true;
-  }
-  // The timer belongs to the sweep coroutine's executor: cancel it there.
-  asio::post(sweeper->timer->get_executor(), [sweeper] { sweeper->timer->cancel(); });
-}
+void MemorySessionStore::stop_sweeper() { sweeper_.stop(); }
 
 asio::awaitable<Result<History>> MemorySessionStore::get(std::string id) {
   co_return get_now(id);

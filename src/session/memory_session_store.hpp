@@ -18,6 +18,8 @@
 // Thread-safety: every method may be called from any thread.
 #pragma once
 
+#include "common/periodic_task.hpp"
+
 #include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <chrono>
@@ -82,7 +84,6 @@ class MemorySessionStore final : public SessionStore {
     std::list<Entry> recency;  // front = most recently used
     std::unordered_map<std::string_view, std::list<Entry>::iterator> index;  // views into Entry::id
   };
-  struct Sweeper;
 
   Shard& shard_for(std::string_view id);
   // REQUIRES: shard.mutex held. Returns the live entry (expired ones are removed), or end().
@@ -101,7 +102,7 @@ class MemorySessionStore final : public SessionStore {
   std::vector<std::unique_ptr<Shard>> shards_;
   std::atomic<std::size_t> count_{0};
   std::atomic<std::uint64_t> seq_{0};
-  std::shared_ptr<Sweeper> sweeper_;
+  PeriodicTask sweeper_;
 };
 
 }  // namespace rag::session
