@@ -89,6 +89,7 @@ namespace {
 void build_index(const config::Config& config, ServerParts& parts) {
   retrieval::SnapshotOptions options;
   options.filter.min_score = config.search_min_score;
+  options.vectors.hnsw_threshold = config.hnsw_min_vectors;
   const auto path = config.vector_db_path;
   parts.index = std::make_unique<retrieval::LiveIndex>(
       [path] { return store::IndexReader::open(path); }, options);

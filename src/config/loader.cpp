@@ -229,6 +229,8 @@ const std::vector<Row>& rows() {
       {{"SERVER_NAME", "RAG Server", "the message of GET /"}, text(&Config::server_name)},
       {{"SEARCH_MIN_SCORE", "0.3", "results under this score are dropped"},
        real(&Config::search_min_score, 0, 1)},
+      {{"HNSW_MIN_VECTORS", "100000", "vectors from which search is approximate (HNSW), not exact"},
+       integer(&Config::hnsw_min_vectors, 1, 1000000000)},
       {{"MAX_UPSTREAM_CALLS", "1000", "chat upstream calls in flight at once (more: 503)"},
        integer(&Config::max_upstream_calls, 1, 1000000)},
       {{"EMBED_BATCH_SIZE", "16", "inputs per embeddings request"},
