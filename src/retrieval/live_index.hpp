@@ -6,7 +6,7 @@
 // Thread-safety: current() from any thread, concurrently. reload() and reload_if_changed()
 // from any thread; they are serialised among themselves (a second caller waits for the first).
 // The reload runs on the calling thread and takes ~1 s per 20k chunks: call it from a thread
-// that may block (the SIGHUP handler's or the watcher's), not from a latency-critical one.
+// that may block (the server's cli/index_reloader thread), not from a latency-critical one.
 #pragma once
 
 #include <functional>
