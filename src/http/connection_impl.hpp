@@ -107,9 +107,15 @@ asio::awaitable<void> Connection<Stream>::handle(Request& request) {
   ctx.response_headers.reserve(12);  // the chain adds ~8: no regrowth per request
   ctx.client_ip = peer_;
   ctx.stream = this;
-  ctx.cancel = make_cancel_token();
-  cancel_ = ctx.cancel;
-  ctx.watch_disconnect = [this, token = ctx.cancel] { start_disconnect_watch(token); };
+  // The cancel token exists only for handlers that wait on something long (they call
+  // watch_disconnect first); a GET / pays for neither the token nor the watcher.
+  ctx.watch_disconnect = [this] {
+    if (!current_->cancel) {
+      current_->cancel = make_cancel_token();
+      cancel_ = current_->cancel;
+    }
+    start_disconnect_watch(current_->cancel);
+  };
   current_ = &ctx;
 
   Response response;

@@ -48,14 +48,15 @@ struct RequestContext {
   // Middleware adds headers here; they go on every response (streamed ones too) unless the
   // handler set the same header itself (a handler's Cache-Control wins, for example).
   HeaderList response_headers;
-  CancelToken cancel;           // fires when the client disconnects (once watched) or on shutdown
+  CancelToken cancel;  // null until watch_disconnect(); then fires when the client disconnects
+                       // or the grace period ends (a null token is never cancelled)
   StreamWriter* stream = nullptr;
   bool streamed = false;        // the handler took over the response through `stream`
   unsigned streamed_status = 0;
   std::size_t streamed_bytes = 0;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
-  // Starts watching the connection so `cancel` fires if the client goes away while the
-  // handler waits (for long upstream calls). Set by the connection.
+  // Creates `cancel` and starts watching the connection, so `cancel` fires if the client goes
+  // away while the handler waits (long upstream calls). Set by the connection.
   std::function<void()> watch_disconnect;
 
   // The target without its query string.

@@ -29,9 +29,11 @@ spdlog::level::level_enum to_spdlog(config::LogLevel level) {
   return spdlog::level::info;
 }
 
-// Secrets are set once at start-up; readers take a shared_ptr copy, never a lock per line.
+// Secrets are set once at start-up. std::atomic_load on a shared_ptr takes a pooled mutex in
+// libstdc++, so the common case (no secret configured) is decided by a plain atomic first.
 std::shared_ptr<const std::vector<std::string>> g_redactions =
     std::make_shared<const std::vector<std::string>>();
+std::atomic<bool> g_have_redactions{false};
 
 // Access-log lines are appended to a buffer and written by one thread every 100 ms (or at
 // 64 KiB), so a request costs no syscall and no wait on stdout. The buffer is bounded: if
@@ -146,13 +148,16 @@ void init_cli_logging(const config::Config& config) {
 
 void set_redactions(std::vector<std::string> secrets) {
   std::erase_if(secrets, [](const std::string& s) { return s.empty(); });
+  const bool any = !secrets.empty();
   std::atomic_store(&g_redactions,
                     std::make_shared<const std::vector<std::string>>(std::move(secrets)));
+  g_have_redactions.store(any);
 }
 
 std::string redact(std::string_view text) {
-  auto secrets = std::atomic_load(&g_redactions);
   std::string out(text);
+  if (!g_have_redactions.load(std::memory_order_relaxed)) return out;
+  auto secrets = std::atomic_load(&g_redactions);
   for (const auto& secret : *secrets) {
     for (size_t pos = out.find(secret); pos != std::string::npos; pos = out.find(secret, pos))
       out.replace(pos, secret.size(), "***");
