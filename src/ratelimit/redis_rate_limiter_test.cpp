@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "redis/testing/redis_fixture.hpp"
+
 #include "ratelimit/fallback_rate_limiter.hpp"
 #include "ratelimit/memory_rate_limiter.hpp"
 #include "redis/testing/redis_server.hpp"
@@ -18,32 +20,7 @@ using rag::testing::wait_until;
 
 const config::RateLimitSpec kFivePerMinute{true, 5, 60, "minute"};
 
-class RedisRateLimitTest : public ::testing::Test {
- protected:
-  redis::RedisClient& client(int i) {
-    while (static_cast<int>(clients_.size()) <= i) {
-      redis::RedisOptions o;
-      o.command_timeout = 500ms;
-      o.backoff_initial = 20ms;
-      o.backoff_max = 200ms;
-      o.health_interval = 100ms;
-      clients_.push_back(std::make_unique<redis::RedisClient>(
-          io_.executor(), *redis::parse_redis_url(server_.url()), o));
-      clients_.back()->start();
-      EXPECT_TRUE(wait_until([&] { return clients_.back()->healthy(); }));
-    }
-    return *clients_[i];
-  }
-  void TearDown() override {
-    for (auto& c : clients_) c->stop();
-    io_.join();
-  }
-
-  rag::testing::LogCapture logs_;
-  rag::testing::RedisServer server_;
-  rag::testing::IoThreads io_;
-  std::vector<std::unique_ptr<redis::RedisClient>> clients_;
-};
+class RedisRateLimitTest : public rag::testing::RedisFixture {};
 
 TEST_F(RedisRateLimitTest, TheLimitHoldsAcrossTwoReplicas) {
   RedisRateLimiter a(client(0)), b(client(1));

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "redis/testing/redis_fixture.hpp"
+
 #include "redis/testing/redis_server.hpp"
 #include "redis/testing/test_support.hpp"
 #include "session/fallback_session_store.hpp"
@@ -19,32 +21,7 @@ using rag::testing::wait_until;
 Message user(std::string c) { return {"user", std::move(c), "2024-01-15T10:30:45.123456"}; }
 Message bot(std::string c) { return {"assistant", std::move(c), ""}; }
 
-class RedisSessionTest : public ::testing::Test {
- protected:
-  redis::RedisClient& client(int i) {
-    while (static_cast<int>(clients_.size()) <= i) {
-      redis::RedisOptions o;
-      o.command_timeout = 500ms;
-      o.backoff_initial = 20ms;
-      o.backoff_max = 200ms;
-      o.health_interval = 100ms;
-      clients_.push_back(std::make_unique<redis::RedisClient>(
-          io_.executor(), *redis::parse_redis_url(server_.url()), o));
-      clients_.back()->start();
-      EXPECT_TRUE(wait_until([&] { return clients_.back()->healthy(); }));
-    }
-    return *clients_[i];
-  }
-  void TearDown() override {
-    for (auto& c : clients_) c->stop();
-    io_.join();
-  }
-
-  rag::testing::LogCapture logs_;
-  rag::testing::RedisServer server_;
-  rag::testing::IoThreads io_;
-  std::vector<std::unique_ptr<redis::RedisClient>> clients_;
-};
+class RedisSessionTest : public rag::testing::RedisFixture {};
 
 TEST_F(RedisSessionTest, ASessionWrittenByOneReplicaIsReadByAnother) {
   RedisSessionOptions opt{.max_history = 4, .idle_timeout = 1h, .key_prefix = "t1:"};

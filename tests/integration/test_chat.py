@@ -8,26 +8,13 @@ import time
 import unittest
 
 import harness
-from test_chat_support import (API_KEY, FakeUpstream, build_index, in_threads, read_sse,
-                               start_server, tempdir)
+from test_chat_support import (API_KEY, ServerWithFakeUpstream, build_index, in_threads,
+                               read_sse, start_server, tempdir)
 
 QUESTION = "How do I change the port the server listens on?"
 
 
-class ChatTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempdir()
-        cls.db = build_index(cls.tmp.name)
-        cls.fake = FakeUpstream()
-        cls.server = start_server(cls.db, cls.fake)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
-        cls.fake.stop()
-        cls.tmp.cleanup()
-
+class ChatTest(ServerWithFakeUpstream):
     def setUp(self):
         self.fake.reset()
 

@@ -97,6 +97,20 @@ class FakeUpstream:
     def reset(self):
         return self._call("/_fake/reset", {})
 
+    def openai_env(self, key="sk-test-openai-key"):
+        """Settings pointing the server's OpenAI-compatible chat and embeddings here."""
+        return {"OPENAI_BASE_URL": f"{self.base}/v1", "OPENAI_API_KEY": key,
+                "CHAT_MODEL": "fake-model", "EMBEDDINGS_MODEL": "fake-embedding"}
+
+    def azure_env(self, key="azure-test-key"):
+        """Settings pointing the server's Azure chat and embeddings deployments here."""
+        return {"AZURE_OPENAI_CHAT_ENDPOINT":
+                f"{self.base}/openai/deployments/gpt/chat/completions?api-version=2024-02-01",
+                "AZURE_OPENAI_CHAT_API_KEY": key,
+                "AZURE_OPENAI_EMBEDDINGS_ENDPOINT":
+                f"{self.base}/openai/deployments/emb/embeddings?api-version=2024-02-01",
+                "AZURE_OPENAI_EMBEDDINGS_API_KEY": key}
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.terminate()
@@ -163,6 +177,24 @@ def tempdir():
 # -- tests of the helpers themselves (so this module is a legitimate test file too) ------------
 import io
 import unittest
+
+
+class ServerWithFakeUpstream(unittest.TestCase):
+    """Base class: one index, one fake upstream and one server per
+    test class. Has no tests of its own."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempdir()
+        cls.db = build_index(cls.tmp.name)
+        cls.fake = FakeUpstream()
+        cls.server = start_server(cls.db, cls.fake)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        cls.fake.stop()
+        cls.tmp.cleanup()
 
 
 class ReadSseTest(unittest.TestCase):

@@ -10,7 +10,7 @@ import subprocess
 import tempfile
 import unittest
 
-from test_chat_support import FakeUpstream, build_index, read_sse, start_server, tempdir
+from test_chat_support import ServerWithFakeUpstream, read_sse
 
 QUESTION = "How do I change the port the server listens on?"
 
@@ -36,20 +36,7 @@ const client = new OpenAI({ baseURL: process.argv[2], apiKey: 'unused-by-rag-ser
 """
 
 
-class OpenAiFaceTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempdir()
-        cls.db = build_index(cls.tmp.name)
-        cls.fake = FakeUpstream()
-        cls.server = start_server(cls.db, cls.fake)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
-        cls.fake.stop()
-        cls.tmp.cleanup()
-
+class OpenAiFaceTest(ServerWithFakeUpstream):
     def completion(self, payload):
         return self.server.post_json("/v1/chat/completions", payload)
 

@@ -3,7 +3,7 @@
 import unittest
 
 from harness import Server, run_cli
-from services import FakeUpstream
+from test_chat_support import FakeUpstream
 
 
 class UpstreamWiring(unittest.TestCase):
@@ -13,7 +13,7 @@ class UpstreamWiring(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.fake.close()
+        cls.fake.stop()
 
     def test_readyz_and_metrics_describe_the_configured_upstreams(self):
         with Server(env=self.fake.openai_env()) as server:
