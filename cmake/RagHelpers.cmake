@@ -25,3 +25,18 @@ function(rag_add_integration_test)
     LABELS integration TIMEOUT ${T_TIMEOUT}
     ENVIRONMENT "RAG_SERVER_BIN=$<TARGET_FILE:rag-server>;RAG_SERVER_TEST_BIN=$<TARGET_FILE:rag-server-test>;RAG_SOURCE_DIR=${PROJECT_SOURCE_DIR};RAG_BUILD_DIR=${CMAKE_BINARY_DIR};PYTHONDONTWRITEBYTECODE=1")
 endfunction()
+
+# rag_embed_assets(OUT <var> DIR <asset dir> NAMESPACE <ns>)
+# Compiles every file under DIR into the binary (see src/web/assets.hpp); sets <var> to the
+# generated source. Adding or changing a file under DIR regenerates it.
+function(rag_embed_assets)
+  cmake_parse_arguments(E "" "OUT;DIR;NAMESPACE" "" ${ARGN})
+  file(GLOB_RECURSE inputs CONFIGURE_DEPENDS "${E_DIR}/*")
+  set(out "${CMAKE_CURRENT_BINARY_DIR}/embedded_assets.cpp")
+  add_custom_command(OUTPUT "${out}"
+    COMMAND ${CMAKE_COMMAND} -DASSET_DIR=${E_DIR} -DOUT=${out} -DNAMESPACE=${E_NAMESPACE}
+            -P ${PROJECT_SOURCE_DIR}/cmake/EmbedAssets.cmake
+    DEPENDS ${inputs} ${PROJECT_SOURCE_DIR}/cmake/EmbedAssets.cmake
+    COMMENT "Embedding assets from ${E_DIR}")
+  set(${E_OUT} "${out}" PARENT_SCOPE)
+endfunction()

@@ -25,6 +25,8 @@
 #include "session/session_store.hpp"
 #include "upstream/bounded_chat_model.hpp"
 #include "upstream/factory.hpp"
+#include "web/openapi.hpp"
+#include "web/ui.hpp"
 
 namespace rag::cli {
 
@@ -193,6 +195,8 @@ void register_routes(http::Router& router, const config::Config& config, ServerP
              api::metrics([sessions, &active]() -> boost::asio::awaitable<void> {
                if (auto n = co_await sessions->count()) active.set(static_cast<double>(*n));
              }));
+  web::add_ui_routes(router);
+  web::add_openapi_routes(router);
 }
 
 http::Handler build_handler(const http::Router& router, const config::Config& config,
