@@ -14,7 +14,10 @@ BUILD_PACKAGES=(
   libgumbo-dev libmd4c-dev libyaml-cpp-dev libpoppler-cpp-dev libhiredis-dev
   libgtest-dev libgmock-dev libbenchmark-dev ca-certificates
 )
-TEST_PACKAGES=(python3 python3-yaml redis-server haproxy curl openssl docker-compose)
+# The test suite: real Redis, a real load balancer, headless Chromium for /ui (fonts so pages
+# render text), AFL++ for the fuzz targets (scripts/fuzz.sh).
+TEST_PACKAGES=(python3 python3-yaml redis-server haproxy curl openssl docker-compose
+               chromium fonts-dejavu-core afl++)
 
 want_tests=0
 for arg in "$@"; do
@@ -47,5 +50,18 @@ build_type=${RAG_BUILD_TYPE:-Release}
 if [ ! -f build/CMakeCache.txt ] || ! grep -q "CMAKE_BUILD_TYPE:STRING=$build_type" build/CMakeCache.txt; then
   cmake -S . -B build -DCMAKE_BUILD_TYPE="$build_type" >/dev/null
 fi
-cmake --build build -j"$(nproc)" 2>&1 | grep -vE '^\[ *[0-9]+%\] (Building|Linking|Built)' || true
+# Progress lines are noise; errors and warnings are not. The build's own status decides
+# (pipefail: a failed build fails the pipeline, whatever grep does).
+cmake --build build -j"$(nproc)" 2>&1 | { grep -vE '^\[ *[0-9]+%\] (Building|Linking|Built)' || true; }
 test -x build/rag-server
+
+# Node packages for the browser and OpenAPI tests (tests/node/package-lock.json pins them).
+stamp=tests/node/node_modules/.installed-from-lock
+if [ "$want_tests" = 1 ] && ! cmp -s tests/node/package-lock.json "$stamp"; then
+  if ! command -v npm >/dev/null; then
+    echo "setup: npm is needed for the browser tests (Node.js 18+)" >&2
+    exit 1
+  fi
+  npm ci --prefix tests/node --no-audit --no-fund --loglevel=error >/dev/null
+  cp tests/node/package-lock.json "$stamp"
+fi
