@@ -63,7 +63,15 @@ void add_upstream(observability::Readiness& readiness, const std::string& name,
     return;
   }
   const std::string label = name.substr(0, name.find("_upstream"));  // "chat", "embeddings"
-  register_upstream_metrics(label, model->stats(), [model] { return model->circuit_state(); });
+  // Weak references: the process-wide metrics registry must not keep the adapter (and its
+  // connections) alive past the I/O contexts it posts to.
+  std::weak_ptr<const upstream::Stats> stats;
+  if (model->stats()) stats = std::shared_ptr<const upstream::Stats>(model, model->stats());
+  std::weak_ptr<Model> weak_model = model;
+  register_upstream_metrics(label, stats, [weak_model] {
+    auto live = weak_model.lock();
+    return live ? live->circuit_state() : upstream::CircuitState::kClosed;
+  });
   readiness.add({name,
                  [model]() -> std::optional<std::string> {
                    if (model->circuit_state() == upstream::CircuitState::kOpen)
@@ -140,7 +148,10 @@ Result<ServerParts> build_parts(const config::Config& config, boost::asio::io_co
     observability::Registry::global().callback(
         "rag_upstream_calls_refused_total",
         "Chat calls refused with 503 because MAX_UPSTREAM_CALLS were in flight.", "counter", {},
-        [bounded] { return static_cast<double>(bounded->refused()); });
+        [weak = std::weak_ptr(bounded)] {  // weak: see add_upstream
+          auto live = weak.lock();
+          return live ? static_cast<double>(live->refused()) : 0.0;
+        });
     parts.chat = std::move(bounded);
   }
   parts.embedder = upstream::make_embedder(config, ioc.get_executor());

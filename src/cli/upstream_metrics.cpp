@@ -18,7 +18,8 @@ std::string number(double v) {
 
 }  // namespace
 
-void register_upstream_metrics(const std::string& upstream, const upstream::Stats* stats,
+void register_upstream_metrics(const std::string& upstream,
+                               std::weak_ptr<const upstream::Stats> stats,
                                std::function<upstream::CircuitState()> circuit) {
   auto& registry = observability::Registry::global();
   const observability::Labels labels{{"upstream", upstream}};
@@ -26,10 +27,14 @@ void register_upstream_metrics(const std::string& upstream, const upstream::Stat
                     "gauge", labels, [circuit] {
                       return circuit() == upstream::CircuitState::kOpen ? 1.0 : 0.0;
                     });
-  if (!stats) return;
+  if (stats.expired()) return;
+  // The value of `field` now, or 0 once the adapter is gone (only during shutdown).
+  auto read = [stats](auto field) -> double {
+    auto live = stats.lock();
+    return live ? static_cast<double>(live->snapshot().*field) : 0.0;
+  };
   auto counter = [&](const char* name, const char* help, auto field) {
-    registry.callback(name, help, "counter", labels,
-                      [stats, field] { return static_cast<double>(stats->snapshot().*field); });
+    registry.callback(name, help, "counter", labels, [read, field] { return read(field); });
   };
   using S = upstream::StatsSnapshot;
   counter("rag_upstream_calls_total", "Calls to the upstream (one per request).", &S::calls);
@@ -44,16 +49,18 @@ void register_upstream_metrics(const std::string& upstream, const upstream::Stat
   for (const auto& [kind, field] : kinds) {
     registry.callback("rag_upstream_failures_total", "Failed calls by kind.", "counter",
                       {{"upstream", upstream}, {"kind", kind}},
-                      [stats, field = field] { return static_cast<double>(stats->snapshot().*field); });
+                      [read, field = field] { return read(field); });
   }
   // One collector renders the latency family for every upstream (one # TYPE line in all).
-  static std::vector<std::pair<std::string, const upstream::Stats*>> histograms;
+  static std::vector<std::pair<std::string, std::weak_ptr<const upstream::Stats>>> histograms;
   histograms.emplace_back(upstream, stats);
   if (histograms.size() > 1) return;
   registry.collector([](std::string& out) {
     const std::string name = "rag_upstream_call_duration_seconds";
     append_family(out, name, "histogram", "Upstream call latency (retries and waits included).");
-    for (const auto& [upstream_name, upstream_stats] : histograms) {
+    for (const auto& [upstream_name, weak_stats] : histograms) {
+      const auto upstream_stats = weak_stats.lock();
+      if (!upstream_stats) continue;
       const auto snap = upstream_stats->snapshot();
       const std::string label = "upstream=\"" + upstream_name + "\"";
       for (size_t i = 0; i < upstream::kLatencyBuckets.size(); ++i)

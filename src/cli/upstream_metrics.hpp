@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "upstream/circuit_breaker.hpp"
@@ -10,9 +11,12 @@
 
 namespace rag::cli {
 
-// Call at start-up only (single-threaded). REQUIRES: `stats` and what `circuit` reads live
-// as long as the process serves /metrics.
-void register_upstream_metrics(const std::string& upstream, const upstream::Stats* stats,
+// Call at start-up only (single-threaded). The metrics registry is process-wide and outlives
+// the adapters, so it holds them weakly: `stats` (an aliasing pointer into the adapter) and
+// `circuit` (which should capture the adapter weakly too) stop reporting once it is gone,
+// and the adapter dies with the server's parts, while its I/O context still exists.
+void register_upstream_metrics(const std::string& upstream,
+                               std::weak_ptr<const upstream::Stats> stats,
                                std::function<upstream::CircuitState()> circuit);
 
 }  // namespace rag::cli

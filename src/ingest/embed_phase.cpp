@@ -57,6 +57,13 @@ asio::awaitable<void> worker(Shared& s, upstream::Embedder& embedder, store::Ind
       co_return;
     }
     if (auto r = writer.store_embeddings(ids, *vectors, s.model); !r) {
+      // A dimension other than the index's is the upstream's answer, not a store failure: the
+      // run ends like any embeddings failure (lexical index kept, "run again" hint).
+      if (r.error().code == ErrorCode::kInvalidArgument) {
+        s.upstream_error = r.error().message;
+        s.cancel->cancel();
+        co_return;
+      }
       s.store_error = r.error();
       s.cancel->cancel();
       co_return;

@@ -2,6 +2,8 @@
 // headers, streaming, and every retry / timeout / breaker / cancellation rule of SPEC §6.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "upstream/test_support.hpp"
 
 namespace rag::upstream {
@@ -98,6 +100,24 @@ TEST_F(ChatAdapterTest, ReusesKeepAliveConnections) {
   auto requests = fake_.requests();
   ASSERT_EQ(requests.size(), 2u);
   EXPECT_EQ(requests[0].connection, requests[1].connection);
+}
+
+// A pooled connection the upstream closed while idle is not reused, and the request is sent
+// exactly once (a re-send would reach the upstream without counting as an attempt).
+TEST_F(ChatAdapterTest, DoesNotReuseAConnectionTheUpstreamClosed) {
+  fake_.script(R"([{"close_after":true}])");
+  auto model = openai();
+  ASSERT_TRUE(complete(*model));
+  // Wait until the fake has closed its side (its FIN is then queued on our socket).
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (fake_.closed_connections() < 1 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(1ms);
+  ASSERT_EQ(fake_.closed_connections(), 1u);
+  ASSERT_TRUE(complete(*model));
+  auto requests = fake_.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_NE(requests[0].connection, requests[1].connection);
+  EXPECT_EQ(model->stats()->snapshot().attempts, 2u);
 }
 
 TEST_F(ChatAdapterTest, AzureStreamDeliversDeltasAndToleratesFilterChunks) {

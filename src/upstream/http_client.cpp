@@ -3,6 +3,10 @@
 // the connection is new, write the request, read the answer into memory or into a sink.
 #include "upstream/http_client.hpp"
 
+#include <sys/socket.h>
+
+#include <cerrno>
+
 #include <utility>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -62,6 +66,16 @@ bool is_ip_literal(const std::string& host) {
   return !ec;
 }
 
+// Whether an idle keep-alive connection may be reused: one the server has closed (its FIN or
+// RST already arrived) or that has unexpected bytes waiting is not. The peek does not consume
+// anything; the connection has no operation in flight while it sits in the pool.
+bool looks_open(Connection& conn) {
+  char byte;
+  const ssize_t n =
+      ::recv(conn.lowest().socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
 HttpFailure failure(Kind kind, std::string detail, bool got_response = false) {
   return HttpFailure{kind, std::move(detail), got_response};
 }
@@ -81,7 +95,8 @@ struct HttpClient::Impl {
     while (!list.empty()) {
       auto conn = std::move(list.back());
       list.pop_back();
-      if (SteadyClock::now() - conn->idle_since < options.idle_keepalive) return conn;
+      if (SteadyClock::now() - conn->idle_since < options.idle_keepalive && looks_open(*conn))
+        return conn;
       asio::post(conn->strand, [conn] { conn->close(); });
     }
     return nullptr;
@@ -266,26 +281,21 @@ asio::awaitable<HttpResult> HttpClient::send(const HttpRequest& request,
   auto caller = co_await asio::this_coro::executor;
   const std::string key = request.url.origin();
   auto impl = impl_;
-  for (int fresh = 0;; ++fresh) {
-    auto conn = fresh == 0 ? impl->take(key) : nullptr;
-    const bool reused = conn != nullptr;
-    if (!conn) {
-      conn = std::make_shared<Connection>(asio::make_strand(impl->executor));
-      if (request.url.tls)
-        conn->tls.emplace(conn->strand, impl->ssl);
-      else
-        conn->plain.emplace(conn->strand);
-    }
-    Attempt attempt{impl.get(), conn, &request, timeout, cancel, sink, caller};
-    HttpResult result = co_await asio::co_spawn(conn->strand, attempt.run(), asio::use_awaitable);
-    // A pooled connection the server closed while idle fails before any answer: that is not
-    // the upstream's fault, so try once more on a fresh connection.
-    if (!result && reused && !result.error().got_response &&
-        result.error().kind == Kind::kConnectionLost && !(cancel && cancel->cancelled()))
-      continue;
-    if (result && conn->connected) impl->give(key, std::move(conn));
-    co_return result;
+  // One send is one attempt on the wire: a pooled connection the server already closed is
+  // weeded out before use (looks_open), never by sending the request twice, because a POST
+  // that reached the upstream must count against the retry budget (SPEC §6).
+  auto conn = impl->take(key);
+  if (!conn) {
+    conn = std::make_shared<Connection>(asio::make_strand(impl->executor));
+    if (request.url.tls)
+      conn->tls.emplace(conn->strand, impl->ssl);
+    else
+      conn->plain.emplace(conn->strand);
   }
+  Attempt attempt{impl.get(), conn, &request, timeout, cancel, sink, caller};
+  HttpResult result = co_await asio::co_spawn(conn->strand, attempt.run(), asio::use_awaitable);
+  if (result && conn->connected) impl->give(key, std::move(conn));
+  co_return result;
 }
 
 }  // namespace rag::upstream

@@ -23,7 +23,9 @@ Fault parse_fault(const json& j) {
   f.delay_ms = j.value("delay_ms", 0);
   f.hang = j.value("hang", false);
   f.reset = j.value("reset", false);
+  f.close_after = j.value("close_after", false);
   f.truncate_stream_after = j.value("truncate_stream_after", -1);
+  f.cut_mid_event = j.value("cut_mid_event", false);
   f.malformed_json = j.value("malformed_json", false);
   f.embedding_dim = j.value("embedding_dim", 0);
   return f;

@@ -178,7 +178,9 @@ Plan plan_answer(const std::string& method, const std::string& target, const std
   if (fault) {
     plan.hang = fault->hang;
     plan.reset = fault->reset;
+    plan.close_after = fault->close_after;
     plan.truncate_after = fault->truncate_stream_after;
+    plan.cut_mid_event = fault->cut_mid_event;
     if (fault->status != 0) {
       plan.status = fault->status;
       plan.body = fault->body.empty() ? error_body(fault->status) : fault->body;

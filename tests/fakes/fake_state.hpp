@@ -23,7 +23,9 @@ struct Fault {
   int delay_ms = 0;
   bool hang = false;
   bool reset = false;
+  bool close_after = false;  // answer normally, then close the connection (an idle timeout)
   int truncate_stream_after = -1;
+  bool cut_mid_event = false;  // with truncate_stream_after: end inside the next SSE event
   bool malformed_json = false;
   int embedding_dim = 0;
 };
@@ -41,7 +43,8 @@ struct Settings {
 struct Plan {
   int delay_ms = 0;
   bool hang = false;
-  bool reset = false;
+  bool reset = false;               // alone: RST at once; with truncate_after: RST at the cut
+  bool close_after = false;         // close the connection after a normal answer
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;                 // for non-stream answers
@@ -49,6 +52,7 @@ struct Plan {
   std::vector<bool> is_delta;       // per event: carries a content delta
   bool stream = false;
   int truncate_after = -1;          // content events to send before cutting the connection
+  bool cut_mid_event = false;       // send half of the next event before cutting
   int stream_delay_ms = 0;
 };
 
@@ -60,6 +64,7 @@ struct FakeUpstream::State {
   std::vector<FakeUpstream::Recorded> recorded;  // guarded by mutex
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::atomic<std::uint64_t> connections{0};
+  std::atomic<std::uint64_t> closed_connections{0};  // closed by either side, socket released
 
   bool add_faults(const std::string& json_text);
   bool apply_config(const std::string& json_text);

@@ -86,7 +86,16 @@ asio::awaitable<bool> write_stream(Stream& stream, const Plan& plan) {
   int deltas = 0;
   for (std::size_t i = 0; i < plan.events.size() && !ec; ++i) {
     if (plan.truncate_after >= 0 && plan.is_delta[i] && deltas >= plan.truncate_after) {
-      cut(stream, false);
+      if (plan.cut_mid_event) {  // a whole HTTP chunk holding the first half of an SSE event
+        const std::string event = "data: " + plan.events[i];
+        const std::string half = event.substr(0, event.size() / 2);
+        char size[32];
+        std::snprintf(size, sizeof size, "%zx\r\n", half.size());
+        const std::string chunk = size + half + "\r\n";
+        co_await asio::async_write(stream, asio::buffer(chunk),
+                                   asio::redirect_error(asio::use_awaitable, ec));
+      }
+      cut(stream, plan.reset);
       co_return false;
     }
     if (plan.is_delta[i]) ++deltas;
@@ -126,7 +135,7 @@ asio::awaitable<bool> answer(Stream& stream, const Request& req, FakeUpstream::S
       co_await stream.async_read_some(asio::buffer(&byte, 1), asio::redirect_error(asio::use_awaitable, ec));
     co_return false;
   }
-  if (plan.reset) {
+  if (plan.reset && plan.truncate_after < 0) {
     cut(stream, true);
     co_return false;
   }
@@ -140,13 +149,13 @@ asio::awaitable<bool> answer(Stream& stream, const Request& req, FakeUpstream::S
     res.content_length(plan.body.size());
     http::serializer<false, http::string_body> sr{res};
     co_await http::async_write(stream, sr, asio::redirect_error(asio::use_awaitable, ec));
-    cut(stream, false);
+    cut(stream, plan.reset);
     co_return false;
   }
   res.body() = plan.body;
   res.prepare_payload();
   co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
-  co_return !ec && req.keep_alive();
+  co_return !ec && req.keep_alive() && !plan.close_after;
 }
 
 template <class Stream>
@@ -179,16 +188,20 @@ asio::awaitable<void> serve(Stream& stream, std::shared_ptr<FakeUpstream::State>
 
 asio::awaitable<void> session(tcp::socket socket, FakeUpstream::Server* server,
                               std::shared_ptr<FakeUpstream::State> state) {
+  beast::error_code ec;
   if (!server->ssl) {
     beast::tcp_stream stream(std::move(socket));
     co_await serve(stream, state);
+    stream.socket().close(ec);
+    ++state->closed_connections;
     co_return;
   }
   beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *server->ssl);
-  beast::error_code ec;
   co_await stream.async_handshake(asio::ssl::stream_base::server,
                                   asio::redirect_error(asio::use_awaitable, ec));
   if (!ec) co_await serve(stream, state);
+  beast::get_lowest_layer(stream).socket().close(ec);
+  ++state->closed_connections;
 }
 
 asio::awaitable<void> accept_loop(FakeUpstream::Server* server,
@@ -263,6 +276,7 @@ std::vector<FakeUpstream::Recorded> FakeUpstream::requests() const {
   return state_->recorded;
 }
 std::string FakeUpstream::requests_json() const { return state_->requests_json(); }
+std::uint64_t FakeUpstream::closed_connections() const { return state_->closed_connections; }
 void FakeUpstream::reset() { state_->reset(); }
 
 }  // namespace rag::fakes

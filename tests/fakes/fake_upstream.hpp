@@ -52,6 +52,8 @@ class FakeUpstream {
   bool script(const std::string& faults_json);
   bool configure(const std::string& config_json);
   std::vector<Recorded> requests() const;
+  // Connections whose socket the fake has closed (after either side ended them).
+  std::uint64_t closed_connections() const;
   std::string requests_json() const;
   void reset();
 
