@@ -9,7 +9,7 @@ import subprocess
 import tempfile
 import time
 
-from harness import SOURCE_DIR
+from harness import SOURCE_DIR, scaled
 
 
 def free_port():
@@ -19,8 +19,9 @@ def free_port():
 
 
 def wait_until(predicate, timeout=20, what="condition"):
-    """Re-checks `predicate` until true; the bounded deadline makes a hang a failure."""
-    deadline = time.monotonic() + timeout
+    """Re-checks `predicate` until true; the bounded deadline (scaled for slow sanitizer
+    builds) makes a hang a failure."""
+    deadline = time.monotonic() + scaled(timeout)
     while time.monotonic() < deadline:
         if predicate():
             return

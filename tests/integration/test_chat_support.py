@@ -1,7 +1,9 @@
-"""Shared set-up for the conversation tests (test_chat*.py, test_openai*.py): a small corpus
-indexed lexically, the fake upstream process, and a rag-server pointed at it.
+"""Shared set-up for the conversation tests (test_chat*.py, test_openai*.py) and the reliability
+tests: a small corpus indexed lexically, the fake upstream process, and a rag-server pointed at it.
 
-Readiness is observed (a printed port, a log line), never slept for.
+Readiness is observed (a printed port, a log line, the fake's recorded requests), never slept
+for. The upstream keys default to the harness's canary secrets (test_zz_secrets_scan.py looks
+for them in every kept log); the fake's stderr is kept in the test logs like the server's.
 """
 import json
 import os
@@ -9,12 +11,13 @@ import re
 import subprocess
 import tempfile
 import threading
+import time
 import urllib.request
 
 import harness
 
 FAKE_BIN = os.path.join(harness.BUILD_DIR, "fake-upstream")
-API_KEY = "sk-test-secret-4b1d7c"  # must never appear in a response or a log line
+API_KEY = harness.CANARY_OPENAI_KEY  # must never appear in a response or a log line
 
 DOCS = {
     "config.md": """---
@@ -64,13 +67,16 @@ class FakeUpstream:
     def __init__(self, latency_ms=0, stream_delay_ms=0):
         args = [FAKE_BIN, "--port", "0", "--latency-ms", str(latency_ms),
                 "--stream-delay-ms", str(stream_delay_ms)]
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        self.log_path = harness.log_names.next() + ".fake-upstream.err"
+        self._log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self._log,
                                      stdin=subprocess.DEVNULL, text=True)
         line = self.proc.stdout.readline()
         m = re.search(r"listening on ([\d.]+):(\d+)", line)
         if not m:
             self.proc.kill()
-            raise AssertionError("fake-upstream did not start: " + line + self.proc.stderr.read())
+            self.proc.wait()
+            raise AssertionError("fake-upstream did not start: " + line + self._stderr_text())
         self.port = int(m.group(2))
         self.base = f"http://127.0.0.1:{self.port}"
 
@@ -97,12 +103,30 @@ class FakeUpstream:
     def reset(self):
         return self._call("/_fake/reset", {})
 
-    def openai_env(self, key="sk-test-openai-key"):
+    def wait_for_requests(self, count, match="", timeout=20):
+        """Waits until the fake has received `count` API requests whose path contains `match`
+        (e.g. "chat/completions"); returns them. Polls the fake's record with a deadline."""
+        deadline = time.monotonic() + harness.scaled(timeout)
+        while True:
+            seen = [r for r in self.requests() if match in r["path"]]
+            if len(seen) >= count:
+                return seen
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the fake saw {len(seen)} of {count} {match!r} requests")
+            time.sleep(0.02)
+
+    def _stderr_text(self):
+        if not self._log.closed:
+            self._log.flush()
+        with open(self.log_path, encoding="utf-8", errors="replace") as f:
+            return f.read()
+
+    def openai_env(self, key=harness.CANARY_OPENAI_KEY):
         """Settings pointing the server's OpenAI-compatible chat and embeddings here."""
         return {"OPENAI_BASE_URL": f"{self.base}/v1", "OPENAI_API_KEY": key,
                 "CHAT_MODEL": "fake-model", "EMBEDDINGS_MODEL": "fake-embedding"}
 
-    def azure_env(self, key="azure-test-key"):
+    def azure_env(self, key=harness.CANARY_AZURE_KEY):
         """Settings pointing the server's Azure chat and embeddings deployments here."""
         return {"AZURE_OPENAI_CHAT_ENDPOINT":
                 f"{self.base}/openai/deployments/gpt/chat/completions?api-version=2024-02-01",
@@ -112,13 +136,21 @@ class FakeUpstream:
                 "AZURE_OPENAI_EMBEDDINGS_API_KEY": key}
 
     def stop(self):
+        """Stops the fake; a sanitizer report in its stderr fails the test."""
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
-                self.proc.wait(10)
+                self.proc.wait(harness.scaled(10))
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        if self.proc.stdout and not self.proc.stdout.closed:
+            self.proc.stdout.close()
+        if not self._log.closed:
+            self._log.close()
+            reports = harness.sanitizer_reports(self._stderr_text())
+            if reports:
+                raise AssertionError(f"sanitizer report in {self.log_path}:\n" + "\n".join(reports[:5]))
 
 
 def start_server(db, fake=None, extra_env=None):
@@ -164,7 +196,7 @@ def in_threads(fn, n):
     for t in threads:
         t.start()
     for t in threads:
-        t.join(120)
+        t.join(harness.scaled(120))
     if errors:
         raise errors[0]
     return results
@@ -203,3 +235,53 @@ class ReadSseTest(unittest.TestCase):
                             b"data: [DONE]\n\n")
         self.assertEqual(read_sse(stream), [("sources", "[]"), (":", "ping"), ("token", "a\nb"),
                                             ("", "[DONE]")])
+
+
+class HarnessEvidenceTest(unittest.TestCase):
+    """The harness keeps every process's output and fails a test on a sanitizer report (the
+    ASan/TSan builds rely on it). Planted reports go to a private folder, so that the sanitizer
+    script's own scan of the real log folder does not see them."""
+
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory(prefix="rag-harness-self-")
+        self.saved = harness.LOG_DIR
+        harness.LOG_DIR = os.path.join(self.dir.name, "logs")
+        self.fake_bin = os.path.join(self.dir.name, "fake-server")
+        with open(self.fake_bin, "w") as f:
+            f.write("#!/bin/sh\necho \"out: $*\"\n"
+                    "echo '==1==ERROR: AddressSanitizer: heap-use-after-free on address 0x1' >&2\n"
+                    "[ \"$1\" = serve ] && echo 'Server listening on http://127.0.0.1:1' >&2\n"
+                    "exit 0\n")
+        os.chmod(self.fake_bin, 0o755)
+
+    def tearDown(self):
+        harness.LOG_DIR = self.saved
+        self.dir.cleanup()
+
+    def test_run_cli_fails_on_a_sanitizer_report_and_keeps_the_output(self):
+        with self.assertRaisesRegex(AssertionError, "sanitizer report"):
+            harness.run_cli(["search", "x"], binary=self.fake_bin)
+        kept = sorted(os.listdir(harness.LOG_DIR))
+        self.assertTrue(any(f.endswith(".err") for f in kept), kept)
+        err = [f for f in kept if f.endswith(".err")][0]
+        with open(os.path.join(harness.LOG_DIR, err)) as f:
+            self.assertIn("AddressSanitizer", f.read())
+
+    def test_server_stop_fails_on_a_sanitizer_report(self):
+        server = harness.Server(binary=self.fake_bin, env={"VECTOR_DB_PATH": self.dir.name}, wait=False)
+        server.wait()
+        with self.assertRaisesRegex(AssertionError, "sanitizer report"):
+            server.stop()
+        server.stop()  # checked once: a second stop does not raise again
+
+    def test_non_2xx_bodies_are_kept(self):
+        path = os.path.join(harness.LOG_DIR, "x.bodies.log")
+        os.makedirs(harness.LOG_DIR, exist_ok=True)
+        harness.append_body(path, "GET", "/nope", 404, b'{"detail":"Not Found"}')
+        with open(path, "rb") as f:
+            self.assertIn(b"GET /nope -> 404\n{\"detail\":\"Not Found\"}", f.read())
+
+    def test_clean_output_passes(self):
+        self.assertEqual(harness.sanitizer_reports("Server stopped\nruntime: fine\n"), [])
+        self.assertEqual(len(harness.sanitizer_reports(
+            "x.cpp:3:5: runtime error: signed integer overflow\nWARNING: ThreadSanitizer: data race")), 2)

@@ -2,6 +2,7 @@
 (against the fake upstream) and never prints a key."""
 import unittest
 
+import harness
 from harness import Server, run_cli
 from test_chat_support import FakeUpstream
 
@@ -25,7 +26,7 @@ class UpstreamWiring(unittest.TestCase):
             self.assertIn('rag_upstream_circuit_open{upstream="chat"} 0', text)
             self.assertIn('rag_upstream_calls_total{upstream="embeddings"} 0', text)
             self.assertEqual(text.count("# TYPE rag_upstream_call_duration_seconds histogram"), 1)
-            self.assertNotIn("sk-test-openai-key", text + body.__repr__() + server.stderr.text())
+            self.assertNotIn(harness.CANARY_OPENAI_KEY, text + body.__repr__() + server.stderr.text())
 
     def test_without_upstreams_the_server_is_ready_in_extractive_mode(self):
         with Server() as server:
@@ -35,17 +36,23 @@ class UpstreamWiring(unittest.TestCase):
 
     def test_check_reaches_both_upstreams_without_printing_keys(self):
         for env in (self.fake.openai_env("sk-secret-1"), self.fake.azure_env("azure-secret-2")):
-            result = run_cli(["check"], env=env)
+            result = run_cli(["check"], env={**env, "VECTOR_DB_PATH": harness.shared_index()})
             self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
             self.assertRegex(result.stdout, r"chat: OK")
             self.assertRegex(result.stdout, r"embeddings: OK")
+            self.assertRegex(result.stdout, r"index: OK \(\d+ documents, \d+ chunks, lexical only")
             self.assertNotIn("secret", result.stdout + result.stderr)
 
     def test_check_exit_code_names_the_failing_upstream(self):
         dead = {"OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "CHAT_MODEL": "m", "EMBEDDINGS_MODEL": "e",
-                "LLM_MAX_RETRIES": "1", "LLM_TIMEOUT": "2"}
+                "LLM_MAX_RETRIES": "1", "LLM_TIMEOUT": "2", "VECTOR_DB_PATH": harness.shared_index()}
         result = run_cli(["check"], env=dead)
         self.assertEqual(result.returncode, 6, result.stdout)
+
+    def test_check_exit_code_says_the_index_is_missing(self):
+        result = run_cli(["check"], env={"VECTOR_DB_PATH": "/nonexistent/vector_db"})
+        self.assertEqual(result.returncode, 3, result.stdout)
+        self.assertRegex(result.stdout, r"index: FAILED \(")
 
 
 if __name__ == "__main__":
