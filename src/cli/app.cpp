@@ -37,7 +37,9 @@ int run(int argc, char** argv, TestHooks test_hooks) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version are "errors" with status 0; every real parse error is a usage
+    // error, status 2 like a malformed setting (CLI11's own codes mean nothing to scripts).
+    return app.exit(e) == 0 ? 0 : 2;
   }
 
   for (const auto& setting : config::settings()) {

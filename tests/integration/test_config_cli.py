@@ -73,7 +73,7 @@ class CommandLine(unittest.TestCase):
         self.assertRegex(result.stdout.strip(), r"^rag-server \d+\.\d+\.\d+$")
 
     def test_unknown_subcommand_fails(self):
-        self.assertNotEqual(run_cli(["frobnicate"]).returncode, 0)
+        self.assertEqual(run_cli(["frobnicate"]).returncode, 2)
 
     def test_serve_is_the_default(self):
         with Server(command=None) as server:

@@ -1,0 +1,132 @@
+// Mapping of the Python design's metadata.json / build_info.json (see python_format.hpp).
+#include "migrate/python_format.hpp"
+
+#include <openssl/evp.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+
+namespace rag::migrate {
+namespace {
+
+using Json = nlohmann::json;
+using OrderedJson = nlohmann::ordered_json;
+
+std::string text_of(const Json& obj, std::initializer_list<const char*> keys) {
+  for (const char* key : keys) {
+    auto it = obj.find(key);
+    if (it != obj.end() && it->is_string() && !it->get_ref<const std::string&>().empty()) {
+      return it->get<std::string>();
+    }
+  }
+  return {};
+}
+
+std::size_t code_points(std::string_view s) {
+  std::size_t n = 0;
+  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
+std::string without_extension(const std::string& source) {
+  std::filesystem::path p(source);
+  return (p.parent_path() / p.stem()).generic_string();
+}
+
+// One chunk's metadata, SPEC §4's keys first (see python_format.hpp for the fallbacks).
+std::string map_metadata(const Json& in, const std::string& source, const std::string& text,
+                         const std::string& hash) {
+  OrderedJson j;
+  j["source"] = source;
+  j["length"] = code_points(text);
+  j["content_hash"] = hash;
+  std::string section = text_of(in, {"section"});
+  std::string level = text_of(in, {"section_level"});
+  j["section"] = section;
+  j["section_level"] = level.empty() ? "none" : level;
+  std::string source_file = text_of(in, {"source_file"});
+  j["source_file"] = source_file.empty() ? source : source_file;
+  std::string url = text_of(in, {"citation_url", "url"});
+  j["citation_url"] = url.empty() ? "/" + without_extension(source) : url;
+  std::string title = text_of(in, {"page_title", "title"});
+  j["page_title"] = title.empty() ? std::filesystem::path(source).stem().string() : title;
+  j["page_description"] = text_of(in, {"page_description", "description"});
+  std::string published = text_of(in, {"published"});
+  if (!published.empty()) j["published"] = published;
+  for (const auto& [key, value] : in.items()) {
+    if (key == "chunk_id" || j.contains(key)) continue;
+    j[key] = value;
+  }
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+}  // namespace
+
+std::string sha256_hex(std::string_view data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  out.reserve(len * 2);
+  for (unsigned i = 0; i < len; ++i) {
+    out += kHex[md[i] >> 4];
+    out += kHex[md[i] & 15];
+  }
+  return out;
+}
+
+Result<std::vector<ImportedDocument>> map_python_chunks(std::string_view metadata_json,
+                                                        const std::vector<std::string>& texts) {
+  Json entries = Json::parse(metadata_json, nullptr, /*allow_exceptions=*/false);
+  if (entries.is_discarded()) return fail(ErrorCode::kCorrupt, "metadata.json is not valid JSON");
+  if (!entries.is_array()) return fail(ErrorCode::kInvalidArgument, "metadata.json is not a list");
+  if (entries.size() != texts.size()) {
+    return fail(ErrorCode::kInvalidArgument, "metadata.json has " + std::to_string(entries.size()) +
+                                                 " entries but " + "documents.pkl has " +
+                                                 std::to_string(texts.size()) + " texts");
+  }
+  std::vector<ImportedDocument> docs;
+  std::unordered_map<std::string, std::size_t> by_source;
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    const Json& entry = entries[i];
+    if (!entry.is_object()) {
+      return fail(ErrorCode::kInvalidArgument,
+                  "metadata.json entry " + std::to_string(i) + " is not an object");
+    }
+    std::string source = text_of(entry, {"source", "source_file"});
+    if (source.empty()) source = "imported";
+    auto [it, added] = by_source.try_emplace(source, docs.size());
+    if (added) {
+      docs.emplace_back();
+      docs.back().record.path = source;
+    }
+    ImportedDocument& doc = docs[it->second];
+    std::string hash = sha256_hex(texts[i]);
+    std::string meta = map_metadata(entry, source, texts[i], hash);
+    doc.chunks.push_back({texts[i], std::move(meta), std::move(hash)});
+    doc.positions.push_back(i);
+  }
+  return docs;
+}
+
+Result<PythonBuildInfo> parse_python_build_info(std::string_view json) {
+  Json j = Json::parse(json, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) {
+    return fail(ErrorCode::kCorrupt, "build_info.json is not a JSON object");
+  }
+  PythonBuildInfo info;
+  if (auto it = j.find("embedding_dimension"); it != j.end() && it->is_number_integer()) {
+    info.embedding_dimension = it->get<int>();
+  }
+  if (auto it = j.find("total_chunks"); it != j.end() && it->is_number_unsigned()) {
+    info.total_chunks = it->get<std::size_t>();
+  }
+  info.embedding_model =
+      text_of(j, {"embedding_model", "embeddings_model", "embedding_deployment", "model"});
+  info.build_timestamp = text_of(j, {"build_timestamp"});
+  return info;
+}
+
+}  // namespace rag::migrate
