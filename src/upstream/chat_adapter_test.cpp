@@ -134,6 +134,23 @@ TEST_F(ChatAdapterTest, AzureStreamDeliversDeltasAndToleratesFilterChunks) {
   EXPECT_NE(fake_.requests().at(0).body.find("\"stream\":true"), std::string::npos);
 }
 
+// Deltas reach the sink as the upstream sends them, not when the stream ends: with 200 ms
+// between the fake's deltas, the first and the last arrive far apart (all at once if the
+// client buffered the body).
+TEST_F(ChatAdapterTest, StreamDeliversDeltasAsTheyArrive) {
+  ASSERT_TRUE(fake_.configure(R"({"stream_delay_ms":200})"));
+  auto model = openai();
+  std::vector<std::chrono::steady_clock::time_point> arrivals;
+  DeltaSink sink = [&arrivals](std::string_view) -> boost::asio::awaitable<void> {
+    arrivals.push_back(std::chrono::steady_clock::now());
+    co_return;
+  };
+  auto answer = io_.run(model->stream(request_, sink, {}));
+  ASSERT_TRUE(answer) << answer.error().message;
+  ASSERT_GE(arrivals.size(), 3u);
+  EXPECT_GE(arrivals.back() - arrivals.front(), 200ms);
+}
+
 TEST_F(ChatAdapterTest, HonoursRetryAfterOn429) {
   fake_.script(R"([{"status":429,"headers":{"Retry-After":"1"}}])");
   auto model = azure();

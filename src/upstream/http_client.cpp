@@ -190,9 +190,12 @@ struct Attempt {
     while (!parser.is_done()) {
       parser.get().body().data = piece;
       parser.get().body().size = sizeof piece;
+      // read_some, not read: with a buffer body, read waits until the piece is full or the
+      // message ends, which would hold a streamed answer back until its end. Each read gets
+      // `timeout` (an idle limit while a long answer streams).
       conn->lowest().expires_after(timeout);
-      co_await http::async_read(stream, conn->buffer, parser,
-                                asio::redirect_error(asio::use_awaitable, ec));
+      co_await http::async_read_some(stream, conn->buffer, parser,
+                                     asio::redirect_error(asio::use_awaitable, ec));
       if (ec == http::error::need_buffer) ec = {};
       // Bytes read before an error still count: a stream cut mid-way delivers what came.
       const std::size_t n = sizeof piece - parser.get().body().size;
