@@ -207,7 +207,7 @@ void register_routes(http::Router& router, const config::Config& config, ServerP
                if (auto n = co_await sessions->count()) active.set(static_cast<double>(*n));
              }));
   web::add_ui_routes(router);
-  web::add_openapi_routes(router);
+  web::add_openapi_routes(router, {.max_message_chars = config.max_message_chars});
 }
 
 http::Handler build_handler(const http::Router& router, const config::Config& config,

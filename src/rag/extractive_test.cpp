@@ -56,5 +56,102 @@ TEST(Extractive, RespectsTheSentenceBound) {
   EXPECT_EQ(extractive_answer("port", {}), "");
 }
 
+// Passages as the Markdown loader stores them: prose paragraphs on one line each, code blocks
+// kept as their lines, blocks separated by blank lines.
+std::vector<Source> docs_with_code() {
+  return {
+      {"/api", "HTTP API reference",
+       "The route is rate limited per client by RATE_LIMIT_CHAT (20 per minute by default).\n\n"
+       "curl -s localhost:8000/chat -H 'Content-Type: application/json' \\\n"
+       "  -d '{\"message\": \"How do I change the chat rate limit?\", \"session_id\": \"u\"}'\n\n"
+       "{\"response\": \"Set RATE_LIMIT_CHAT, for example RATE_LIMIT_CHAT=50/minute ...\",\n"
+       " \"session_id\": \"user-42\", \"timestamp\": \"2024-01-15T10:30:45.123456\",\n"
+       " \"sources\": [{\"url\": \"/configuration\", \"title\": \"Configuration reference\"}]}",
+       0.7},
+      {"/configuration", "Configuration reference",
+       "Set RATE_LIMIT_CHAT to change the chat rate limit, for example to 50 per minute.\n\n"
+       "RATE_LIMIT_CHAT=50/minute\nRATE_LIMIT_SEARCH=off\n\n"
+       "# {\"error\": \"Rate limit exceeded: 20 per 1 minute\"}",
+       0.6},
+  };
+}
+
+bool contains(const std::string& haystack, std::string_view needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+TEST(Extractive, SkipsCodeBlocksJsonAndSettingLines) {
+  const auto answer = extractive_answer("How do I change the chat rate limit?", docs_with_code());
+  EXPECT_TRUE(contains(answer, "Set RATE_LIMIT_CHAT to change the chat rate limit")) << answer;
+  EXPECT_TRUE(contains(answer, "The route is rate limited per client")) << answer;
+  EXPECT_FALSE(contains(answer, "curl")) << answer;
+  EXPECT_FALSE(contains(answer, "{")) << answer;
+  EXPECT_FALSE(contains(answer, "RATE_LIMIT_CHAT=50/minute")) << answer;
+}
+
+TEST(Extractive, SkipsJsonLookingSentencesInsideProse) {
+  const std::vector<Source> sources = {
+      {"/api", "API",
+       "A history list of {\"role\": \"user\", \"content\": \"...\", \"timestamp\": \"...\"} "
+       "items replaces the stored history. The history of a session is kept for a day.",
+       0.5}};
+  const auto chosen = select_sentences("session history", sources);
+  ASSERT_EQ(chosen.size(), 1u);
+  EXPECT_EQ(chosen[0].text, "The history of a session is kept for a day.");
+}
+
+TEST(Extractive, SkipsPiecesOfAnInlineExampleCutAtAFullStop) {
+  // The splitter cuts inside the JSON string: neither piece reads as a sentence.
+  const std::vector<Source> sources = {
+      {"/api", "API",
+       "An upstream timeout is 504 {\"detail\": \"Request timed out. Please try again.\"} with "
+       "a request id. Timeouts of the upstream are retried.",
+       0.5}};
+  const auto chosen = select_sentences("upstream timeout", sources);
+  ASSERT_EQ(chosen.size(), 1u);
+  EXPECT_EQ(chosen[0].text, "Timeouts of the upstream are retried.");
+}
+
+TEST(Extractive, KeepsProseWithASmallInlineExample) {
+  const std::vector<Source> sources = {
+      {"/api", "API",
+       "POST /search takes {\"query\": \"...\", \"k\": 5} and returns the best passages.", 0.5}};
+  const auto chosen = select_sentences("search passages", sources);
+  ASSERT_EQ(chosen.size(), 1u);
+  EXPECT_TRUE(chosen[0].text.starts_with("POST /search takes"));
+}
+
+TEST(Extractive, WrappedPlainTextIsProse) {
+  const std::vector<Source> sources = {
+      {"/config", "Configuration",
+       "The server reads its settings from the environment. Set the PORT variable to change the\n"
+       "port the server listens on; the default port is 8000.\n\n"
+       "docker run -p 8000:8000 rag-server\n"
+       "    --port 9000",
+       0.5}};
+  const auto answer = extractive_answer("change the port", sources);
+  EXPECT_TRUE(contains(answer, "Set the PORT variable to change the\nport the server listens on"))
+      << answer;
+  EXPECT_FALSE(contains(answer, "docker run")) << answer;
+  EXPECT_FALSE(contains(answer, "--port")) << answer;
+}
+
+TEST(Extractive, ShellCommandWordsInProseStayProse) {
+  const std::vector<Source> sources = {
+      {"/ops", "Operations",
+       "curl is all you need to probe the server.\n\n"
+       "rag-server index builds the index; run it again after editing the documents.",
+       0.5}};
+  const auto answer = extractive_answer("probe the server and build the index", sources);
+  EXPECT_TRUE(contains(answer, "curl is all you need")) << answer;
+  EXPECT_TRUE(contains(answer, "rag-server index builds the index")) << answer;
+}
+
+TEST(Extractive, APassageOfOnlyCodeStillGivesAnAnswer) {
+  const std::vector<Source> sources = {
+      {"/k8s", "Kubernetes", "apiVersion: apps/v1\nkind: Deployment\n    replicas: 2", 0.5}};
+  EXPECT_FALSE(select_sentences("replicas", sources).empty());
+}
+
 }  // namespace
 }  // namespace rag::chat

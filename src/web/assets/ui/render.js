@@ -1,0 +1,119 @@
+// DOM building for the chat page. Text from the server (answers, titles, passages) only ever
+// becomes text nodes or attribute values: nothing is parsed as HTML, so an answer or a
+// document can never inject markup or script.
+import { citationHref } from './fragment.js';
+
+let counter = 0;
+
+// el('p', {class: 'x'}, 'text', child...): an element with attributes and children
+// (strings become text nodes).
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value !== null && value !== undefined && value !== false) node.setAttribute(name, value);
+  }
+  node.append(...children);
+  return node;
+}
+
+export function userMessage(text) {
+  return el('article', { class: 'msg msg-user' },
+    el('h2', { class: 'visually-hidden' }, 'You'), el('p', { class: 'text' }, text));
+}
+
+// Answer text with its "[n]" markers linked to the n-th source of the same message.
+export function answerNodes(text, sourceCount, idPrefix) {
+  const nodes = [];
+  let last = 0;
+  for (const m of text.matchAll(/\[(\d{1,3})\]/g)) {
+    const n = Number(m[1]);
+    if (n < 1 || n > sourceCount) continue;
+    if (m.index > last) nodes.push(text.slice(last, m.index));
+    nodes.push(el('a', { href: `#${idPrefix}-src-${n}`, class: 'cite' }, m[0]));
+    last = m.index + m[0].length;
+  }
+  if (last < text.length) nodes.push(text.slice(last));
+  return nodes;
+}
+
+function sourceItem(source, n, idPrefix, siteBase) {
+  const title = source.title || source.url || `Source ${n}`;
+  const href = citationHref(source.url, source.content_full || source.content_preview, siteBase);
+  const heading = href
+    ? el('a', { class: 'source-link', href, target: '_blank', rel: 'noopener noreferrer' }, title)
+    : el('span', { class: 'source-title' }, title);
+  const score = typeof source.similarity_score === 'number'
+    ? el('span', { class: 'score', title: 'similarity' }, `${Math.round(source.similarity_score * 100)}%`)
+    : '';
+  const passage = el('details', { class: 'passage' },
+    el('summary', {}, 'Passage'), el('p', {}, source.content_full || source.content_preview || ''));
+  return el('li', { id: `${idPrefix}-src-${n}` }, heading, ' ', score,
+    source.url ? el('span', { class: 'url' }, source.url) : '', passage);
+}
+
+// One assistant answer as it streams: call setSources(), appendDelta(), then complete() or fail().
+export class AnswerView {
+  constructor(siteBase) {
+    this.id = `a${++counter}`;
+    this.siteBase = siteBase;
+    this.sources = [];
+    this.text = el('p', { class: 'text' });
+    this.extra = el('div', { class: 'extra' });
+    this.sourceList = el('section', { class: 'sources', 'aria-label': 'Sources', hidden: '' });
+    this.node = el('article', { class: 'msg msg-assistant', id: this.id, 'data-state': 'waiting', 'aria-busy': 'true' },
+      el('h2', { class: 'visually-hidden' }, 'Answer'), this.text, this.extra, this.sourceList);
+    this.text.append(el('span', { class: 'typing' }, 'Searching the documents…'));
+    this.ended = false;
+  }
+
+  setSources(sources) {
+    this.sources = Array.isArray(sources) ? sources : [];
+    this.sourceList.replaceChildren();
+    if (this.sources.length === 0) {
+      this.sourceList.hidden = true;
+      return;
+    }
+    const items = this.sources.map((s, i) => sourceItem(s, i + 1, this.id, this.siteBase));
+    this.sourceList.append(el('h3', {}, 'Sources'), el('ol', {}, ...items));
+    this.sourceList.hidden = false;
+  }
+
+  appendDelta(delta) {
+    if (this.node.dataset.state !== 'streaming') {
+      this.text.replaceChildren();
+      this.node.dataset.state = 'streaming';
+    }
+    this.text.append(delta);
+  }
+
+  // `response` is the done event's object (or the JSON body of a non-streamed answer).
+  complete(response) {
+    if (Array.isArray(response.sources)) this.setSources(response.sources);
+    this.text.replaceChildren(...answerNodes(String(response.response ?? ''), this.sources.length, this.id));
+    if (response.mode === 'extractive') {
+      this.extra.append(el('p', { class: 'mode-notice' },
+        'Extractive answer: no language model is configured on this server, so these are the ' +
+        'sentences of the documents that best match your question.'));
+    }
+    this.end('done');
+  }
+
+  fail(message) {
+    if (this.node.dataset.state === 'waiting') this.text.replaceChildren();
+    this.extra.append(el('p', { class: 'error', role: 'alert' }, message));
+    this.end('error');
+  }
+
+  end(state) {
+    this.ended = true;
+    this.node.dataset.state = state;
+    this.node.setAttribute('aria-busy', 'false');
+  }
+}
+
+// A stored message of the session (restored after a reload): text only.
+export function storedMessage(message) {
+  if (message.role === 'user') return userMessage(message.content);
+  return el('article', { class: 'msg msg-assistant', 'data-state': 'done' },
+    el('h2', { class: 'visually-hidden' }, 'Answer'), el('p', { class: 'text' }, message.content));
+}

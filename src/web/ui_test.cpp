@@ -1,0 +1,164 @@
+// GET /ui and /ui/{file}: the page and its files come from the embedded table, with a strict
+// CSP, an ETag that turns a revalidation into a 304, and a JSON 404 for anything else. The
+// page must work under its own CSP: no inline script, style or event handler, and every file
+// it references must be served.
+#include "web/ui.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <regex>
+#include <set>
+
+#include "web/assets.hpp"
+
+namespace rag::web {
+namespace {
+
+namespace asio = boost::asio;
+using boost::beast::http::field;
+
+http::Response get(std::string target, std::string if_none_match = "") {
+  http::Router router;
+  add_ui_routes(router);
+  asio::io_context ioc;
+  http::Request req{http::Verb::get, target, 11};
+  if (!if_none_match.empty()) req.set(field::if_none_match, if_none_match);
+  http::RequestContext ctx(req, "127.0.0.1");
+  auto fut = asio::co_spawn(ioc, router.dispatch(ctx), asio::use_future);
+  ioc.run();
+  return fut.get();
+}
+
+std::string body_of(std::string_view path) {
+  const Asset* asset = find_asset(path);
+  return asset ? std::string(asset->body) : std::string();
+}
+
+TEST(UiRoutes, ServesThePageWithAStrictCsp) {
+  for (const char* target : {"/ui", "/ui/", "/ui?site=https://docs.example.org"}) {
+    const auto res = get(target);
+    ASSERT_EQ(res.result(), http::Status::ok) << target;
+    EXPECT_EQ(res[field::content_type], "text/html; charset=utf-8");
+    EXPECT_EQ(res["Content-Security-Policy"], kUiContentSecurityPolicy);
+    EXPECT_EQ(res[field::cache_control], "no-cache");
+    EXPECT_EQ(res.body(), body_of("ui/index.html"));
+    EXPECT_EQ(res[field::content_length], std::to_string(res.body().size()));
+  }
+  const std::string csp = kUiContentSecurityPolicy;
+  EXPECT_NE(csp.find("default-src 'none'"), std::string::npos);
+  EXPECT_NE(csp.find("script-src 'self'"), std::string::npos);
+  EXPECT_EQ(csp.find("unsafe"), std::string::npos);
+  EXPECT_NE(csp.find("frame-ancestors 'none'"), std::string::npos);
+}
+
+TEST(UiRoutes, ServesItsFilesWithTheirTypes) {
+  EXPECT_EQ(get("/ui/app.js")[field::content_type], "text/javascript; charset=utf-8");
+  EXPECT_EQ(get("/ui/app.css")[field::content_type], "text/css; charset=utf-8");
+  EXPECT_EQ(get("/ui/icon.svg")[field::content_type], "image/svg+xml");
+  EXPECT_EQ(get("/ui/sse.js").body(), body_of("ui/sse.js"));
+}
+
+TEST(UiRoutes, UnknownFilesAreJson404) {
+  for (const char* target : {"/ui/nope.js", "/ui/..", "/ui/%2e%2e%2fapidoc%2fopenapi.json",
+                             "/ui/openapi.json", "/ui/README.txt"}) {
+    const auto res = get(target);
+    EXPECT_EQ(res.result(), http::Status::not_found) << target;
+    EXPECT_EQ(res.body(), R"({"detail":"Not Found"})") << target;
+    EXPECT_EQ(res[field::content_type], "application/json; charset=utf-8");
+  }
+  EXPECT_EQ(get("/ui/app.js/x").result(), http::Status::not_found);  // two segments: no route
+}
+
+TEST(UiRoutes, MatchingETagGivesNotModifiedWithoutBody) {
+  const auto first = get("/ui/app.js");
+  const std::string etag(first[field::etag]);
+  ASSERT_FALSE(etag.empty());
+  EXPECT_EQ(etag, asset_etag(body_of("ui/app.js")));
+  for (const std::string& header : {etag, "W/" + etag, "\"other\", " + etag, std::string("*")}) {
+    const auto res = get("/ui/app.js", header);
+    EXPECT_EQ(res.result(), http::Status::not_modified) << header;
+    EXPECT_TRUE(res.body().empty());
+    EXPECT_EQ(res[field::etag], etag);
+    EXPECT_EQ(res["Content-Security-Policy"], kUiContentSecurityPolicy);
+  }
+  EXPECT_EQ(get("/ui/app.js", "\"other\"").result(), http::Status::ok);
+}
+
+TEST(UiRoutes, ETagsDifferByContent) {
+  EXPECT_EQ(asset_etag("abc"), asset_etag("abc"));
+  EXPECT_NE(asset_etag("abc"), asset_etag("abd"));
+  EXPECT_EQ(asset_etag("").size(), 18u);  // quotes + 16 hex digits
+}
+
+TEST(UiPage, HasNoInlineScriptStyleOrHandlers) {
+  const std::string page = body_of("ui/index.html");
+  ASSERT_FALSE(page.empty());
+  // Every <script> has a src; no style element or attribute; no on* handler; no javascript:.
+  const std::regex script_tag(R"(<script\b[^>]*>)", std::regex::icase);
+  int scripts = 0;
+  for (std::sregex_iterator it(page.begin(), page.end(), script_tag), end; it != end; ++it) {
+    ++scripts;
+    EXPECT_NE(it->str().find("src="), std::string::npos) << it->str();
+  }
+  EXPECT_EQ(scripts, 1);
+  EXPECT_FALSE(std::regex_search(page, std::regex(R"(<style\b|\sstyle=)", std::regex::icase)));
+  EXPECT_FALSE(std::regex_search(page, std::regex(R"(\son[a-z]+=)", std::regex::icase)));
+  EXPECT_EQ(page.find("javascript:"), std::string::npos);
+  EXPECT_EQ(page.find("http://"), std::string::npos);  // nothing from another origin
+  EXPECT_EQ(page.find("https://"), std::string::npos);
+}
+
+TEST(UiPage, EveryReferencedFileIsServed) {
+  // References in the page (href/src="/ui/x") and module imports ('./x.js') in the scripts.
+  std::set<std::string> names;
+  const std::string page = body_of("ui/index.html");
+  const std::regex ref(R"re((?:href|src)="/ui/([^"]+)")re");
+  for (std::sregex_iterator it(page.begin(), page.end(), ref), end; it != end; ++it)
+    names.insert((*it)[1]);
+  const std::regex import(R"re(from '\./([^']+)')re");
+  for (const char* script : {"ui/app.js", "ui/render.js", "ui/fragment.js", "ui/sse.js"}) {
+    const std::string js = body_of(script);
+    ASSERT_FALSE(js.empty()) << script;
+    for (std::sregex_iterator it(js.begin(), js.end(), import), end; it != end; ++it)
+      names.insert((*it)[1]);
+  }
+  EXPECT_GE(names.size(), 5u);
+  for (const auto& name : names) EXPECT_EQ(get("/ui/" + name).result(), http::Status::ok) << name;
+}
+
+TEST(UiPage, SiteUrlGoesEscapedIntoItsMetaTag) {
+  const std::string page = body_of("ui/index.html");
+  ASSERT_NE(page.find(R"(<meta name="rag-site" content="">)"), std::string::npos);
+  EXPECT_EQ(ui_page(page, {}), page);
+  EXPECT_EQ(ui_page(page, {.site_url = "javascript:alert(1)"}), page);  // http(s) only
+  const auto set = ui_page(page, {.site_url = "https://docs.example.org/?a=1&b=\"<x>"});
+  EXPECT_NE(set.find(R"(<meta name="rag-site" content="https://docs.example.org/?a=1&amp;b=&quot;&lt;x&gt;">)"),
+            std::string::npos);
+  EXPECT_EQ(set.find("<x>"), std::string::npos);
+
+  // The page served with the option carries it, under another ETag.
+  http::Router router;
+  add_ui_routes(router, {.site_url = "https://docs.example.org/"});
+  asio::io_context ioc;
+  http::Request req{http::Verb::get, "/ui", 11};
+  http::RequestContext ctx(req, "127.0.0.1");
+  auto fut = asio::co_spawn(ioc, router.dispatch(ctx), asio::use_future);
+  ioc.run();
+  const auto res = fut.get();
+  EXPECT_NE(res.body().find(R"(content="https://docs.example.org/")"), std::string::npos);
+  EXPECT_NE(res[field::etag], get("/ui")[field::etag]);
+}
+
+TEST(UiPage, StaysSmall) {
+  std::size_t total = 0;
+  for (const char* f : {"ui/index.html", "ui/app.js", "ui/app.css", "ui/render.js",
+                        "ui/fragment.js", "ui/sse.js", "ui/icon.svg"})
+    total += body_of(f).size();
+  EXPECT_LT(total, 48u * 1024u);  // the whole page, uncompressed
+}
+
+}  // namespace
+}  // namespace rag::web
