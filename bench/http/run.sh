@@ -4,7 +4,9 @@
 #
 #   bench/http/run.sh [duration_s=10] [connections=64] [rounds=3]
 #
-# Prints one line per round and the medians; rag-server is the Release build in build/.
+# Prints one line per round and the medians. rag-server is build/rag-server unless
+# RAG_SERVER_BIN names another binary; it must be a Release build (check CMAKE_BUILD_TYPE in
+# that build's CMakeCache.txt: a Debug binary is ~10x slower per request).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 duration=${1:-10}; connections=${2:-64}; rounds=${3:-3}
@@ -37,7 +39,7 @@ nginx -p "$work" -c "$work/nginx.conf"
 
 rag_port=$(free_port)
 PORT=$rag_port HOST=127.0.0.1 WORKERS=${WORKERS:-2} RATE_LIMIT_HEALTH=off LOG_DIR="$work/logs" \
-  build/rag-server serve > "$work/access.jsonl" 2> "$work/rag.err" &
+  "${RAG_SERVER_BIN:-build/rag-server}" serve > "$work/access.jsonl" 2> "$work/rag.err" &
 for _ in $(seq 100); do grep -q "Server listening" "$work/rag.err" && break; sleep 0.1; done
 
 rps() { wrk -t2 -c"$connections" -d"${duration}s" --latency "$1" | awk '/Requests\/sec/ {print $2} / 99%/ {p99=$2} END {print p99}' | paste -sd' '; }

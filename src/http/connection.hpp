@@ -12,6 +12,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
@@ -20,10 +21,12 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <sys/socket.h>
 
+#include <array>
 #include <atomic>
 #include <memory>
 #include <string>
 
+#include "http/response_head.hpp"
 #include "http/server_state.hpp"
 #include "http/types.hpp"
 
@@ -39,9 +42,26 @@ class Connection final : public ConnectionHandle,
                          public std::enable_shared_from_this<Connection<Stream>> {
  public:
   static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+  static constexpr std::size_t kCopyBodyUpTo = 16 * 1024;  // bodies copied behind the head
 
   Connection(Stream stream, std::shared_ptr<ServerState> state, std::string peer)
-      : stream_(std::move(stream)), state_(std::move(state)), peer_(std::move(peer)) {}
+      : stream_(std::move(stream)),
+        watchdog_(beast::get_lowest_layer(stream_).get_executor()),
+        state_(std::move(state)),
+        peer_(std::move(peer)),
+        ctx_(request_, peer_) {
+    ctx_.stream = this;
+    // The cancel token exists only for handlers that wait on something long (they call
+    // watch_disconnect first); a GET / pays for neither the token nor the watcher.
+    ctx_.watch_disconnect = [this] {
+      if (!current_) return;
+      if (!current_->cancel) {
+        current_->cancel = make_cancel_token();
+        cancel_ = current_->cancel;
+      }
+      start_disconnect_watch(current_->cancel);
+    };
+  }
 
   asio::awaitable<void> run();
 
@@ -69,18 +89,36 @@ class Connection final : public ConnectionHandle,
   beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
 
   asio::awaitable<bool> handshake();
-  asio::awaitable<bool> wait_for_request(bool first);
-  asio::awaitable<void> handle(Request& request);
+  asio::awaitable<bool> read_rest(bhttp::request_parser<bhttp::string_body>& parser,
+                                  beast::error_code ec);
+  void begin_request();
+  bool end_handler(Response& response);
   asio::awaitable<bool> send(Response& response);
+  asio::awaitable<bool> send_with_beast(Response& response);
   asio::awaitable<void> reply_and_close(Status status, std::string_view detail);
   void start_disconnect_watch(CancelToken token);
   void stop_disconnect_watch();
-  void prepare(Response& response, const RequestContext& ctx) const;
   asio::awaitable<void> close();
+  // Timeouts: one deadline per connection, watched by one timer that wakes at most once per
+  // deadline and re-aims if the deadline moved, instead of a timer operation started and
+  // cancelled around every read and write. Past the deadline the socket is closed, so the
+  // pending operation fails and the connection ends.
+  void arm(std::chrono::milliseconds timeout);
+  void disarm() { deadline_ = std::chrono::steady_clock::time_point::max(); }
+  asio::awaitable<void> watch_deadline();
 
   Stream stream_;
+  asio::steady_timer watchdog_;
+  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+  bool closed_ = false;
+  bool timed_out_ = false;
   std::shared_ptr<ServerState> state_;
   std::string peer_;
+  // One request and one context per connection, reset between requests: their strings and
+  // lists keep their capacity. The context refers to request_.
+  Request request_;
+  RequestContext ctx_;
+  std::string head_;  // the rendered response head (and a small body), reused
   beast::flat_buffer buffer_;
   bool idle_ = false;
   bool keep_alive_ = true;

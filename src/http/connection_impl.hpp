@@ -3,6 +3,10 @@
 
 namespace rag::http {
 
+// The request loop. Every asynchronous step of a plain request (wait, read the head, run the
+// handler, write) is awaited right here, not in helper coroutines: with Boost 1.74 each
+// co_await of an operation is itself a coroutine frame, and Asio recycles one frame block per
+// thread, so one level of nesting costs no allocation where two levels cost one per step.
 template <class Stream>
 asio::awaitable<void> Connection<Stream>::run() {
   auto self = this->shared_from_this();
@@ -13,151 +17,178 @@ asio::awaitable<void> Connection<Stream>::run() {
     ~Unregister() { state.remove(id); }
   } unregister{*state_, id};
 
-  if (!co_await handshake()) co_return;
+  asio::co_spawn(
+      lowest().get_executor(), [self] { return self->watch_deadline(); }, asio::detached);
+  if (!co_await handshake()) {
+    closed_ = true;  // the socket closes with the connection
+    watchdog_.cancel();
+    co_return;
+  }
+  const auto& options = state_->options;
+  beast::error_code ec;
   for (bool first = true; !state_->stopping || first; first = false) {
-    if (!co_await wait_for_request(first)) break;
-
+    // The first bytes of the next request: the header timeout on a new connection, the
+    // keep-alive timeout between requests.
+    if (buffer_.size() == 0) {
+      if (state_->stopping && !first) break;
+      arm(first ? options.header_timeout : options.keepalive);
+      idle_ = true;
+      const auto n = co_await stream_.async_read_some(
+          buffer_.prepare(4096), asio::redirect_error(asio::use_awaitable, ec));
+      idle_ = false;
+      if (ec) break;
+      buffer_.commit(n);
+    }
     bhttp::request_parser<bhttp::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(state_->options.max_header_bytes));
-    parser.body_limit(state_->options.max_body_bytes);
-    beast::error_code ec;
-    lowest().expires_after(state_->options.header_timeout);
+    parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
+    parser.body_limit(options.max_body_bytes);
+    arm(options.header_timeout);
     co_await bhttp::async_read_header(stream_, buffer_, parser,
                                       asio::redirect_error(asio::use_awaitable, ec));
-    if (ec == bhttp::error::header_limit) {
-      co_await reply_and_close(Status::request_header_fields_too_large,
-                               "Request header fields too large");
-      break;
+    if (ec || !parser.is_done() || parser.get()[bhttp::field::expect] == "100-continue")
+      if (!co_await read_rest(parser, ec)) break;
+    disarm();
+    request_ = parser.release();
+    keep_alive_ = request_.keep_alive();
+
+    RequestCounter counting(state_->requests);
+    begin_request();
+    Response response;
+    try {
+      response = co_await state_->handler(ctx_);
+    } catch (const std::exception& e) {
+      response = error_response(Status::internal_server_error, "Internal Server Error",
+                                request_.version());
     }
-    if (ec == bhttp::error::body_limit) {  // a Content-Length over the limit, seen in the head
-      co_await reply_and_close(Status::payload_too_large, "Request body too large");
-      break;
+    if (end_handler(response)) {
+      keep_alive_ = keep_alive_ && response.keep_alive();
+      head_.clear();
+      if (render_head(response, ctx_, head_).chunked) {
+        if (!co_await send_with_beast(response)) keep_alive_ = false;
+      } else {
+        // Small bodies go behind the head: one buffer, one write.
+        const bool with_body = request_.method() != Verb::head;
+        const bool copy = with_body && response.body().size() <= kCopyBodyUpTo;
+        if (copy) head_.append(response.body());
+        const std::array<asio::const_buffer, 2> buffers{
+            asio::buffer(head_), with_body && !copy ? asio::buffer(response.body())
+                                                    : asio::const_buffer()};
+        arm(options.write_timeout);
+        co_await asio::async_write(stream_, buffers, asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) keep_alive_ = false;
+        if (head_.capacity() > kCopyBodyUpTo * 4) std::string().swap(head_);
+      }
     }
-    if (ec) {
-      if (ec != beast::error::timeout && ec != bhttp::error::end_of_stream &&
-          ec != asio::error::operation_aborted && ec != asio::error::eof)
-        co_await reply_and_close(Status::bad_request, "Bad Request");
-      break;
-    }
-    const auto length = parser.content_length();
-    if (length && *length > state_->options.max_body_bytes) {
-      co_await reply_and_close(Status::payload_too_large, "Request body too large");
-      break;
-    }
-    if (parser.get()[bhttp::field::expect] == "100-continue") {
-      bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, parser.get().version()};
-      co_await bhttp::async_write(stream_, cont, asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) break;
-    }
-    if (!parser.is_done())
-      co_await bhttp::async_read(stream_, buffer_, parser,
-                                 asio::redirect_error(asio::use_awaitable, ec));
-    if (ec == bhttp::error::body_limit) {
-      co_await reply_and_close(Status::payload_too_large, "Request body too large");
-      break;
-    }
-    if (ec) {
-      if (ec != beast::error::timeout && ec != asio::error::operation_aborted)
-        co_await reply_and_close(Status::bad_request, "Bad Request");
-      break;
-    }
-    lowest().expires_never();
-    Request request = parser.release();
-    keep_alive_ = request.keep_alive();
-    co_await handle(request);
+    current_ = nullptr;
+    cancel_.reset();
     if (!keep_alive_) break;
   }
   co_await close();
+}
+
+// The part of reading a request that plain GETs skip: a failed head read (answered when the
+// client deserves an answer), 100-continue, and the body. False when the connection should
+// close (the client left, timed out, or was refused).
+template <class Stream>
+asio::awaitable<bool> Connection<Stream>::read_rest(
+    bhttp::request_parser<bhttp::string_body>& parser, beast::error_code ec) {
+  if (timed_out_) co_return false;  // the socket is closed: nothing to answer
+  if (ec == bhttp::error::header_limit) {
+    co_await reply_and_close(Status::request_header_fields_too_large,
+                             "Request header fields too large");
+    co_return false;
+  }
+  if (ec == bhttp::error::body_limit) {  // a Content-Length over the limit, seen in the head
+    co_await reply_and_close(Status::payload_too_large, "Request body too large");
+    co_return false;
+  }
+  if (ec) {
+    if (ec != beast::error::timeout && ec != bhttp::error::end_of_stream &&
+        ec != asio::error::operation_aborted && ec != asio::error::eof)
+      co_await reply_and_close(Status::bad_request, "Bad Request");
+    co_return false;
+  }
+  const auto length = parser.content_length();
+  if (length && *length > state_->options.max_body_bytes) {
+    co_await reply_and_close(Status::payload_too_large, "Request body too large");
+    co_return false;
+  }
+  if (parser.get()[bhttp::field::expect] == "100-continue") {
+    bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, parser.get().version()};
+    co_await bhttp::async_write(stream_, cont, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return false;
+  }
+  if (!parser.is_done())
+    co_await bhttp::async_read(stream_, buffer_, parser,
+                               asio::redirect_error(asio::use_awaitable, ec));
+  if (ec == bhttp::error::body_limit) {
+    co_await reply_and_close(Status::payload_too_large, "Request body too large");
+    co_return false;
+  }
+  if (ec) {
+    if (ec != beast::error::timeout && ec != asio::error::operation_aborted)
+      co_await reply_and_close(Status::bad_request, "Bad Request");
+    co_return false;
+  }
+  co_return true;
 }
 
 template <class Stream>
 asio::awaitable<bool> Connection<Stream>::handshake() {
   if constexpr (kTls) {
     beast::error_code ec;
-    lowest().expires_after(state_->options.header_timeout);
+    arm(state_->options.header_timeout);
     co_await stream_.async_handshake(asio::ssl::stream_base::server,
                                      asio::redirect_error(asio::use_awaitable, ec));
+    disarm();
     co_return !ec;
   } else {
     co_return true;
   }
 }
 
-// Waits for the first bytes of the next request: the header timeout on a new connection, the
-// keep-alive timeout between requests. False when the client left or the time ran out.
 template <class Stream>
-asio::awaitable<bool> Connection<Stream>::wait_for_request(bool first) {
-  if (buffer_.size() > 0) co_return true;
-  if (state_->stopping && !first) co_return false;
-  lowest().expires_after(first ? state_->options.header_timeout : state_->options.keepalive);
-  idle_ = true;
-  beast::error_code ec;
-  const auto n = co_await stream_.async_read_some(buffer_.prepare(4096),
-                                                  asio::redirect_error(asio::use_awaitable, ec));
-  idle_ = false;
-  if (ec) co_return false;
-  buffer_.commit(n);
-  co_return true;
+void Connection<Stream>::begin_request() {
+  ctx_.reset();
+  ctx_.client_ip = peer_;
+  current_ = &ctx_;
 }
 
+// After the handler: releases what the chain deferred, stops the disconnect watch and runs the
+// completion hook. True when `response` is to be written (not when the handler streamed).
+// The hook runs before a plain response is written, so once a client holds its answer the
+// request is already counted (metrics, access log); a stream completes after its last chunk.
 template <class Stream>
-asio::awaitable<void> Connection<Stream>::handle(Request& request) {
-  RequestCounter counting(state_->requests);
-  RequestContext ctx(request, peer_);
-  ctx.response_headers.reserve(12);  // the chain adds ~8: no regrowth per request
-  ctx.client_ip = peer_;
-  ctx.stream = this;
-  // The cancel token exists only for handlers that wait on something long (they call
-  // watch_disconnect first); a GET / pays for neither the token nor the watcher.
-  ctx.watch_disconnect = [this] {
-    if (!current_->cancel) {
-      current_->cancel = make_cancel_token();
-      cancel_ = current_->cancel;
-    }
-    start_disconnect_watch(current_->cancel);
-  };
-  current_ = &ctx;
-
-  Response response;
-  try {
-    response = co_await state_->handler(ctx);
-  } catch (const std::exception& e) {
-    response = error_response(Status::internal_server_error, "Internal Server Error",
-                              request.version());
-  }
+bool Connection<Stream>::end_handler(Response& response) {
+  ctx_.run_deferred();
   stop_disconnect_watch();
-
-  // The hook runs before a plain response is written, so once a client holds its answer the
-  // request is already counted (metrics, access log); a stream completes after its last chunk.
-  if (ctx.streamed) {
-    if (state_->on_complete) state_->on_complete(ctx, ctx.streamed_status, ctx.streamed_bytes);
-  } else {
-    prepare(response, ctx);
-    if (state_->on_complete)
-      state_->on_complete(ctx, response.result_int(), response.body().size());
-    if (!co_await send(response)) keep_alive_ = false;
+  if (ctx_.streamed) {
+    if (state_->on_complete) state_->on_complete(ctx_, ctx_.streamed_status, ctx_.streamed_bytes);
+    return false;
   }
-  current_ = nullptr;
-  cancel_.reset();
+  response.version(request_.version());
+  response.keep_alive(keep_alive_ && !state_->stopping);
+  if (state_->on_complete)
+    state_->on_complete(ctx_, response.result_int(),
+                        request_.method() == Verb::head ? 0 : response.body().size());
+  return true;
 }
 
+// Transfer-Encoding set by a handler (rare): Beast's serializer, with the context's headers.
 template <class Stream>
-void Connection<Stream>::prepare(Response& response, const RequestContext& ctx) const {
-  response.version(ctx.request.version());
-  for (const auto& [name, value] : ctx.response_headers)
-    if (response.find(name) == response.end()) response.set(name, value);
-  response.keep_alive(keep_alive_ && !state_->stopping);
-  if (ctx.request.method() == Verb::head) {
-    response.body().clear();  // Content-Length stays that of the GET answer
-  }
+asio::awaitable<bool> Connection<Stream>::send_with_beast(Response& response) {
+  apply_context_headers(response, ctx_);
+  if (request_.method() == Verb::head) response.body().clear();
+  co_return co_await send(response);
 }
 
 template <class Stream>
 asio::awaitable<bool> Connection<Stream>::send(Response& response) {
   beast::error_code ec;
-  lowest().expires_after(state_->options.write_timeout);
+  arm(state_->options.write_timeout);
   keep_alive_ = keep_alive_ && response.keep_alive();
   co_await bhttp::async_write(stream_, response, asio::redirect_error(asio::use_awaitable, ec));
+  disarm();
   co_return !ec;
 }
 
@@ -174,8 +205,7 @@ asio::awaitable<bool> Connection<Stream>::start(Response head) {
   if (!current_ || current_->streamed) co_return false;
   current_->streamed = true;
   current_->streamed_status = head.result_int();
-  for (const auto& [name, value] : current_->response_headers)
-    if (head.find(name) == head.end()) head.set(name, value);
+  apply_context_headers(head, *current_);
   head.version(current_->request.version());
   head.keep_alive(keep_alive_ && !state_->stopping);
   keep_alive_ = head.keep_alive();
@@ -183,9 +213,10 @@ asio::awaitable<bool> Connection<Stream>::start(Response head) {
   head.body().clear();
   bhttp::response_serializer<bhttp::string_body> serializer{head};
   beast::error_code ec;
-  lowest().expires_after(state_->options.write_timeout);
+  arm(state_->options.write_timeout);
   co_await bhttp::async_write_header(stream_, serializer,
                                      asio::redirect_error(asio::use_awaitable, ec));
+  disarm();  // the handler may wait long for its next chunk
   if (ec) keep_alive_ = false;
   co_return !ec;
 }
@@ -194,9 +225,10 @@ template <class Stream>
 asio::awaitable<bool> Connection<Stream>::write(std::string data) {
   if (!current_ || !current_->streamed || data.empty()) co_return current_ != nullptr;
   beast::error_code ec;
-  lowest().expires_after(state_->options.write_timeout);
+  arm(state_->options.write_timeout);
   co_await asio::async_write(stream_, bhttp::make_chunk(asio::buffer(data)),
                              asio::redirect_error(asio::use_awaitable, ec));
+  disarm();
   if (ec) {
     keep_alive_ = false;
     co_return false;
@@ -209,9 +241,10 @@ template <class Stream>
 asio::awaitable<void> Connection<Stream>::finish() {
   if (!current_ || !current_->streamed) co_return;
   beast::error_code ec;
-  lowest().expires_after(state_->options.write_timeout);
+  arm(state_->options.write_timeout);
   co_await asio::async_write(stream_, bhttp::make_chunk_last(),
                              asio::redirect_error(asio::use_awaitable, ec));
+  disarm();
   if (ec) keep_alive_ = false;
 }
 
@@ -249,11 +282,37 @@ template <class Stream>
 asio::awaitable<void> Connection<Stream>::close() {
   beast::error_code ec;
   if constexpr (kTls) {
-    lowest().expires_after(std::chrono::seconds(2));
+    arm(std::chrono::seconds(2));
     co_await stream_.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
   }
   lowest().socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
   lowest().close();
+  closed_ = true;
+  watchdog_.cancel();
+}
+
+template <class Stream>
+void Connection<Stream>::arm(std::chrono::milliseconds timeout) {
+  deadline_ = std::chrono::steady_clock::now() + timeout;
+  if (watchdog_.expiry() > deadline_) watchdog_.cancel();  // asleep past it: wake to re-aim
+}
+
+template <class Stream>
+asio::awaitable<void> Connection<Stream>::watch_deadline() {
+  while (!closed_) {
+    const auto now = std::chrono::steady_clock::now();
+    if (deadline_ <= now) {
+      timed_out_ = true;
+      beast::error_code ec;
+      lowest().socket().close(ec);  // the pending operation fails: the connection ends
+      co_return;
+    }
+    watchdog_.expires_at(deadline_ == std::chrono::steady_clock::time_point::max()
+                             ? now + std::chrono::hours(1)
+                             : deadline_);
+    beast::error_code ec;
+    co_await watchdog_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
 }
 
 }  // namespace rag::http

@@ -57,7 +57,7 @@ Filter cors(CorsPolicy policy) {
                    policy.allowed_origins.end();
   return [policy, any](RequestContext& ctx) -> std::optional<Response> {
     const auto origin = ctx.header("Origin");
-    if (!any) ctx.response_headers.emplace_back("Vary", "Origin");
+    if (!any) ctx.header_views.emplace_back("Vary", "Origin");
     if (origin.empty()) return std::nullopt;
 
     const bool allowed =

@@ -4,6 +4,8 @@
 
 namespace rag::http {
 
+// An inline step, not a coroutine around the rest of the chain: it takes a slot, and the
+// request context gives it back when the request is over (RequestContext::defer).
 Around LoadShedder::middleware() {
   auto applies = [this](const RequestContext& ctx) {
     const auto path = ctx.path();
@@ -11,7 +13,7 @@ Around LoadShedder::middleware() {
       if (path == admitted) return false;
     return true;
   };
-  auto step = [this](RequestContext& ctx, const Handler& next) -> boost::asio::awaitable<Response> {
+  auto step = [this](RequestContext& ctx) -> std::optional<Response> {
     if (in_flight_.fetch_add(1) >= max_) {
       in_flight_.fetch_sub(1);
       shed_.fetch_add(1);
@@ -20,15 +22,13 @@ Around LoadShedder::middleware() {
                                 "Server is at capacity. Please retry shortly.",
                                 ctx.request.version());
       res.set(boost::beast::http::field::retry_after, "1");
-      co_return res;
+      return res;
     }
-    struct Release {
-      std::atomic<std::size_t>& n;
-      ~Release() { n.fetch_sub(1); }
-    } release{in_flight_};
-    co_return co_await next(ctx);
+    ctx.defer([](void* self) { static_cast<LoadShedder*>(self)->in_flight_.fetch_sub(1); },
+              this);
+    return std::nullopt;
   };
-  return {std::move(step), std::move(applies)};
+  return {nullptr, std::move(applies), std::move(step)};
 }
 
 }  // namespace rag::http

@@ -14,33 +14,42 @@ bool is_sane_request_id(std::string_view id) {
   return true;
 }
 
-std::string generate_request_id() {
+void generate_request_id(std::string& out) {
   // Request ids need uniqueness, not secrecy: a per-thread generator seeded from the OS.
   thread_local std::mt19937_64 rng{std::random_device{}()};
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string id(32, '0');
+  out.assign(32, '0');  // in place: a reused context keeps its capacity
   for (int half = 0; half < 2; ++half) {
     auto bits = rng();
-    for (int i = 0; i < 16; ++i, bits >>= 4) id[half * 16 + i] = kHex[bits & 15];
+    for (int i = 0; i < 16; ++i, bits >>= 4) out[half * 16 + i] = kHex[bits & 15];
   }
+}
+
+std::string generate_request_id() {
+  std::string id;
+  generate_request_id(id);
   return id;
 }
 
 Filter request_id() {
   return [](RequestContext& ctx) -> std::optional<Response> {
     auto incoming = ctx.header("X-Request-Id");
-    ctx.request_id = is_sane_request_id(incoming) ? std::string(incoming) : generate_request_id();
-    ctx.response_headers.emplace_back("X-Request-Id", ctx.request_id);
+    if (is_sane_request_id(incoming))
+      ctx.request_id.assign(incoming);
+    else
+      generate_request_id(ctx.request_id);
+    // A view into ctx.request_id, which nothing changes once set.
+    ctx.header_views.emplace_back("X-Request-Id", ctx.request_id);
     return std::nullopt;
   };
 }
 
 Filter security_headers() {
   return [](RequestContext& ctx) -> std::optional<Response> {
-    ctx.response_headers.emplace_back("X-Content-Type-Options", "nosniff");
-    ctx.response_headers.emplace_back("X-Frame-Options", "DENY");
-    ctx.response_headers.emplace_back("Referrer-Policy", "no-referrer");
-    ctx.response_headers.emplace_back("Cache-Control", "no-store");
+    ctx.header_views.emplace_back("X-Content-Type-Options", "nosniff");
+    ctx.header_views.emplace_back("X-Frame-Options", "DENY");
+    ctx.header_views.emplace_back("Referrer-Policy", "no-referrer");
+    ctx.header_views.emplace_back("Cache-Control", "no-store");
     return std::nullopt;
   };
 }

@@ -13,6 +13,8 @@ namespace rag::http {
 bool is_sane_request_id(std::string_view id);
 // 32 lower-case hex characters from a per-thread random generator.
 std::string generate_request_id();
+// The same, written into `out` (its capacity reused).
+void generate_request_id(std::string& out);
 
 // Echoes a sane incoming X-Request-Id, else generates one; sets ctx.request_id and adds the
 // header to the response.

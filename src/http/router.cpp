@@ -5,16 +5,29 @@
 namespace rag::http {
 namespace {
 
-std::vector<std::string_view> split_path(std::string_view path) {
-  std::vector<std::string_view> out;
+// The segments of a path, without allocating: at most kMaxSegments (a longer path matches no
+// route, since no pattern is that long).
+constexpr std::size_t kMaxSegments = 16;
+struct Segments {
+  std::string_view items[kMaxSegments];
+  std::size_t size = 0;
+  bool overflow = false;
+};
+
+Segments split_path(std::string_view path) {
+  Segments out;
   size_t start = 1;  // skip the leading '/'
   while (start <= path.size()) {
     size_t end = path.find('/', start);
     if (end == std::string_view::npos) end = path.size();
-    out.push_back(path.substr(start, end - start));
+    if (out.size == kMaxSegments) {
+      out.overflow = true;
+      return out;
+    }
+    out.items[out.size++] = path.substr(start, end - start);
     start = end + 1;
   }
-  if (!out.empty() && out.back().empty() && out.size() > 1) out.pop_back();  // trailing '/'
+  if (out.size > 1 && out.items[out.size - 1].empty()) --out.size;  // trailing '/'
   return out;
 }
 
@@ -25,28 +38,27 @@ bool is_param(std::string_view segment) {
 }  // namespace
 
 void Router::add(Verb method, std::string pattern, Handler handler) {
-  std::vector<std::string> segments;
-  for (auto s : split_path(pattern)) segments.emplace_back(s);
+  const auto split = split_path(pattern);
+  std::vector<Segment> segments;
+  for (size_t i = 0; i < split.size; ++i) {
+    const auto s = split.items[i];
+    segments.push_back(is_param(s) ? Segment{std::string(s.substr(1, s.size() - 2)), true}
+                                   : Segment{std::string(s), false});
+  }
   routes_.push_back(Route{method, std::move(pattern), std::move(segments), std::move(handler)});
 }
 
-bool Router::matches(const Route& route, const std::vector<std::string_view>& segments,
-                     RequestContext* ctx) {
-  if (route.segments.size() != segments.size()) return false;
-  for (size_t i = 0; i < segments.size(); ++i) {
+template <class Split>
+bool Router::matches(const Route& route, const Split& split, RequestContext* ctx) {
+  if (split.overflow || route.segments.size() != split.size) return false;
+  for (size_t i = 0; i < split.size; ++i) {
     const auto& want = route.segments[i];
-    if (is_param(want)) {
-      if (segments[i].empty()) return false;
-    } else if (want != segments[i]) {
-      return false;
-    }
+    if (want.param ? split.items[i].empty() : want.text != split.items[i]) return false;
   }
   if (ctx) {
-    for (size_t i = 0; i < segments.size(); ++i) {
-      const auto& want = route.segments[i];
-      if (is_param(want))
-        ctx->params.emplace(want.substr(1, want.size() - 2), std::string(segments[i]));
-    }
+    for (size_t i = 0; i < split.size; ++i)
+      if (route.segments[i].param)
+        ctx->params.emplace(route.segments[i].text, std::string(split.items[i]));
   }
   return true;
 }
@@ -58,28 +70,33 @@ std::string Router::match(std::string_view path) const {
   return {};
 }
 
+// Not a coroutine: it returns the matched handler's awaitable (or a ready answer), so routing
+// costs no coroutine frame.
 boost::asio::awaitable<Response> Router::dispatch(RequestContext& ctx) const {
   const auto segments = split_path(ctx.path());
-  std::string allow;
   const Verb method = ctx.request.method() == Verb::head ? Verb::get : ctx.request.method();
+  const Route* path_match = nullptr;
   for (const auto& route : routes_) {
     if (!matches(route, segments, nullptr)) continue;
     if (route.method == method) {
       ctx.route = route.pattern;
       matches(route, segments, &ctx);
-      co_return co_await route.handler(ctx);
+      return route.handler(ctx);
     }
+    if (!path_match) path_match = &route;
+  }
+  ctx.route = "unmatched";
+  if (!path_match)
+    return ready(error_response(Status::not_found, "Not Found", ctx.request.version()));
+  std::string allow;
+  for (const auto& route : routes_) {
+    if (!matches(route, segments, nullptr)) continue;
     if (!allow.empty()) allow += ", ";
     allow += std::string(boost::beast::http::to_string(route.method));
   }
-  if (allow.empty()) {
-    ctx.route = "unmatched";
-    co_return error_response(Status::not_found, "Not Found", ctx.request.version());
-  }
-  ctx.route = "unmatched";
   auto res = error_response(Status::method_not_allowed, "Method Not Allowed", ctx.request.version());
   res.set(boost::beast::http::field::allow, allow);
-  co_return res;
+  return ready(std::move(res));
 }
 
 }  // namespace rag::http

@@ -23,14 +23,18 @@ class Router {
   std::string match(std::string_view path) const;
 
  private:
+  struct Segment {
+    std::string text;  // a literal, or the parameter's name
+    bool param;
+  };
   struct Route {
     Verb method;
     std::string pattern;
-    std::vector<std::string> segments;
+    std::vector<Segment> segments;
     Handler handler;
   };
-  static bool matches(const Route& route, const std::vector<std::string_view>& segments,
-                      RequestContext* ctx);
+  template <class Split>
+  static bool matches(const Route& route, const Split& split, RequestContext* ctx);
 
   std::vector<Route> routes_;
 };

@@ -60,19 +60,67 @@ std::string_view RequestContext::header(std::string_view name) const {
   return {it->value().data(), it->value().size()};
 }
 
+void RequestContext::defer(void (*fn)(void*), void* arg) {
+  if (deferred_count_ < std::size(deferred_))
+    deferred_[deferred_count_++] = {fn, arg};
+  else
+    more_deferred_.push_back({fn, arg});
+}
+
+void RequestContext::run_deferred() {
+  while (!more_deferred_.empty()) {
+    const auto d = more_deferred_.back();
+    more_deferred_.pop_back();
+    d.fn(d.arg);
+  }
+  while (deferred_count_ > 0) {
+    const auto d = deferred_[--deferred_count_];
+    d.fn(d.arg);
+  }
+}
+
+void RequestContext::reset() {
+  run_deferred();
+  request_id.clear();
+  client_ip.clear();
+  route.clear();
+  params.clear();
+  response_headers.clear();
+  header_views.clear();
+  cancel.reset();
+  streamed = false;
+  streamed_status = 0;
+  streamed_bytes = 0;
+  started = std::chrono::steady_clock::now();
+}
+
+boost::asio::awaitable<Response> ready(Response response) { co_return std::move(response); }
+
+// None of the composed handlers below is a coroutine: each returns the awaitable of the next
+// step, so the whole chain costs no coroutine frame of its own (only the handler's, and an
+// around-step's where it applies). Filters therefore run when the handler is called, before
+// its awaitable is awaited.
 Handler chain(std::vector<Filter> filters, std::vector<Around> around, Handler handler) {
   for (auto it = around.rbegin(); it != around.rend(); ++it) {
+    if (it->inline_step) {
+      handler = [step = it->inline_step, applies = it->applies,
+                 next = std::move(handler)](RequestContext& ctx) {
+        if (!applies || applies(ctx))
+          if (auto early = step(ctx)) return ready(std::move(*early));
+        return next(ctx);
+      };
+      continue;
+    }
     handler = [a = *it, next = std::move(handler)](RequestContext& ctx) {
       if (a.applies && !a.applies(ctx)) return next(ctx);
       return a.step(ctx, next);
     };
   }
   if (filters.empty()) return handler;
-  return [filters = std::move(filters),
-          next = std::move(handler)](RequestContext& ctx) -> boost::asio::awaitable<Response> {
+  return [filters = std::move(filters), next = std::move(handler)](RequestContext& ctx) {
     for (const auto& filter : filters)
-      if (auto early = filter(ctx)) co_return std::move(*early);
-    co_return co_await next(ctx);
+      if (auto early = filter(ctx)) return ready(std::move(*early));
+    return next(ctx);
   };
 }
 

@@ -36,8 +36,14 @@ class StreamWriter {
   virtual boost::asio::awaitable<void> finish() = 0;
 };
 
+// Thread-safety: one request at a time, on the connection's thread. The connection keeps one
+// context for its whole life and reset()s it between requests, so the strings and lists keep
+// their capacity and a request allocates nothing here once the connection is warm.
 struct RequestContext {
   RequestContext(const Request& req, std::string peer) : request(req), peer_ip(std::move(peer)) {}
+  ~RequestContext() { run_deferred(); }
+  RequestContext(const RequestContext&) = delete;
+  RequestContext& operator=(const RequestContext&) = delete;
 
   const Request& request;
   std::string request_id;
@@ -48,6 +54,9 @@ struct RequestContext {
   // Middleware adds headers here; they go on every response (streamed ones too) unless the
   // handler set the same header itself (a handler's Cache-Control wins, for example).
   HeaderList response_headers;
+  // Headers whose name and value outlive the request (string literals, or views into this
+  // context such as request_id): the same rule as response_headers, without allocating.
+  std::vector<std::pair<std::string_view, std::string_view>> header_views;
   CancelToken cancel;  // null until watch_disconnect(); then fires when the client disconnects
                        // or the grace period ends (a null token is never cancelled)
   StreamWriter* stream = nullptr;
@@ -59,16 +68,36 @@ struct RequestContext {
   // away while the handler waits (long upstream calls). Set by the connection.
   std::function<void()> watch_disconnect;
 
+  // Runs fn(arg) once the request is over (the handler returned or threw), the last registered
+  // first: a step that never waits can still release what it took (a load-shedding slot)
+  // without wrapping the rest of the chain in a coroutine.
+  void defer(void (*fn)(void*), void* arg);
+  // Runs what defer() registered, now (the connection calls it when the handler is done; the
+  // destructor does if nobody did).
+  void run_deferred();
+  // Ready for the next request on the same connection: every field back to its initial value,
+  // capacity kept. Runs what is deferred first.
+  void reset();
+
   // The target without its query string.
   std::string_view path() const;
   // The query string parameter `name`, percent-decoded, or "" when absent.
   std::string query_param(std::string_view name) const;
   std::string_view header(std::string_view name) const;
+
+ private:
+  struct Deferred {
+    void (*fn)(void*);
+    void* arg;
+  };
+  Deferred deferred_[4] = {};
+  std::size_t deferred_count_ = 0;
+  std::vector<Deferred> more_deferred_;  // past four: rare
 };
 
 using Handler = std::function<boost::asio::awaitable<Response>(RequestContext&)>;
 // A step around the rest of the chain, for concerns that must wait (rate limits in Redis) or
-// act after the handler (releasing a load-shedding slot). One coroutine frame per request.
+// act after the handler. One coroutine frame per request where it applies.
 using Middleware =
     std::function<boost::asio::awaitable<Response>(RequestContext&, const Handler& next)>;
 // A step that never waits: it may set context fields, add response headers, or answer at once
@@ -77,13 +106,22 @@ using Filter = std::function<std::optional<Response>(RequestContext&)>;
 
 // An around-step with an optional test: when `applies` says no, the step is skipped without
 // creating its coroutine frame.
+// A step that never waits can be an Around too (`inline_step`, with `step` empty): it runs
+// inline at its place in the chain, with no coroutine frame, and releases what it holds
+// through RequestContext::defer.
 struct Around {
   Middleware step;
   std::function<bool(const RequestContext&)> applies;  // empty: always
+  Filter inline_step;                                  // set: used instead of `step`
 };
 
-// Runs `filters` in order, then `around` (the first outermost), then `handler`.
+// Runs `filters` in order, then `around` (the first outermost), then `handler`. The composed
+// handler is not itself a coroutine: filters and inline steps run when it is called, and it
+// returns the awaitable of the step that answers.
 Handler chain(std::vector<Filter> filters, std::vector<Around> around, Handler handler);
+
+// An awaitable that yields `response` at once (for a handler that has its answer already).
+boost::asio::awaitable<Response> ready(Response response);
 
 // A JSON response: Content-Type application/json; charset=utf-8.
 Response json_response(Status status, std::string body, unsigned version = 11);
