@@ -1,6 +1,8 @@
 // Member definitions of Connection<Stream> (see connection.hpp).
 #pragma once
 
+#include "http/middleware.hpp"
+
 namespace rag::http {
 
 // The request loop. Every asynchronous step of a plain request (wait, read the head, run the
@@ -194,7 +196,15 @@ asio::awaitable<bool> Connection<Stream>::send(Response& response) {
 
 template <class Stream>
 asio::awaitable<void> Connection<Stream>::reply_and_close(Status status, std::string_view detail) {
+  // Answered before the filters run, so the headers every response carries are set here:
+  // a fresh request id (nothing from a head that failed to parse is echoed) and the
+  // security headers.
   Response response = error_response(status, detail);
+  response.set("X-Request-Id", generate_request_id());
+  response.set("X-Content-Type-Options", "nosniff");
+  response.set("X-Frame-Options", "DENY");
+  response.set("Referrer-Policy", "no-referrer");
+  response.set("Cache-Control", "no-store");
   response.keep_alive(false);
   keep_alive_ = false;
   co_await send(response);
