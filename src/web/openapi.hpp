@@ -19,7 +19,7 @@ namespace rag::web {
 
 struct OpenApiOptions {
   std::size_t max_message_chars = 8000;  // MAX_MESSAGE_CHARS: ChatRequest.message maxLength
-  std::string version;                   // info.version; empty = this build's version
+  std::string version = {};                   // info.version; empty = this build's version
 };
 
 // Registers GET /openapi.json, GET /docs and GET /docs/{file} (the page's .js and .css).

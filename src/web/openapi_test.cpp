@@ -73,7 +73,7 @@ TEST(OpenApiDocument, IsOpenApi31AndDescribesEveryRoute) {
       {"/sessions/{id}/history", "get"},
       {"/sessions/{id}", "delete"},
       {"/v1/chat/completions", "post"},
-      {"/v1/models", "get"}, {"/ui", "get"}, {"/ui/{file}", "get"},
+      {"/v1/models", "get"}, {"/ui", "get"}, {"/ui/source", "get"}, {"/ui/{file}", "get"},
       {"/openapi.json", "get"},
       {"/docs", "get"},      {"/docs/{file}", "get"}};
   for (const auto& [path, method] : routes) {

@@ -3,6 +3,7 @@
 #include <boost/beast/http/field.hpp>
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "web/assets.hpp"
@@ -41,20 +42,6 @@ struct Served {
   std::string etag;
 };
 
-std::string html_attribute(std::string_view value) {
-  std::string out;
-  for (char c : value) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 http::Response serve(const Served& served, const http::RequestContext& ctx) {
   const unsigned version = ctx.request.version();
   http::Response res{http::Status::ok, version};
@@ -72,6 +59,52 @@ http::Response serve(const Served& served, const http::RequestContext& ctx) {
   return res;
 }
 
+std::string json_string(const nlohmann::json& obj, const char* key) {
+  const auto it = obj.find(key);
+  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// How many leading characters of `next` (whole paragraphs, with the blank line after them)
+// repeat the end of `prev`: the splitter's overlap between neighbouring chunks. 0 when none.
+std::size_t overlap_length(std::string_view prev, std::string_view next) {
+  std::size_t best = 0;
+  for (std::size_t at = next.find("\n\n"); at != std::string_view::npos;
+       at = next.find("\n\n", at + 2)) {
+    const auto head = next.substr(0, at);
+    if (prev.ends_with(head) &&
+        (head.size() == prev.size() || prev[prev.size() - head.size() - 1] == '\n'))
+      best = at + 2;
+  }
+  return best;
+}
+
+// A chunk's text as paragraphs (split at blank lines); line breaks inside one are kept by
+// the style sheet (white-space: pre-wrap).
+void append_paragraphs(std::string& out, std::string_view text) {
+  while (!text.empty()) {
+    const auto blank = text.find("\n\n");
+    auto para = text.substr(0, blank);
+    text = blank == std::string_view::npos ? std::string_view{} : text.substr(blank + 2);
+    while (!para.empty() && (para.front() == '\n' || para.front() == ' ')) para.remove_prefix(1);
+    while (!para.empty() && (para.back() == '\n' || para.back() == ' ')) para.remove_suffix(1);
+    if (para.empty()) continue;
+    out += "<p>";
+    out += html_escape(para);
+    out += "</p>\n";
+  }
+}
+
+constexpr std::string_view kSourceHead = R"(<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<meta name="referrer" content="no-referrer">
+<link rel="icon" href="/ui/icon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="/ui/app.css">
+)";
+
 }  // namespace
 
 std::string asset_etag(std::string_view body) {
@@ -87,6 +120,70 @@ std::string asset_etag(std::string_view body) {
   return out;
 }
 
+std::string html_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + text.size() / 8);
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+void SourceCatalog::add(std::string text, std::string_view metadata_json) {
+  const auto meta = nlohmann::json::parse(metadata_json, nullptr, /*allow_exceptions=*/false);
+  if (!meta.is_object()) return;
+  std::string url = json_string(meta, "citation_url");
+  if (url.empty()) return;
+  auto it = docs_.find(url);
+  if (it == docs_.end()) {
+    it = docs_.emplace(url, SourceDoc{json_string(meta, "page_title"), url, {}}).first;
+  }
+  it->second.chunks.push_back({json_string(meta, "section"), std::move(text)});
+}
+
+std::optional<SourceDoc> SourceCatalog::find(std::string_view url) const {
+  const auto it = docs_.find(url);
+  if (it == docs_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::string source_page(const SourceDoc& doc) {
+  const std::string title = html_escape(doc.title.empty() ? doc.url : doc.title);
+  std::string out(kSourceHead);
+  out += "<title>" + title + " · rag-server</title>\n</head>\n<body class=\"source-page\">\n";
+  out += "<header class=\"bar\">\n<div class=\"title\">\n<h1>" + title + "</h1>\n";
+  out += "<p class=\"source-url\">" + html_escape(doc.url) +
+         " · the text as indexed by this server</p>\n</div>\n";
+  out += "<a class=\"back\" href=\"/ui\">Back to the chat</a>\n</header>\n";
+  out += "<main class=\"source\">\n";
+  const SourceChunk* prev = nullptr;
+  for (const auto& chunk : doc.chunks) {
+    const bool same_section = prev && prev->section == chunk.section;
+    std::string_view text = chunk.text;
+    if (same_section) text.remove_prefix(overlap_length(prev->text, chunk.text));
+    if (!same_section) {
+      if (prev) out += "</section>\n";
+      out += "<section>\n";
+      if (!chunk.section.empty() && chunk.section != doc.title)
+        out += "<h2>" + html_escape(chunk.section) + "</h2>\n";
+    }
+    out += "<div class=\"chunk\">\n";
+    append_paragraphs(out, text);
+    out += "</div>\n";
+    prev = &chunk;
+  }
+  if (prev) out += "</section>\n";
+  out += "</main>\n</body>\n</html>\n";
+  return out;
+}
+
 std::string ui_page(std::string_view index_html, const UiOptions& options) {
   std::string page(index_html);
   const bool usable = options.site_url.starts_with("http://") ||
@@ -94,10 +191,38 @@ std::string ui_page(std::string_view index_html, const UiOptions& options) {
   const auto at = page.find(kSiteMeta);
   if (usable && at != std::string::npos) {
     page.replace(at, kSiteMeta.size(),
-                 R"(<meta name="rag-site" content=")" + html_attribute(options.site_url) + R"(">)");
+                 R"(<meta name="rag-site" content=")" + html_escape(options.site_url) + R"(">)");
   }
   return page;
 }
+
+namespace {
+
+// GET /ui/source?url=...: the source page, or a JSON 404. A url with a fragment that the
+// index does not know is looked up again without it.
+http::Handler source_handler(SourceLookup lookup) {
+  return [lookup = std::move(lookup)](
+             http::RequestContext& ctx) -> asio::awaitable<http::Response> {
+    const unsigned version = ctx.request.version();
+    const std::string url = ctx.query_param("url");
+    std::optional<SourceDoc> doc;
+    if (lookup && !url.empty()) {
+      doc = lookup(url);
+      if (const auto hash = url.find('#'); !doc && hash != std::string::npos)
+        doc = lookup(std::string_view(url).substr(0, hash));
+    }
+    if (!doc) co_return http::error_response(http::Status::not_found, "Not Found", version);
+    http::Response res{http::Status::ok, version};
+    res.set(field::content_type, "text/html; charset=utf-8");
+    res.set(field::cache_control, "no-cache");
+    res.set("Content-Security-Policy", kUiContentSecurityPolicy);
+    res.body() = source_page(*doc);
+    res.prepare_payload();
+    co_return res;
+  };
+}
+
+}  // namespace
 
 void add_ui_routes(http::Router& router, const UiOptions& options) {
   // Every embedded file of the page, with its ETag computed once.
@@ -123,6 +248,8 @@ void add_ui_routes(http::Router& router, const UiOptions& options) {
                                                 ctx.request.version());
                co_return serve(*page, ctx);
              });
+  // Before /ui/{file}, which would take "source" for a file name.
+  router.add(http::Verb::get, "/ui/source", source_handler(options.source_lookup));
   router.add(http::Verb::get, "/ui/{file}",
              [find](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
                const Served* file = find(ctx.params["file"]);

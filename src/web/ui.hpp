@@ -5,31 +5,79 @@
 // carries a strict Content-Security-Policy (same origin only, no inline script or style) and an
 // ETag; `Cache-Control: no-cache` makes browsers revalidate, so a new binary is never served
 // with a stale script, and an unchanged file costs a 304. An unknown file is a JSON 404.
+// GET /ui/source?url=<citation url> renders the indexed text of one source (its chunks in
+// order, under their section headings, HTML-escaped) so that a relative citation url such as
+// "/configuration" opens somewhere with its text fragment when no published site is known.
 //
 // Thread-safety: call add_ui_routes() during start-up; the handlers it registers hold
-// immutable data and run on any thread.
+// immutable data and run on any thread (UiOptions::source_lookup must allow that too).
 #pragma once
 
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "http/router.hpp"
 
 namespace rag::web {
 
+// One source (a page of the indexed site) as GET /ui/source shows it.
+struct SourceChunk {
+  std::string section;  // the chunk's `section` metadata ("" when absent)
+  std::string text;
+};
+struct SourceDoc {
+  std::string title;  // `page_title` ("" when absent: the url is shown instead)
+  std::string url;    // `citation_url`
+  std::vector<SourceChunk> chunks;  // in chunk order
+};
+
+// The chunks of the source whose citation url is `url`, or nullopt when the loaded index has
+// none. Called from any I/O thread, concurrently; it may block briefly.
+using SourceLookup = std::function<std::optional<SourceDoc>(std::string_view url)>;
+
+// Every source of an index, by citation url. Fill it with add() (chunks in chunk_id order),
+// then share it read-only. Thread-safety: add() on one thread; find() const, concurrently.
+class SourceCatalog {
+ public:
+  // One chunk: its text and its metadata object (SPEC §4 keys). A chunk without a
+  // citation_url (or with unparsable metadata) is ignored: it cannot be cited by url.
+  void add(std::string text, std::string_view metadata_json);
+  std::optional<SourceDoc> find(std::string_view url) const;
+  std::size_t sources() const { return docs_.size(); }
+
+ private:
+  std::map<std::string, SourceDoc, std::less<>> docs_;
+};
+
 struct UiOptions {
   // Where the indexed site is published (e.g. "https://docs.example.org/"): relative citation
   // urls such as "/configuration" are linked there. Empty: the page falls back to its `?site=`
   // parameter, then to the server's own origin. Only http(s) urls are used.
-  std::string site_url;
+  std::string site_url = {};
+  // Backs GET /ui/source; without it every source is a 404.
+  SourceLookup source_lookup = {};
 };
 
-// Registers GET /ui (and /ui/, the same page) and GET /ui/{file}.
+// Registers GET /ui (and /ui/, the same page), GET /ui/source and GET /ui/{file}.
 void add_ui_routes(http::Router& router, const UiOptions& options = {});
 
 // The page as served: index.html with `options` filled in (the site url goes, HTML-escaped,
 // into `<meta name="rag-site" content="...">`). Pure.
 std::string ui_page(std::string_view index_html, const UiOptions& options);
+
+// The source page: title, url and every chunk as its own block (a chunk's leading paragraphs
+// that repeat the end of the previous chunk of the same section, the splitter's overlap, are
+// left out), grouped under section headings; all text HTML-escaped; no inline script or
+// style. Pure.
+std::string source_page(const SourceDoc& doc);
+
+// `text` with & < > " ' escaped for HTML text and attribute values. Pure.
+std::string html_escape(std::string_view text);
 
 // A strong ETag for `body`: a quoted 64-bit FNV-1a hash in hex. Pure.
 std::string asset_etag(std::string_view body);

@@ -12,6 +12,7 @@ missing (scripts/setup.sh installs them).
 """
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -111,6 +112,30 @@ class BrowserUi(unittest.TestCase):
 
     def test_unknown_file_is_json_404(self):
         for path in ("/ui/nope.js", "/ui/..%2Fapidoc%2Fopenapi.json", "/ui/a/b"):
+            status, headers, body = self.llm.request("GET", path)
+            self.assertEqual(status, 404, path)
+            self.assertEqual(headers["content-type"], "application/json; charset=utf-8")
+            self.assertEqual(json.loads(body), {"detail": "Not Found"})
+
+    def test_source_page(self):
+        # GET /ui/source: the indexed text of a cited page, for relative citation urls.
+        status, headers, body = self.llm.request("GET", "/ui/source?url=%2Fconfiguration")
+        self.assertEqual(status, 200)
+        self.assertEqual(headers["content-type"], "text/html; charset=utf-8")
+        self.assertEqual(headers["content-security-policy"], CSP)
+        self.assertEqual(headers["x-content-type-options"], "nosniff")
+        self.assertIn(b'<link rel="stylesheet" href="/ui/app.css">', body)
+        self.assertIn(b"<title>Configuration reference", body)
+        self.assertIn(b"RATE_LIMIT_CHAT", body)
+        self.assertNotIn(b"<script", body)
+        # Every chunk of the page in order, under its section's heading (the page's first
+        # section, named like the page, has none).
+        headings = re.findall(rb"<h2>(.*?)</h2>", body)
+        self.assertGreaterEqual(len(headings), 5, headings)
+        self.assertEqual(headings[0], b"How to set a value")
+
+        for path in ("/ui/source?url=%2Fnope", "/ui/source", "/ui/source?url=configuration",
+                     "/ui/source?url=%3Cscript%3Ealert(1)%3C%2Fscript%3E"):
             status, headers, body = self.llm.request("GET", path)
             self.assertEqual(status, 404, path)
             self.assertEqual(headers["content-type"], "application/json; charset=utf-8")

@@ -211,6 +211,8 @@ class ResponsesMatchTheDocument(unittest.TestCase):
         etag = self.send("GET", "/ui")[1]["etag"]
         self.assertEqual(self.send("GET", "/ui", headers={"If-None-Match": etag})[0], 304)
         self.assertEqual(self.send("GET", "/ui/missing.js", "/ui/{file}")[0], 404)
+        self.assertEqual(self.send("GET", "/ui/source?url=/config", "/ui/source")[0], 200)
+        self.assertEqual(self.send("GET", "/ui/source?url=/nowhere", "/ui/source")[0], 404)
         status, headers, _ = self.send("GET", "/docs")
         self.assertIn("script-src 'self'", headers["content-security-policy"])
 

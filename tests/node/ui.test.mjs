@@ -34,6 +34,77 @@ async function withPage(base, options, body) {
   }
 }
 
+// Clicks every source link of `answer` (each opens a tab) and checks the cited page on this
+// server, GET /ui/source: a 200 HTML page under the CSP (its style sheet applied), holding the
+// passage, which the browser scrolled into view from the link's text fragment (the paragraph
+// holding the fragment's first term is inside the viewport once loaded). At least one passage
+// lies below the first screen, so the scrolling itself is tested.
+async function checkSourcePages(page, answer, base) {
+  const context = page.context();
+  const flat = (s) => s.replace(/\s+/g, ' ').trim();
+  const items = answer.locator('.sources li');
+  const count = await items.count();
+  assert.ok(count >= 1, 'no sources');
+  let below = 0;
+  for (let i = 0; i < count; i += 1) {
+    const link = items.nth(i).locator('a.source-link');
+    const href = await link.getAttribute('href');
+    const url = await items.nth(i).locator('.url').textContent();
+    const passage = await items.nth(i).locator('.passage p').textContent();
+    assert.ok(href.startsWith(`${base}/ui/source?url=%2F`), href);
+    assert.equal(new URL(href).searchParams.get('url'), url);
+    const fragment = fragmentTerms(href);
+    assert.ok(fragment, `no text fragment in ${href}`);
+
+    const responses = [];
+    const problems = [];
+    const onResponse = (r) => { if (new URL(r.url()).pathname === '/ui/source') responses.push(r); };
+    const onConsole = (m) => { if (m.type() === 'error') problems.push(m.text()); };
+    context.on('response', onResponse);
+    context.on('console', onConsole);
+    const [tab] = await Promise.all([page.waitForEvent('popup'), link.click()]);
+    try {
+      await tab.waitForLoadState('load');
+      assert.equal(responses.length, 1, `${href}: ${responses.length} responses`);
+      assert.equal(responses[0].status(), 200, href);
+      assert.equal(responses[0].headers()['content-type'], 'text/html; charset=utf-8');
+      const page0 = await tab.evaluate(() => ({
+        text: document.querySelector('main').innerText,
+        bodyDisplay: getComputedStyle(document.body).display,
+        title: document.title,
+      }));
+      assert.equal(page0.bodyDisplay, 'block', 'the style sheet did not apply');
+      assert.ok(flat(page0.text).includes(flat(passage)), `${url}: the passage is not on the page`);
+      let seen;
+      try {
+        seen = await (await tab.waitForFunction((start) => {
+          const norm = (s) => s.replace(/\s+/g, ' ');
+          const p = [...document.querySelectorAll('main .chunk p')]
+            .find((el) => norm(el.textContent).includes(start));
+          if (!p) return { missing: true };
+          const top = p.getBoundingClientRect().top;
+          return top >= 0 && top < innerHeight
+            ? { top, docTop: top + scrollY, scrollY, height: innerHeight } : null;
+        }, fragment.terms[0])).jsonValue();
+      } catch (e) {
+        const y = await tab.evaluate(() => scrollY);
+        assert.fail(`${href}: the passage was never scrolled into view (scrollY ${y}): ${e.message}`);
+      }
+      assert.ok(!seen.missing, `${url}: no paragraph holds "${fragment.terms[0]}"`);
+      if (seen.docTop >= seen.height) {
+        below += 1;
+        assert.ok(seen.scrollY > 0, JSON.stringify(seen));
+      }
+      assert.deepEqual(problems, [], `${href}: console errors`);
+    } finally {
+      context.off('response', onResponse);
+      context.off('console', onConsole);
+      await tab.close();
+    }
+  }
+  assert.ok(below >= 1, 'every passage was on the first screen: the scrolling was not tested');
+}
+
 describe('page modules (served files, run in the page)', () => {
   it('builds text-fragment links with -, & and , percent-encoded, and only http(s) links', async () => {
     await withPage(LLM, {}, async (page) => {
@@ -56,6 +127,32 @@ describe('page modules (served files, run in the page)', () => {
       assert.equal(r.empty, 'http://h.test/p');
       assert.equal(r.js, null);
       assert.equal(r.none, null);
+    });
+  });
+
+  it('links relative citation urls to /ui/source when no site is known, else to the site', async () => {
+    await withPage(LLM, {}, async (page) => {
+      const r = await page.evaluate(async () => {
+        const f = await import('/ui/fragment.js');
+        const o = 'http://h.test/';
+        return {
+          local: f.sourceHref('/configuration', 'Set the rate-limit.', null, o),
+          hash: f.sourceHref('/api#errors', 'alpha beta', null, o),
+          site: f.sourceHref('/configuration', 'alpha beta', 'https://docs.test/', o),
+          absolute: f.sourceHref('https://other.test/p', 'alpha beta', null, o),
+          protocolRelative: f.sourceHref('//evil.test/p', 'alpha beta', null, o),
+          backslash: f.sourceHref('/\\evil.test/p', 'alpha beta', null, o),
+          js: f.sourceHref('javascript:alert(1)', 'x', null, o),
+        };
+      });
+      assert.equal(r.local, 'http://h.test/ui/source?url=%2Fconfiguration#:~:text=Set%20the%20rate%2Dlimit.');
+      assert.equal(r.hash, 'http://h.test/ui/source?url=%2Fapi%23errors#:~:text=alpha%20beta');
+      assert.equal(r.site, 'https://docs.test/configuration#:~:text=alpha%20beta');
+      assert.equal(r.absolute, 'https://other.test/p#:~:text=alpha%20beta');
+      // Not relative paths: resolved as before (another host), never sent to /ui/source.
+      assert.equal(r.protocolRelative, 'http://evil.test/p#:~:text=alpha%20beta');
+      assert.equal(r.backslash, 'http://evil.test/p#:~:text=alpha%20beta');
+      assert.equal(r.js, null);
     });
   });
 
@@ -99,7 +196,7 @@ describe('chat with the fake upstream', () => {
         const link = items.nth(i).locator('a.source-link');
         const href = await link.getAttribute('href');
         const passage = await items.nth(i).locator('.passage p').textContent();
-        assert.ok(href.startsWith(`${LLM}/`), href);
+        assert.ok(href.startsWith(`${LLM}/ui/source?url=%2F`), href);  // relative url, no site
         const fragment = fragmentTerms(href);
         assert.ok(fragment, `no text fragment in ${href}`);
         assert.ok(!/[-&]/.test(fragment.raw), `unencoded - or & in ${fragment.raw}`);
@@ -110,6 +207,15 @@ describe('chat with the fake upstream', () => {
       }
       const id = await sessionIdOf(page);
       assert.match(id ?? '', /^[A-Za-z0-9._:-]{1,128}$/);
+    });
+  });
+
+  it('links sources to the published site given by ?site=', async () => {
+    await withPage(LLM, { query: '?site=https://docs.example.org/' }, async (page) => {
+      const answer = await ask(page, QUESTION);
+      const hrefs = await answer.locator('a.source-link').evaluateAll((links) => links.map((a) => a.href));
+      assert.ok(hrefs.length >= 1);
+      for (const href of hrefs) assert.match(href, /^https:\/\/docs\.example\.org\/[A-Za-z]/, href);
     });
   });
 
@@ -280,10 +386,11 @@ describe('server without a chat model, RATE_LIMIT_CHAT=1/minute', () => {
       assert.match(await answer.locator('.mode-notice').innerText(), /Extractive answer: no language model is configured/);
       const text = await answer.locator('.text').innerText();
       assert.match(text, /RATE_LIMIT_CHAT/);
-      assert.match(text, /\[1\]/);
+      assert.match(text, /\[\d+\]/);  // cites a source by number
       assert.ok(!text.includes('{"') && !text.includes('curl '), `code quoted in the answer: ${text}`);
       assert.ok(await answer.locator('a.cite').count() >= 1, 'no [n] citation links');
       assert.ok(await answer.locator('a.source-link').count() >= 1);
+      await checkSourcePages(page, answer, EXTRACTIVE);
 
       const limited = page.waitForResponse((r) => r.url().endsWith('/chat'));
       answer = await ask(page, 'And the search rate limit?');

@@ -18,7 +18,7 @@ const ui = {
 
 // Relative citation urls (e.g. "/configuration") point into the documented site: the page's
 // `?site=` parameter, else the server's setting (<meta name="rag-site">), names where it is
-// published; without either they resolve against this server.
+// published; without either (null) they open this server's copy, GET /ui/source.
 const siteBase = (() => {
   const candidates = [new URLSearchParams(location.search).get('site'),
     document.querySelector('meta[name="rag-site"]')?.content];
@@ -27,7 +27,7 @@ const siteBase = (() => {
       if (site && /^https?:$/.test(new URL(site).protocol)) return new URL(site).href;
     } catch { /* not a url: try the next */ }
   }
-  return `${location.origin}/`;
+  return null;
 })();
 
 let busy = false;

@@ -46,3 +46,14 @@ export function citationHref(url, passage, base) {
   if (!directive) return plain;
   return `${target.href}#${fragment}:~:text=${directive}`;
 }
+
+// The link for a source as the page shows it. With `siteBase` (the published site) or an
+// absolute url: citationHref against it (or `origin`). A relative url ("/configuration", not
+// "//host" nor "/\host", which browsers read as another host) with no site known opens this
+// server's copy of the indexed page, GET /ui/source?url=..., at the passage.
+export function sourceHref(url, passage, siteBase, origin) {
+  if (!siteBase && typeof url === 'string' && /^\/(?![/\\])/.test(url)) {
+    return citationHref(`/ui/source?url=${encodeURIComponent(url)}`, passage, origin);
+  }
+  return citationHref(url, passage, siteBase || origin);
+}

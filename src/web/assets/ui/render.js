@@ -1,7 +1,7 @@
 // DOM building for the chat page. Text from the server (answers, titles, passages) only ever
 // becomes text nodes or attribute values: nothing is parsed as HTML, so an answer or a
 // document can never inject markup or script.
-import { citationHref } from './fragment.js';
+import { sourceHref } from './fragment.js';
 
 let counter = 0;
 
@@ -38,7 +38,8 @@ export function answerNodes(text, sourceCount, idPrefix) {
 
 function sourceItem(source, n, idPrefix, siteBase) {
   const title = source.title || source.url || `Source ${n}`;
-  const href = citationHref(source.url, source.content_full || source.content_preview, siteBase);
+  const href = sourceHref(source.url, source.content_full || source.content_preview, siteBase,
+    `${location.origin}/`);
   const heading = href
     ? el('a', { class: 'source-link', href, target: '_blank', rel: 'noopener noreferrer' }, title)
     : el('span', { class: 'source-title' }, title);
@@ -52,6 +53,7 @@ function sourceItem(source, n, idPrefix, siteBase) {
 }
 
 // One assistant answer as it streams: call setSources(), appendDelta(), then complete() or fail().
+// `siteBase`: where relative citation urls are published, or null (see sourceHref).
 export class AnswerView {
   constructor(siteBase) {
     this.id = `a${++counter}`;
