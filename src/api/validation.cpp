@@ -233,6 +233,10 @@ std::expected<json, ValidationErrors> parse_json_object_body(std::string_view bo
     return failed(json_decode_error(pos, "Invalid JSON: line " + std::to_string(line) +
                                              " column " + std::to_string(column) + " (char " +
                                              std::to_string(pos) + ")"));
+  } catch (const json::out_of_range&) {
+    // A number beyond double's range (1e400): nlohmann throws out_of_range.406, not a
+    // parse_error. Found by fuzz/json_validation; it used to escape as a 500.
+    return failed(json_decode_error(0, "Invalid JSON: number out of range"));
   }
   if (value.is_null()) return failed(missing_error({std::string("body")}));
   if (!value.is_object()) return failed(not_dict_error({std::string("body")}));

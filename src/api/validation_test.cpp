@@ -67,6 +67,14 @@ TEST(ParseBody, MalformedJsonGivesTheCharacterOffset) {
   EXPECT_FALSE(d.contains("ctx"));  // never echo the body
 }
 
+// Found by fuzz/json_validation: nlohmann throws out_of_range (not parse_error) for a number
+// beyond double's range, which used to escape as a 500.
+TEST(ParseBody, NumberOutOfRangeIsA422NotA500) {
+  const auto body = json::parse(parse_error_body(R"({"query": "x", "k": 1e400})"));
+  EXPECT_EQ(body["detail"][0]["type"], "value_error.jsondecode");
+  EXPECT_EQ(body["detail"][0]["msg"], "Invalid JSON: number out of range");
+}
+
 TEST(ParseBody, OffsetsCountCharactersNotBytes) {
   const auto body = json::parse(parse_error_body("{\"q\": \"\xC3\xA9\xC3\xA9\" x}"));
   EXPECT_EQ(body["detail"][0]["loc"][1], 11);

@@ -55,6 +55,9 @@ class SectionBuilder {
   }
   void paragraph(const std::string& text) {
     start_if_needed();
+    // A blank unit would make a blank chunk (with --min-paragraph-chars 0), which embedding
+    // APIs reject for the whole batch. Found by fuzz/splitter.
+    if (trim(text).empty()) return;
     if (utf8_length(text) < static_cast<std::size_t>(o_.min_paragraph_chars)) return;
     if (utf8_length(text) <= static_cast<std::size_t>(o_.chunk_max_chars)) {
       units_.push_back(text);
@@ -112,7 +115,7 @@ class SectionBuilder {
       std::size_t limit = utf8_offset(rest, max);
       std::size_t cut = rest.rfind('\n', limit);
       if (cut == std::string_view::npos || cut == 0) cut = limit;
-      out.emplace_back(rest.substr(0, cut));
+      if (!trim(rest.substr(0, cut)).empty()) out.emplace_back(rest.substr(0, cut));
       rest = rest.substr(cut);
       while (!rest.empty() && rest.front() == '\n') rest.remove_prefix(1);
     }

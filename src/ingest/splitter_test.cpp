@@ -46,6 +46,19 @@ TEST(Splitter, ShortParagraphsAreDropped) {
   EXPECT_EQ(chunks[0].text, para("keep", 100));
 }
 
+// Found by fuzz/splitter: with no minimum, a blank paragraph or a blank piece of a cut code
+// block became a blank chunk (embedding APIs reject a whole batch for one blank input).
+TEST(Splitter, BlankParagraphsNeverBecomeChunks) {
+  Document d;
+  d.blocks = {P("   "), P(""), P("\n\t"), P("real text")};
+  SplitOptions o;
+  o.min_paragraph_chars = 0;
+  auto chunks = split(d, o);
+  for (const auto& c : chunks) EXPECT_FALSE(trim(c.text).empty()) << "[" << c.text << "]";
+  ASSERT_EQ(chunks.size(), 1u);
+  EXPECT_EQ(chunks[0].text, "real text");
+}
+
 TEST(Splitter, MinimumCountsCodePointsNotBytes) {
   Document d;
   std::string accented;

@@ -59,7 +59,10 @@ asio::awaitable<bool> handle_event(std::shared_ptr<StreamState> state, std::stri
 
 asio::awaitable<bool> feed_stream(std::shared_ptr<StreamState> state, std::string piece) {
   std::vector<std::string> events;
-  state->parser.feed(piece, events);
+  if (!state->parser.feed(piece, events)) {
+    state->error = Error{ErrorCode::kUpstream, "malformed upstream response: stream event too large"};
+    co_return false;
+  }
   for (auto& data : events)
     if (!co_await handle_event(state, std::move(data))) co_return false;
   co_return true;

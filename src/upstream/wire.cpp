@@ -88,19 +88,20 @@ Result<ChunkInfo> parse_chat_chunk(std::string_view data) {
   }
 }
 
-void SseParser::feed(std::string_view bytes, std::vector<std::string>& events) {
+bool SseParser::feed(std::string_view bytes, std::vector<std::string>& events) {
   while (!bytes.empty()) {
     const auto nl = bytes.find('\n');
-    if (nl == std::string_view::npos) {
-      partial_.append(bytes);
-      return;
-    }
-    partial_.append(bytes.substr(0, nl));
+    const std::string_view piece = bytes.substr(0, nl);
+    if (partial_.size() + piece.size() > kMaxEventBytes) return false;
+    partial_.append(piece);
+    if (nl == std::string_view::npos) return true;
     bytes.remove_prefix(nl + 1);
     if (!partial_.empty() && partial_.back() == '\r') partial_.pop_back();
     line(partial_, events);
     partial_.clear();
+    if (data_.size() > kMaxEventBytes) return false;
   }
+  return true;
 }
 
 void SseParser::line(std::string_view text, std::vector<std::string>& events) {

@@ -34,7 +34,13 @@ Result<ChunkInfo> parse_chat_chunk(std::string_view data);
 // (multi-line data joined by '\n'). Comments and other fields are ignored.
 class SseParser {
  public:
-  void feed(std::string_view bytes, std::vector<std::string>& events);
+  // A line or an event larger than this is not a chat stream: feed() refuses it rather than
+  // buffer an upstream's endless line.
+  static constexpr std::size_t kMaxEventBytes = 1u << 20;
+
+  // Appends the data of each event completed by `bytes` to `events`. False when a line or an
+  // event grows past kMaxEventBytes (the stream should be abandoned).
+  bool feed(std::string_view bytes, std::vector<std::string>& events);
   // Data of an event not yet terminated by a blank line (at end of stream).
   std::string flush();
 

@@ -73,6 +73,21 @@ TEST(Wire, SseParserSplitsEventsAcrossPiecesAndIgnoresComments) {
   EXPECT_EQ(p.flush(), "[DONE]");
 }
 
+TEST(Wire, SseParserRefusesAnEndlessLineOrEvent) {
+  SseParser line;
+  std::vector<std::string> events;
+  const std::string chunk(64 * 1024, 'x');
+  bool ok = true;
+  for (int i = 0; i < 20 && ok; ++i) ok = line.feed(chunk, events);  // no newline, ever
+  EXPECT_FALSE(ok);
+  SseParser event;
+  const std::string data_line = "data: " + std::string(64 * 1024, 'y') + "\n";
+  ok = true;
+  for (int i = 0; i < 20 && ok; ++i) ok = event.feed(data_line, events);  // no blank line
+  EXPECT_FALSE(ok);
+  EXPECT_TRUE(events.empty());
+}
+
 TEST(Wire, EmbeddingsAreReorderedByIndex) {
   auto v = parse_embeddings(
       R"({"data":[{"index":1,"embedding":[0.0,1.0]},{"index":0,"embedding":[1.0,0.0]}]})", 2);

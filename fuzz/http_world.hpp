@@ -1,0 +1,34 @@
+// The server the `http_request` target talks to: the real parts, route table and middleware
+// chain of `rag-server serve` (cli/server_parts.hpp), built once per process from a config
+// with no upstream (extractive answers, lexical search), small session bounds, and a tiny
+// index written with the real ingest + store code into a folder of its own.
+//
+// The index folder is $RAG_FUZZ_INDEX_DIR when set (created and filled on first use, so
+// scripts/fuzz.sh builds it once and every afl-fuzz child only opens it), else a fresh
+// temporary folder removed as soon as the index is loaded. Nothing touches the network or
+// other files; stdout (the access log) goes to /dev/null and the human log to a null sink
+// (still formatted).
+//
+// Thread-safety: one thread (the driver's) uses the world; the server's own background
+// threads (index reloader, access-log writer) run as they do in production.
+#pragma once
+
+#include <utility>
+#include <boost/asio/io_context.hpp>
+
+#include "config/config.hpp"
+#include "http/router.hpp"
+#include "http/types.hpp"
+
+namespace rag::fuzz {
+
+struct HttpWorld {
+  config::Config config;
+  boost::asio::io_context ioc;
+  http::Handler handler;
+};
+
+// Built on the first call; never destroyed (the process ends with it).
+HttpWorld& http_world();
+
+}  // namespace rag::fuzz
