@@ -1,8 +1,47 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs the whole test suite (unit + integration) with
-# CTest. Extra arguments go to ctest (e.g. -R integration -V).
+# Installs what is missing, builds, and runs every test layer; what CI runs (.ci/run).
+#
+#   scripts/test.sh                      # all phases: main fuzz asan tsan
+#   RAG_TEST_PHASES=main scripts/test.sh -R integration -V    # one phase; args go to its ctest
+#
+# Phases:
+#   main  the unit and integration tests (CTest) on the Release build in build/
+#   fuzz  every fuzz target under AFL++ for a few seconds (scripts/fuzz.sh, docs/FUZZING.md)
+#   asan  the whole suite again under ASan+LSan+UBSan (scripts/sanitize.sh, docs/SANITIZERS.md)
+#   tsan  the suite under ThreadSanitizer (scripts/sanitize.sh)
+# Every phase runs even when an earlier one failed; the exit status is non-zero if any failed,
+# and the summary names them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+phases=${RAG_TEST_PHASES:-main fuzz asan tsan}
 scripts/setup.sh --test
-cd build
-ctest --output-on-failure --timeout 900 -j2 "$@"
+
+failed=()
+run_phase() {
+  local name=$1
+  shift
+  local start=$SECONDS
+  echo "=== test.sh: phase $name"
+  if "$@"; then
+    echo "=== test.sh: phase $name passed in $((SECONDS - start)) s"
+  else
+    echo "=== test.sh: phase $name FAILED after $((SECONDS - start)) s"
+    failed+=("$name")
+  fi
+}
+
+for phase in $phases; do
+  case "$phase" in
+    main) run_phase main bash -c 'cd build && ctest --output-on-failure --timeout 900 -j2 "$@"' _ "$@" ;;
+    fuzz) run_phase fuzz scripts/fuzz.sh --ci --seconds 15 ;;
+    asan) run_phase asan scripts/sanitize.sh asan ;;
+    tsan) run_phase tsan scripts/sanitize.sh tsan ;;
+    *) echo "test.sh: unknown phase $phase (main, fuzz, asan, tsan)" >&2; exit 2 ;;
+  esac
+done
+
+if [ "${#failed[@]}" -gt 0 ]; then
+  echo "test.sh: FAILED phases: ${failed[*]}"
+  exit 1
+fi
+echo "test.sh: all phases passed ($phases)"
