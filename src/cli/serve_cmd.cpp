@@ -43,6 +43,15 @@ http::ServerOptions server_options(const config::Config& c) {
   return o;
 }
 
+// An io_context whose pending work can be destroyed on demand: the coroutine frames of
+// connections still open when the grace period ended sit in its queues, and they reference the
+// server's parts (the load shedder's counter, the router), so they must go while those live.
+class WorkerContext : public asio::io_context {
+ public:
+  WorkerContext() : asio::io_context(1) {}
+  void destroy_pending() { shutdown(); }  // idempotent; the destructor calls it again
+};
+
 // One single-threaded io_context per worker thread (see http/server.hpp). The first also
 // runs the shared services: upstream clients, Redis, sweeps, signals. Work guards keep idle
 // contexts running until stop().
@@ -50,7 +59,7 @@ class WorkerContexts {
  public:
   explicit WorkerContexts(int workers) {
     for (int i = 0; i < workers; ++i) {
-      contexts_.push_back(std::make_unique<asio::io_context>(1));
+      contexts_.push_back(std::make_unique<WorkerContext>());
       guards_.push_back(asio::make_work_guard(*contexts_.back()));
     }
   }
@@ -76,8 +85,14 @@ class WorkerContexts {
     for (auto& c : contexts_) c->stop();
   }
 
+  // After run(): destroys what is still queued (see WorkerContext). Posting afterwards is
+  // safe (queued and destroyed with the context), so the parts may be torn down next.
+  void destroy_pending() {
+    for (auto& c : contexts_) c->destroy_pending();
+  }
+
  private:
-  std::vector<std::unique_ptr<asio::io_context>> contexts_;
+  std::vector<std::unique_ptr<WorkerContext>> contexts_;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards_;
 };
 
@@ -163,6 +178,7 @@ int serve(const config::Config& config, const TestHooks& test_hooks) {
                config.workers);
 
   contexts.run();
+  contexts.destroy_pending();  // before anything those frames reference goes (locals below)
   parts->reloader->stop();
   parts->state.stop();
   observability::flush_access_log();
