@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Builds the whole tree with sanitizers and runs the test suite (unit + integration) on it.
+#
+#   scripts/sanitize.sh asan [ctest args...]   # ASan + LSan + UBSan, build dir build-asan/
+#   scripts/sanitize.sh tsan [ctest args...]   # TSan, build dir build-tsan/
+#
+# Extra arguments go to ctest (e.g. -R 'integration\.' -E test_scale_out -V). Exits non-zero
+# if the build fails, any test fails, or any sanitizer report is found in the servers' logs
+# kept under <build>/test-logs/. Compiler flags: cmake/Sanitizers.cmake; suppressions (third-
+# party code only, each justified): tests/sanitizers/*.supp; rationale: docs/SANITIZERS.md.
+# Environment: RAG_JOBS (build parallelism, default nproc), RAG_CTEST_JOBS (default 2),
+# RAG_SANITIZE_TARGETS (space-separated targets to build instead of all; then select the
+# matching tests with ctest args, e.g. -L integration).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+kind=${1:-}
+case "$kind" in
+  asan|tsan) shift ;;
+  *) echo "usage: $0 asan|tsan [ctest args...]" >&2; exit 2 ;;
+esac
+build="$root/build-$kind"
+supp="$root/tests/sanitizers"
+
+launcher=()
+if command -v ccache >/dev/null; then
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
+fi
+
+# RelWithDebInfo with -O1 -g and *without* NDEBUG: assertions stay on in sanitizer builds.
+start=$(date +%s)
+cmake -S . -B "$build" -DRAG_SANITIZE="$kind" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" "${launcher[@]}" >/dev/null
+targets=()
+for t in ${RAG_SANITIZE_TARGETS:-}; do targets+=(--target "$t"); done
+cmake --build "$build" "${targets[@]}" -j"${RAG_JOBS:-$(nproc)}" 2>&1 \
+  | { grep -vE '^\[ *[0-9]+%\] (Building|Linking|Built)' || true; }
+built=$(date +%s)
+echo "sanitize.sh: $kind build took $((built - start)) s"
+
+# Runtime options. halt_on_error: the first report kills the process, so the test that
+# caused it fails and its output carries the trace.
+export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:check_initialization_order=1:strict_init_order=1:detect_stack_use_after_return=1:print_suppressions=0:suppressions=$supp/asan.supp"
+export LSAN_OPTIONS="print_suppressions=0:suppressions=$supp/lsan.supp"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:print_suppressions=0:suppressions=$supp/ubsan.supp"
+export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:print_suppressions=0:suppressions=$supp/tsan.supp"
+# libgomp and OpenBLAS are not instrumented; one thread each keeps TSan free of their
+# internal (false-positive) races, and matches production (DESIGN: one OpenMP thread/query).
+export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
+# Instrumented servers are slower; harness deadlines may multiply by this.
+if [ "$kind" = tsan ]; then
+  export RAG_TEST_TIME_SCALE=${RAG_TEST_TIME_SCALE:-4}
+else
+  export RAG_TEST_TIME_SCALE=${RAG_TEST_TIME_SCALE:-2}
+fi
+
+rm -rf "$build/test-logs"
+status=0
+(cd "$build" && ctest --output-on-failure --timeout 1800 -j"${RAG_CTEST_JOBS:-2}" "$@") || status=$?
+echo "sanitize.sh: $kind tests took $(( $(date +%s) - built )) s (ctest exit $status)"
+
+# A report in a server that a test stopped without checking its stderr still fails the run.
+pattern='ERROR: (Address|Leak)Sanitizer|WARNING: ThreadSanitizer|runtime error: |SUMMARY: UndefinedBehaviorSanitizer'
+if [ -d "$build/test-logs" ] && grep -rlE "$pattern" "$build/test-logs" >/dev/null 2>&1; then
+  echo "sanitize.sh: sanitizer reports in $build/test-logs:" >&2
+  grep -rlE "$pattern" "$build/test-logs" >&2
+  status=1
+fi
+exit "$status"
