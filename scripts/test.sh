@@ -8,13 +8,16 @@
 #   main  the unit and integration tests (CTest) on the Release build in build/
 #   fuzz  every fuzz target under AFL++ for a few seconds (scripts/fuzz.sh, docs/FUZZING.md)
 #   asan  the whole suite again under ASan+LSan+UBSan (scripts/sanitize.sh, docs/SANITIZERS.md)
-#   tsan  the suite under ThreadSanitizer (scripts/sanitize.sh)
+#   tsan  the concurrent server under ThreadSanitizer: the integration tests that load it
+#         (TSAN_TESTS below; scripts/sanitize.sh)
 # Every phase runs even when an earlier one failed; the exit status is non-zero if any failed,
 # and the summary names them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 phases=${RAG_TEST_PHASES:-main fuzz asan tsan}
 scripts/setup.sh --test
+
+TSAN_TESTS='integration\.test_(chat|openai|search|shutdown|shutdown_under_load|guards|rate_limits|scale_out|slow_clients|http_basics|fault_matrix_breaker)$'
 
 failed=()
 run_phase() {
@@ -35,7 +38,10 @@ for phase in $phases; do
     main) run_phase main bash -c 'cd build && ctest --output-on-failure --timeout 900 -j2 "$@"' _ "$@" ;;
     fuzz) run_phase fuzz scripts/fuzz.sh --ci --seconds 15 ;;
     asan) run_phase asan scripts/sanitize.sh asan ;;
-    tsan) run_phase tsan scripts/sanitize.sh tsan ;;
+    # TSan on what runs concurrently: the server under the integration tests that load it
+    # (the unit tests and single-threaded tools run under ASan above).
+    tsan) RAG_SANITIZE_TARGETS="rag-server rag-server-test fake-upstream" run_phase tsan \
+            scripts/sanitize.sh tsan -L integration -R "$TSAN_TESTS" ;;
     *) echo "test.sh: unknown phase $phase (main, fuzz, asan, tsan)" >&2; exit 2 ;;
   esac
 done
