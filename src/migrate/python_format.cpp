@@ -1,7 +1,6 @@
 // Mapping of the Python design's metadata.json / build_info.json (see python_format.hpp).
 #include "migrate/python_format.hpp"
 
-#include <openssl/evp.h>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -62,20 +61,6 @@ std::string map_metadata(const Json& in, const std::string& source, const std::s
 }
 
 }  // namespace
-
-std::string sha256_hex(std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  out.reserve(len * 2);
-  for (unsigned i = 0; i < len; ++i) {
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 15];
-  }
-  return out;
-}
 
 Result<std::vector<ImportedDocument>> map_python_chunks(std::string_view metadata_json,
                                                         const std::vector<std::string>& texts) {

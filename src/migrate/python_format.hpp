@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "ingest/chunk_metadata.hpp"
 #include "store/index_writer.hpp"
 
 namespace rag::migrate {
@@ -51,7 +52,8 @@ struct PythonBuildInfo {
 // kCorrupt when it is not a JSON object; every field is optional.
 Result<PythonBuildInfo> parse_python_build_info(std::string_view json);
 
-// Lower-case hex SHA-256 (OpenSSL), as the ingest module computes content hashes.
-std::string sha256_hex(std::string_view data);
+// Content hashes are computed exactly as `rag-server index` does, so a later index run
+// recognises imported chunks and keeps their vectors.
+using ingest::sha256_hex;
 
 }  // namespace rag::migrate
