@@ -217,6 +217,12 @@ Result<Document> load_html(std::string_view bytes) {
     walker.visit(body);
     walker.flush();
   }
+  // The input was valid UTF-8, but gumbo decodes a numeric character reference beyond
+  // U+10FFFF (`&#x11eeeeee;`) into bytes that are not: repair what it produced. Found by
+  // fuzz/html_loader.
+  for (std::string* field : {&doc.title, &doc.description, &doc.published, &doc.url})
+    *field = sanitize_utf8(*field);
+  for (Block& block : doc.blocks) block.text = sanitize_utf8(block.text);
   return doc;
 }
 

@@ -7,6 +7,7 @@
 
 #include "ingest/loaders.hpp"
 #include "ingest/markdown_prep.hpp"
+#include "ingest/text_util.hpp"
 
 namespace rag::ingest {
 namespace {
@@ -58,6 +59,18 @@ TEST(HtmlLoader, FallsBackToTitleTagAndLooseText) {
   EXPECT_EQ(doc->title, "Plain Page");
   ASSERT_EQ(doc->blocks.size(), 1u);
   EXPECT_EQ(doc->blocks[0].text, "Loose text in a div and more");
+}
+
+// Found by fuzz/html_loader: gumbo decodes a character reference beyond U+10FFFF into bytes
+// that are not UTF-8; every text the loader returns must be valid UTF-8.
+TEST(HtmlLoader, CharacterReferencesBeyondUnicodeGiveValidUtf8) {
+  // An unterminated reference whose hex digits overflow gumbo's decoder (the fuzzer's input).
+  auto doc = load_html(
+      "<html><p>unclosed <div><h2>deep<p>bad &#08 "
+      "&#x110000eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee<td>ceple><tr><td>cell");
+  ASSERT_TRUE(doc) << doc.error().message;
+  ASSERT_FALSE(doc->blocks.empty());
+  for (const auto& block : doc->blocks) EXPECT_EQ(sanitize_utf8(block.text), block.text);
 }
 
 TEST(MarkdownLoader, MdxFrontMatterImportsAndJsxDropped) {
