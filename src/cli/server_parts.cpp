@@ -183,43 +183,18 @@ Result<ServerParts> build_parts(const config::Config& config, boost::asio::io_co
   return parts;
 }
 
-// GET /ui/source's data: the chunks of one citation url in the index being served. The
-// snapshot has no chunk accessor, so the first request after each (re)load reads the index's
-// chunks once more and groups them into a web::SourceCatalog (that request waits: 2.1 s for
-// 30,731 chunks in Debug; +45 MB resident); later requests are a map look-up (~10 ms for a
-// 150 KB page). Any thread, concurrently; a second caller waits for a load in progress.
-static web::SourceLookup make_source_lookup(const config::Config& config,
-                                            const retrieval::LiveIndex& index) {
-  struct Cache {
-    std::mutex mutex;
-    std::string generation;
-    std::shared_ptr<const web::SourceCatalog> catalog;
-  };
-  auto cache = std::make_shared<Cache>();
-  return [cache, path = config.vector_db_path,
-          &index](std::string_view url) -> std::optional<web::SourceDoc> {
+// GET /ui/source's data: the chunks of one citation url in the snapshot being served (a
+// binary search in the snapshot's url order, then a copy of that page's chunks). Any thread.
+static web::SourceLookup make_source_lookup(const retrieval::LiveIndex& index) {
+  return [&index](std::string_view url) -> std::optional<web::SourceDoc> {
     const auto snapshot = index.current();
     if (!snapshot) return std::nullopt;
-    std::shared_ptr<const web::SourceCatalog> catalog;
-    {
-      std::lock_guard lock(cache->mutex);
-      if (!cache->catalog || cache->generation != snapshot->generation()) {
-        auto reader = store::IndexReader::open(path);
-        auto chunks = reader ? (*reader)->load_chunks()
-                             : Result<std::vector<store::StoredChunk>>(
-                                   std::unexpected(reader.error()));
-        if (!chunks) {
-          spdlog::warn("source page: cannot read the index: {}", chunks.error().message);
-          return std::nullopt;
-        }
-        auto built = std::make_shared<web::SourceCatalog>();
-        for (auto& chunk : *chunks) built->add(std::move(chunk.text), chunk.metadata_json);
-        cache->catalog = std::move(built);
-        cache->generation = snapshot->generation();
-      }
-      catalog = cache->catalog;
-    }
-    return catalog->find(url);
+    auto chunks = snapshot->source(url);
+    if (chunks.empty()) return std::nullopt;
+    web::SourceDoc doc{.url = std::string(url)};
+    for (auto& chunk : chunks)
+      web::add_source_chunk(doc, std::move(chunk.content), chunk.metadata_json);
+    return doc;
   };
 }
 
@@ -246,7 +221,7 @@ void register_routes(http::Router& router, const config::Config& config, ServerP
              api::metrics([sessions, &active]() -> boost::asio::awaitable<void> {
                if (auto n = co_await sessions->count()) active.set(static_cast<double>(*n));
              }));
-  web::add_ui_routes(router, {.source_lookup = make_source_lookup(config, *parts.index)});
+  web::add_ui_routes(router, {.source_lookup = make_source_lookup(*parts.index)});
   web::add_openapi_routes(router, {.max_message_chars = config.max_message_chars});
 }
 

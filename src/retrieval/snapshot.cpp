@@ -95,6 +95,13 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::build(std::vector<store::Store
     snap->chunks_.push_back(std::move(chunk));
   }
   snap->bm25_ = std::make_unique<Bm25Index>(std::move(bm25).build());
+  for (std::uint32_t i = 0; i < snap->chunks_.size(); ++i) {
+    if (!snap->chunks_[i].citation_url.empty()) snap->by_url_.push_back(i);
+  }
+  std::stable_sort(snap->by_url_.begin(), snap->by_url_.end(),
+                   [&chunks = snap->chunks_](std::uint32_t a, std::uint32_t b) {
+                     return chunks[a].citation_url < chunks[b].citation_url;
+                   });
   if (!snap->row_to_chunk_.empty()) {
     auto vectors = VectorIndex::build(std::move(matrix), snap->row_to_chunk_.size(),
                                       static_cast<int>(dim), options.vectors);
@@ -142,6 +149,18 @@ Result<std::vector<Candidate>> Snapshot::rank(const std::vector<std::string>& te
     }
     out.push_back({f.id, score});
   }
+  return out;
+}
+
+std::vector<Hit> Snapshot::source(std::string_view url) const {
+  const auto url_of = [this](std::uint32_t i) -> std::string_view {
+    return chunks_[i].citation_url;
+  };
+  const auto first = std::ranges::lower_bound(by_url_, url, {}, url_of);
+  const auto last = std::ranges::upper_bound(first, by_url_.end(), url, {}, url_of);
+  std::vector<Hit> out;
+  out.reserve(static_cast<std::size_t>(last - first));
+  for (auto it = first; it != last; ++it) out.push_back(make_hit({*it, 0.0}));
   return out;
 }
 

@@ -63,6 +63,10 @@ class Snapshot {
   Result<std::vector<Hit>> search(std::string_view query, const std::vector<float>* query_vector,
                                   std::size_t k) const;
 
+  // Every chunk whose citation url is `url`, in chunk order (score 0), for the source page
+  // (GET /ui/source); empty when none. O(log n + chunks of that url).
+  std::vector<Hit> source(std::string_view url) const;
+
   bool has_vectors() const { return vectors_ != nullptr; }
   int dimension() const { return vectors_ ? vectors_->dimension() : 0; }
   std::size_t size() const { return chunks_.size(); }
@@ -89,6 +93,7 @@ class Snapshot {
   std::unique_ptr<Bm25Index> bm25_;
   std::unique_ptr<VectorIndex> vectors_;
   std::vector<std::uint32_t> row_to_chunk_;
+  std::vector<std::uint32_t> by_url_;  // chunks with a citation url, by (url, chunk order)
   store::IndexInfo info_;
   std::string generation_;
   SnapshotOptions options_;

@@ -36,6 +36,30 @@ TEST(Snapshot, LexicalSearchReturnsTheMatchingChunkWithItsMetadata) {
   EXPECT_LE(top.score, 1.0);
 }
 
+TEST(Snapshot, SourceListsTheChunksOfOneUrlInChunkOrder) {
+  std::vector<store::StoredChunk> chunks;
+  chunks.push_back(make_chunk(10, "Config intro.", "Configuration", "/config"));
+  chunks.push_back(make_chunk(11, "Other page.", "API", "/api"));
+  chunks.push_back(make_chunk(12, "Config rate limits.", "Configuration", "/config"));
+  chunks.push_back(make_chunk(13, "A prefix of the url is another page.", "C", "/conf"));
+  auto no_url = make_chunk(14, "No url.", "X", "");
+  chunks.push_back(no_url);
+  chunks.push_back(make_chunk(15, "Config end.", "Configuration", "/config"));
+  auto snap = build(std::move(chunks));
+
+  const auto config = snap->source("/config");
+  ASSERT_EQ(config.size(), 3u);
+  EXPECT_EQ(config[0].chunk_id, 10);
+  EXPECT_EQ(config[1].content, "Config rate limits.");
+  EXPECT_EQ(config[2].chunk_id, 15);
+  EXPECT_EQ(config[0].page_title, "Configuration");
+  EXPECT_NE(config[0].metadata_json.find("\"section\": \"Intro\""), std::string::npos);
+  ASSERT_EQ(snap->source("/api").size(), 1u);
+  ASSERT_EQ(snap->source("/conf").size(), 1u);
+  EXPECT_TRUE(snap->source("/nope").empty());
+  EXPECT_TRUE(snap->source("").empty());  // a chunk without a url is never a source
+}
+
 TEST(Snapshot, BlankAndStopWordQueriesFindNothing) {
   auto snap = build(small_corpus(false));
   EXPECT_TRUE(snap->search("", nullptr, 5)->empty());

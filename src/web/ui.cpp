@@ -136,22 +136,14 @@ std::string html_escape(std::string_view text) {
   return out;
 }
 
-void SourceCatalog::add(std::string text, std::string_view metadata_json) {
+void add_source_chunk(SourceDoc& doc, std::string text, std::string_view metadata_json) {
   const auto meta = nlohmann::json::parse(metadata_json, nullptr, /*allow_exceptions=*/false);
-  if (!meta.is_object()) return;
-  std::string url = json_string(meta, "citation_url");
-  if (url.empty()) return;
-  auto it = docs_.find(url);
-  if (it == docs_.end()) {
-    it = docs_.emplace(url, SourceDoc{json_string(meta, "page_title"), url, {}}).first;
+  std::string section;
+  if (meta.is_object()) {
+    section = json_string(meta, "section");
+    if (doc.title.empty()) doc.title = json_string(meta, "page_title");
   }
-  it->second.chunks.push_back({json_string(meta, "section"), std::move(text)});
-}
-
-std::optional<SourceDoc> SourceCatalog::find(std::string_view url) const {
-  const auto it = docs_.find(url);
-  if (it == docs_.end()) return std::nullopt;
-  return it->second;
+  doc.chunks.push_back({std::move(section), std::move(text)});
 }
 
 std::string source_page(const SourceDoc& doc) {

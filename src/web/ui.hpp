@@ -15,7 +15,6 @@
 
 #include <cstddef>
 #include <functional>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,19 +39,10 @@ struct SourceDoc {
 // none. Called from any I/O thread, concurrently; it may block briefly.
 using SourceLookup = std::function<std::optional<SourceDoc>(std::string_view url)>;
 
-// Every source of an index, by citation url. Fill it with add() (chunks in chunk_id order),
-// then share it read-only. Thread-safety: add() on one thread; find() const, concurrently.
-class SourceCatalog {
- public:
-  // One chunk: its text and its metadata object (SPEC §4 keys). A chunk without a
-  // citation_url (or with unparsable metadata) is ignored: it cannot be cited by url.
-  void add(std::string text, std::string_view metadata_json);
-  std::optional<SourceDoc> find(std::string_view url) const;
-  std::size_t sources() const { return docs_.size(); }
-
- private:
-  std::map<std::string, SourceDoc, std::less<>> docs_;
-};
+// Appends one chunk of the index to `doc`: its text and its metadata object (SPEC §4 keys).
+// The chunk's section comes from `section`; the doc's title from `page_title` while it has
+// none. Unparsable metadata leaves both empty. Pure.
+void add_source_chunk(SourceDoc& doc, std::string text, std::string_view metadata_json);
 
 struct UiOptions {
   // Where the indexed site is published (e.g. "https://docs.example.org/"): relative citation

@@ -8,10 +8,9 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/co_spawn.hpp>
-#include <chrono>
-#include <cstdio>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
+#include <map>
 #include <regex>
 #include <set>
 
@@ -171,40 +170,57 @@ std::string meta(std::string_view url, std::string_view title, std::string_view 
          std::string(title) + R"(","section":")" + std::string(section) + R"("})";
 }
 
-SourceCatalog sample_catalog() {
-  SourceCatalog catalog;
-  catalog.add("Intro text.", meta("/configuration", "Configuration", "Configuration"));
-  catalog.add("Other page.", meta("/api", "API", "Endpoints"));
-  catalog.add("Set RATE_LIMIT_CHAT.\n\nIt takes N/period.",
-              meta("/configuration", "Configuration", "Rate limits"));
-  catalog.add("It takes N/period.\n\nPer client IP.",  // overlaps the previous chunk
-              meta("/configuration", "Configuration", "Rate limits"));
-  catalog.add("no url", R"({"page_title":"x"})");
-  catalog.add("bad metadata", "{not json");
-  return catalog;
+// Two sources as the snapshot hands them over: each one's chunks in chunk order.
+std::map<std::string, SourceDoc, std::less<>> sample_sources() {
+  std::map<std::string, SourceDoc, std::less<>> docs;
+  const auto add = [&](std::string text, std::string_view url, std::string_view title,
+                       std::string_view section) {
+    auto& doc = docs[std::string(url)];
+    doc.url = url;
+    add_source_chunk(doc, std::move(text), meta(url, title, section));
+  };
+  add("Intro text.", "/configuration", "Configuration", "Configuration");
+  add("Other page.", "/api", "API", "Endpoints");
+  add("Set RATE_LIMIT_CHAT.\n\nIt takes N/period.", "/configuration", "Configuration",
+      "Rate limits");
+  add("It takes N/period.\n\nPer client IP.",  // overlaps the previous chunk
+      "/configuration", "Configuration", "Rate limits");
+  return docs;
 }
 
-UiOptions with_catalog(std::shared_ptr<const SourceCatalog> catalog) {
-  return {.source_lookup = [catalog](std::string_view url) { return catalog->find(url); }};
+UiOptions with_sources(std::map<std::string, SourceDoc, std::less<>> docs) {
+  return {.source_lookup = [docs = std::move(docs)](
+                               std::string_view url) -> std::optional<SourceDoc> {
+    const auto it = docs.find(url);
+    if (it == docs.end()) return std::nullopt;
+    return it->second;
+  }};
 }
 
-TEST(SourceCatalog, GroupsChunksByUrlInOrder) {
-  const auto catalog = sample_catalog();
-  EXPECT_EQ(catalog.sources(), 2u);
-  const auto doc = catalog.find("/configuration");
-  ASSERT_TRUE(doc);
-  EXPECT_EQ(doc->title, "Configuration");
-  EXPECT_EQ(doc->url, "/configuration");
-  ASSERT_EQ(doc->chunks.size(), 3u);
-  EXPECT_EQ(doc->chunks[0].section, "Configuration");
-  EXPECT_EQ(doc->chunks[1].text, "Set RATE_LIMIT_CHAT.\n\nIt takes N/period.");
-  EXPECT_EQ(doc->chunks[2].section, "Rate limits");
-  EXPECT_FALSE(catalog.find("/nope"));
-  EXPECT_FALSE(catalog.find(""));
+TEST(SourceChunk, TakesSectionAndTitleFromTheMetadata) {
+  const auto docs = sample_sources();
+  const SourceDoc& doc = docs.at("/configuration");
+  EXPECT_EQ(doc.title, "Configuration");
+  ASSERT_EQ(doc.chunks.size(), 3u);
+  EXPECT_EQ(doc.chunks[0].section, "Configuration");
+  EXPECT_EQ(doc.chunks[1].text, "Set RATE_LIMIT_CHAT.\n\nIt takes N/period.");
+  EXPECT_EQ(doc.chunks[2].section, "Rate limits");
+
+  SourceDoc odd{.url = "/odd"};
+  add_source_chunk(odd, "bad metadata", "{not json");
+  add_source_chunk(odd, "no title", R"({"section":"S"})");
+  add_source_chunk(odd, "late title", R"({"page_title":"Late","section":7})");
+  add_source_chunk(odd, "second title", R"({"page_title":"Ignored"})");
+  EXPECT_EQ(odd.title, "Late");  // the first title given
+  ASSERT_EQ(odd.chunks.size(), 4u);
+  EXPECT_EQ(odd.chunks[0].section, "");
+  EXPECT_EQ(odd.chunks[1].section, "S");
+  EXPECT_EQ(odd.chunks[2].section, "");  // not a string
+  EXPECT_EQ(odd.chunks[0].text, "bad metadata");
 }
 
 TEST(SourcePage, RendersSectionsAndChunksWithoutRepeatingTheOverlap) {
-  const auto page = source_page(*sample_catalog().find("/configuration"));
+  const auto page = source_page(sample_sources().at("/configuration"));
   EXPECT_NE(page.find("<title>Configuration · rag-server</title>"), std::string::npos);
   EXPECT_NE(page.find("<h1>Configuration</h1>"), std::string::npos);
   EXPECT_EQ(page.find("<h2>Configuration</h2>"), std::string::npos);  // the title again: no h2
@@ -236,7 +252,7 @@ TEST(SourcePage, EscapesEverythingFromTheIndex) {
 }
 
 TEST(SourceRoute, ServesTheSourceWithTheCsp) {
-  const auto options = with_catalog(std::make_shared<SourceCatalog>(sample_catalog()));
+  const auto options = with_sources(sample_sources());
   for (const char* target : {"/ui/source?url=/configuration", "/ui/source?url=%2Fconfiguration",
                              "/ui/source?url=%2Fconfiguration%23rate-limits"}) {
     const auto res = get(target, "", options);
@@ -252,7 +268,7 @@ TEST(SourceRoute, ServesTheSourceWithTheCsp) {
 }
 
 TEST(SourceRoute, UnknownOrMissingUrlIsJson404) {
-  const auto options = with_catalog(std::make_shared<SourceCatalog>(sample_catalog()));
+  const auto options = with_sources(sample_sources());
   for (const char* target : {"/ui/source?url=/nope", "/ui/source", "/ui/source?url=",
                              "/ui/source?url=configuration", "/ui/source?other=/configuration"}) {
     const auto res = get(target, "", options);
@@ -277,28 +293,6 @@ TEST(SourceRoute, NeverReflectsTheRequestedUrlUnescaped) {
   EXPECT_EQ(res.body().find("<x"), std::string::npos);
   EXPECT_NE(res.body().find("/&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;x y=&#39;"),
             std::string::npos);
-}
-
-TEST(SourceCatalog, HoldsTheBenchmarkCorpusSize) {
-  // The size of the benchmark corpus: measured (printed), not asserted beyond a generous bound.
-  const std::string text(900, 'x');
-  const auto start = std::chrono::steady_clock::now();
-  SourceCatalog catalog;
-  for (int i = 0; i < 30000; ++i)
-    catalog.add(text, meta("/page-" + std::to_string(i / 30), "Page", "Section " +
-                                                                   std::to_string(i % 7)));
-  const double build_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const auto page_start = std::chrono::steady_clock::now();
-  const auto doc = catalog.find("/page-500");
-  ASSERT_TRUE(doc);
-  const auto page = source_page(*doc);
-  const double page_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - page_start).count();
-  EXPECT_EQ(catalog.sources(), 1000u);
-  EXPECT_EQ(doc->chunks.size(), 30u);
-  std::printf("30k chunks: catalog %.3f s, one page (30 chunks) %.4f s\n", build_s, page_s);
-  EXPECT_LT(build_s, 60.0);
 }
 
 }  // namespace

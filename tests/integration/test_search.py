@@ -107,6 +107,7 @@ class ReloadUnderLoad(unittest.TestCase):
             env = {"VECTOR_DB_PATH": db, "LOG_DIR": d}
             self.assertEqual(run_cli(["index", corpus], env=env).returncode, 0)
             with Server(env={"VECTOR_DB_PATH": db, "RATE_LIMIT_SEARCH": "off"}) as server:
+                self.assertEqual(server.request("GET", "/ui/source?url=%2Fnew-page")[0], 404)
                 stop = threading.Event()
                 statuses = []
 
@@ -130,6 +131,11 @@ class ReloadUnderLoad(unittest.TestCase):
                 self.assertEqual(set(statuses), {200})
                 _, _, body = server.post_json("/search", {"query": "zanzibarquux"})
                 self.assertEqual(body["results"][0]["citation_url"], "/new-page")
+                # The chat page's source view serves the reloaded snapshot too.
+                status, _, page = server.request("GET", "/ui/source?url=%2Fnew-page")
+                self.assertEqual(status, 200)
+                self.assertIn(b"<h1>Zanzibarquux</h1>", page)
+                self.assertIn(b"zanzibarquux deployment mode", page)
 
 
 if __name__ == "__main__":
