@@ -221,7 +221,8 @@ void register_routes(http::Router& router, const config::Config& config, ServerP
              api::metrics([sessions, &active]() -> boost::asio::awaitable<void> {
                if (auto n = co_await sessions->count()) active.set(static_cast<double>(*n));
              }));
-  web::add_ui_routes(router, {.source_lookup = make_source_lookup(*parts.index)});
+  web::add_ui_routes(
+      router, {.site_url = config.site_url, .source_lookup = make_source_lookup(*parts.index)});
   web::add_openapi_routes(router, {.max_message_chars = config.max_message_chars});
 }
 

@@ -66,6 +66,7 @@ struct Config {
   std::size_t max_message_chars = 8000;
   std::size_t max_concurrent_requests = 10000;
   std::string server_name = "RAG Server";
+  std::string site_url;  // where the indexed site is published (chat page links); "" = none
 
   // Index and retrieval.
   std::filesystem::path vector_db_path = "vector_db";

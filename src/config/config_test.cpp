@@ -45,6 +45,7 @@ TEST(ConfigLoad, DefaultsMatchTheSpec) {
   EXPECT_DOUBLE_EQ(c->llm_max_delay.count(), 30);
   EXPECT_DOUBLE_EQ(c->llm_timeout.count(), 60);
   EXPECT_EQ(c->server_name, "RAG Server");
+  EXPECT_EQ(c->site_url, "");
   EXPECT_DOUBLE_EQ(c->search_min_score, 0.3);
   EXPECT_EQ(c->embed_batch_size, 16);
   EXPECT_EQ(c->embed_concurrency, 4);
@@ -77,6 +78,8 @@ TEST(ConfigLoad, MalformedValuesNameTheVariableAndTheExpectedForm) {
                 "LOG_LEVEL=\"loud\": expected one of debug, info, warning, error"},
            Case{"CHAT_TEMPERATURE", "hot", "CHAT_TEMPERATURE=\"hot\": expected a number from 0 to 2"},
            Case{"REDIS_URL", "localhost:6379", "REDIS_URL=\"localhost:6379\": expected redis://host:port/db"},
+           Case{"SITE_URL", "javascript:alert(1)",
+                "SITE_URL=\"javascript:alert(1)\": expected an http:// or https:// URL"},
        }) {
     auto c = load_env({{name, value}});
     ASSERT_FALSE(c) << name;

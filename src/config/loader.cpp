@@ -227,6 +227,8 @@ const std::vector<Row>& rows() {
       {{"REFUSAL_TEXT", "", "answer when no passage is relevant (empty: a built-in text)"},
        text(&Config::refusal_text)},
       {{"SERVER_NAME", "RAG Server", "the message of GET /"}, text(&Config::server_name)},
+      {{"SITE_URL", "", "where the indexed site is published: the chat page links relative citations there"},
+       url(&Config::site_url)},
       {{"SEARCH_MIN_SCORE", "0.3", "results under this score are dropped"},
        real(&Config::search_min_score, 0, 1)},
       {{"HNSW_MIN_VECTORS", "100000", "vectors from which search is approximate (HNSW), not exact"},

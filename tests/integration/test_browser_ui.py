@@ -166,5 +166,24 @@ class BrowserUi(unittest.TestCase):
             self.assertGreater(distinct, 64, f"{name} looks blank")
 
 
+class SiteUrl(unittest.TestCase):
+    """SITE_URL reaches the page (the browser tests above check what app.js does with it)."""
+
+    def test_site_url_is_the_pages_rag_site(self):
+        with harness.Server(env={"SITE_URL": "https://docs.example.org/?a=1&b=2"}) as server:
+            status, _, body = server.request("GET", "/ui")
+            self.assertEqual(status, 200)
+            self.assertIn(b'<meta name="rag-site" content="https://docs.example.org/?a=1&amp;b=2">',
+                          body)
+        with harness.Server() as server:
+            self.assertNotIn(b'name="rag-site" content="h', server.request("GET", "/ui")[2])
+
+    def test_other_schemes_are_refused_at_start_up(self):
+        result = harness.run_cli(["serve"], env={"SITE_URL": "javascript:alert(1)"})
+        self.assertEqual(result.returncode, 2)
+        self.assertIn('SITE_URL="javascript:alert(1)": expected an http:// or https:// URL',
+                      result.stderr)
+
+
 if __name__ == "__main__":
     unittest.main()
