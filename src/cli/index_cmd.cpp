@@ -27,6 +27,11 @@ Runner add_index_command(CLI::App& app) {
   auto opts = std::make_shared<ingest::IndexOptions>();
   auto paths = std::make_shared<std::vector<std::string>>();
   sub->add_option("PATH", *paths, "files and folders to index (folders recursively)")->required();
+  sub->add_option("--exclude", opts->exclude,
+                  "skip entries matching this glob under a PATH folder: a name (\"*.pdf\", "
+                  "\"drafts\") or a path relative to the folder (\"guides/old/*\"); repeatable")
+      ->allow_extra_args(false)  // one glob per --exclude: what follows it is a PATH again
+      ->take_all();
   sub->add_option("--chunk-paragraphs", opts->split.chunk_paragraphs, "paragraphs per chunk")
       ->capture_default_str();
   sub->add_option("--chunk-overlap", opts->split.chunk_overlap,

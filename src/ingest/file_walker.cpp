@@ -1,8 +1,12 @@
 // Folder walking (see file_walker.hpp).
 #include "ingest/file_walker.hpp"
 
+#include <fnmatch.h>
+
 #include <algorithm>
-#include <set>
+#include <cctype>
+#include <fstream>
+#include <iterator>
 
 #include "ingest/chunk_metadata.hpp"
 
@@ -10,7 +14,34 @@ namespace rag::ingest {
 
 namespace fs = std::filesystem;
 
-Result<std::vector<SourceFile>> collect_files(const std::vector<fs::path>& paths) {
+bool is_excluded(const fs::path& relative, const std::vector<std::string>& patterns) {
+  const std::string path = relative.generic_string();
+  const std::string name = relative.filename().string();
+  for (const auto& pattern : patterns) {
+    if (pattern.find('/') == std::string::npos) {
+      if (::fnmatch(pattern.c_str(), name.c_str(), 0) == 0) return true;
+    } else {
+      const char* anchored = pattern.c_str() + (pattern.front() == '/' ? 1 : 0);
+      if (::fnmatch(anchored, path.c_str(), FNM_PATHNAME) == 0) return true;
+    }
+  }
+  return false;
+}
+
+std::vector<std::string> read_ignore_file(const fs::path& folder) {
+  std::vector<std::string> out;
+  std::ifstream in(folder / ".ragignore");
+  for (std::string line; std::getline(in, line);) {
+    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
+    const auto start = line.find_first_not_of(" \t");
+    if (start == std::string::npos || line[start] == '#') continue;
+    out.push_back(line.substr(start));
+  }
+  return out;
+}
+
+Result<std::vector<SourceFile>> collect_files(const std::vector<fs::path>& paths,
+                                              const std::vector<std::string>& exclude) {
   std::vector<SourceFile> out;
   for (const fs::path& arg : paths) {
     std::error_code ec;
@@ -24,12 +55,15 @@ Result<std::vector<SourceFile>> collect_files(const std::vector<fs::path>& paths
       continue;
     }
     fs::path root = arg;
+    std::vector<std::string> patterns = exclude;
+    std::ranges::move(read_ignore_file(root), std::back_inserter(patterns));
     fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
     if (ec) return fail(ErrorCode::kIo, "cannot read folder " + arg.string() + ": " + ec.message());
     for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
       if (ec) break;
       const auto name = it->path().filename().string();
-      if (!name.empty() && name.front() == '.') {
+      if ((!name.empty() && name.front() == '.') ||
+          is_excluded(it->path().lexically_relative(root), patterns)) {
         if (it->is_directory(ec)) it.disable_recursion_pending();
         continue;
       }

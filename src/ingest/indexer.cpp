@@ -158,7 +158,7 @@ Result<IndexSummary> run_index(const IndexOptions& options, EmbeddingSetup embed
   const auto start = std::chrono::steady_clock::now();
   if (auto r = validate(options.split); !r) return std::unexpected(r.error());
   if (options.paths.empty()) return fail(ErrorCode::kInvalidArgument, "no PATH to index");
-  auto files = collect_files(options.paths);
+  auto files = collect_files(options.paths, options.exclude);
   if (!files) return std::unexpected(files.error());
   auto writer = store::IndexWriter::open(options.vector_db_path);
   if (!writer) return std::unexpected(writer.error());

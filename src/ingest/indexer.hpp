@@ -29,6 +29,7 @@ class Progress;
 
 struct IndexOptions {
   std::vector<std::filesystem::path> paths;
+  std::vector<std::string> exclude;  // --exclude globs (file_walker.hpp: is_excluded)
   std::filesystem::path vector_db_path = "vector_db";
   SplitOptions split;
   int embed_batch_size = 16;   // EMBED_BATCH_SIZE: texts per embed() call

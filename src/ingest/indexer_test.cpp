@@ -10,6 +10,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "ingest/file_walker.hpp"
 #include "ingest/indexer.hpp"
 #include "ingest/progress.hpp"
 #include "store/index_reader.hpp"
@@ -135,6 +136,55 @@ TEST_F(IndexerTest, AddChangeDeleteAreIncremental) {
   EXPECT_EQ(c[1].text, para("c1"));
   EXPECT_EQ(c[0].chunk_id, 0);
   EXPECT_EQ(c[1].chunk_id, 1);
+}
+
+TEST(FileWalker, ExcludePatternsMatchNamesAnywhereAndPathsFromTheFolder) {
+  const std::vector<std::string> patterns = {"*.pdf", "drafts", "guides/old/*", "/NOTES.md"};
+  EXPECT_TRUE(is_excluded("a.pdf", patterns));
+  EXPECT_TRUE(is_excluded("deep/er/a.pdf", patterns));
+  EXPECT_TRUE(is_excluded("drafts", patterns));
+  EXPECT_TRUE(is_excluded("x/drafts", patterns));         // a name: at any depth
+  EXPECT_TRUE(is_excluded("guides/old/intro.md", patterns));
+  EXPECT_TRUE(is_excluded("NOTES.md", patterns));
+  EXPECT_FALSE(is_excluded("guides/old/sub/intro.md", patterns));  // * stops at a slash
+  EXPECT_FALSE(is_excluded("x/guides/old/intro.md", patterns));    // a path: from the folder
+  EXPECT_FALSE(is_excluded("x/NOTES.md", patterns));
+  EXPECT_FALSE(is_excluded("a.pdf.md", patterns));
+  EXPECT_FALSE(is_excluded("drafts.md", patterns));
+  EXPECT_FALSE(is_excluded("a.pdf", {}));
+}
+
+TEST_F(IndexerTest, ExcludedFilesAndFoldersAreNotIndexedAndLeaveTheIndex) {
+  fs::create_directories(base_ / "docs" / "drafts");
+  write("guide/index.md", para("g1") + "\n");
+  write("guide/internal.md", para("i1") + "\n");
+  write("drafts/wip.md", para("d1") + "\n");
+  write("keep.md", para("k1") + "\n");
+  auto s = run();
+  EXPECT_EQ(s.total_documents, 4u);
+
+  options_.exclude = {"drafts", "guide/internal.md"};
+  s = run();
+  EXPECT_EQ(s.files_seen, 2u);
+  EXPECT_EQ(s.files_removed, 2u);  // indexed before, excluded now: removed like a deleted file
+  EXPECT_EQ(s.total_documents, 2u);
+  std::vector<std::string> sources;
+  for (const auto& c : chunks())
+    sources.push_back(nlohmann::json::parse(c.metadata_json)["source"]);
+  EXPECT_EQ(sources, (std::vector<std::string>{"docs/guide/index.md", "docs/keep.md"}));
+
+  // The folder's .ragignore adds its patterns to --exclude's.
+  write(".ragignore", "# not the guide's index\n\n  guide/index.md  \n");
+  EXPECT_EQ(read_ignore_file(base_ / "docs"), std::vector<std::string>{"guide/index.md"});
+  EXPECT_EQ(run().total_documents, 1u);
+  options_.exclude.clear();
+  EXPECT_EQ(run().total_documents, 3u);
+  fs::remove(base_ / "docs" / ".ragignore");
+  options_.exclude = {"drafts", "guide/internal.md"};
+
+  // A file named as a PATH is indexed even when a pattern matches it.
+  options_.paths.push_back(base_ / "docs" / "drafts" / "wip.md");
+  EXPECT_EQ(run().total_documents, 3u);
 }
 
 TEST_F(IndexerTest, TouchedButIdenticalFileIsNotReloaded) {

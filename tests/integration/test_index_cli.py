@@ -123,6 +123,28 @@ class IndexCliTest(unittest.TestCase):
         docs, _ = check_consistent(os.path.join(db, "index.sqlite"))
         self.assertEqual(docs, 5)
 
+    def test_exclude_skips_matching_entries(self):
+        db = os.path.join(self.tmp, "db")
+        for n in range(4):
+            write_doc(self.corpus, n)
+        names = sorted(os.path.relpath(os.path.join(d, f), self.corpus)
+                       for d, _, files in os.walk(self.corpus) for f in files)
+        # Each --exclude takes one glob; the PATH after it is still a PATH.
+        env = dict(self.env, VECTOR_DB_PATH=db)
+        r = subprocess.run(BIN + ["index", "--exclude", "doc00001.md", self.corpus,
+                                  "--exclude", "part2/*"],
+                           env=env, cwd=self.tmp, capture_output=True, text=True,
+                           timeout=DEADLINE_S)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        with sqlite3.connect(os.path.join(db, "index.sqlite")) as conn:
+            sources = sorted(row[0] for row in conn.execute("SELECT path FROM documents"))
+        expected = sorted("corpus/" + n for n in names
+                          if not n.endswith("doc00001.md") and not n.startswith("part2/"))
+        self.assertTrue(expected)
+        self.assertLess(len(expected), len(names))
+        self.assertEqual(sources, expected)
+        check_consistent(os.path.join(db, "index.sqlite"))
+
     def test_missing_path_is_fatal_and_flags_are_validated(self):
         db = os.path.join(self.tmp, "db")
         env = dict(self.env, VECTOR_DB_PATH=db)
