@@ -112,7 +112,8 @@ HttpWorld* build_world() {
   world->config = fuzz_config(dir);
   auto parts = cli::build_parts(world->config, world->ioc);
   check(parts.has_value(), "build_parts failed");
-  auto* kept = new cli::ServerParts(std::move(*parts));
+  world->parts = std::make_unique<cli::ServerParts>(std::move(*parts));
+  auto* kept = world->parts.get();
   auto loaded = kept->index->reload();  // at once, rather than waiting for the reloader
   check(loaded.has_value() && kept->index->current() != nullptr, "fuzz index does not load");
   if (temporary) {
@@ -121,9 +122,9 @@ HttpWorld* build_world() {
     std::error_code ec;
     fs::remove_all(dir, ec);
   }
-  auto* router = new http::Router;
-  cli::register_routes(*router, world->config, *kept);
-  world->handler = cli::build_handler(*router, world->config, *kept);
+  world->router = std::make_unique<http::Router>();
+  cli::register_routes(*world->router, world->config, *kept);
+  world->handler = cli::build_handler(*world->router, world->config, *kept);
   return world;
 }
 

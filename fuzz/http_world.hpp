@@ -13,9 +13,11 @@
 // threads (index reloader, access-log writer) run as they do in production.
 #pragma once
 
+#include <memory>
 #include <utility>
 #include <boost/asio/io_context.hpp>
 
+#include "cli/server_parts.hpp"
 #include "config/config.hpp"
 #include "http/router.hpp"
 #include "http/types.hpp"
@@ -25,6 +27,9 @@ namespace rag::fuzz {
 struct HttpWorld {
   config::Config config;
   boost::asio::io_context ioc;
+  // What `handler` refers to; held here so that LeakSanitizer sees them reachable.
+  std::unique_ptr<cli::ServerParts> parts;
+  std::unique_ptr<http::Router> router;
   http::Handler handler;
 };
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the whole tree with sanitizers and runs the test suite (unit + integration) on it.
+# Builds the whole tree with sanitizers (all but the benchmarks, which no test runs) and runs
+# the test suite (unit + integration + fuzz-corpus replays) on it.
 #
 #   scripts/sanitize.sh asan [ctest args...]   # ASan + LSan + UBSan, build dir build-asan/
 #   scripts/sanitize.sh tsan [ctest args...]   # TSan, build dir build-tsan/
@@ -30,7 +31,7 @@ fi
 
 # RelWithDebInfo with -O1 -g and *without* NDEBUG: assertions stay on in sanitizer builds.
 start=$(date +%s)
-cmake -S . -B "$build" -DRAG_SANITIZE="$kind" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+cmake -S . -B "$build" -DRAG_SANITIZE="$kind" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRAG_BUILD_BENCH=OFF \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" "${launcher[@]}" >/dev/null
 targets=()
 for t in ${RAG_SANITIZE_TARGETS:-}; do targets+=(--target "$t"); done

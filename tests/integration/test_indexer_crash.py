@@ -140,8 +140,12 @@ class IndexerCrash(unittest.TestCase):
                 db = os.path.join(self.tmp, f"db-{phase}-{k}")
                 self.index_killed_at(db, phase, k)
                 committed, without_vectors = self.check_opens_and_is_consistent(db)
-                if phase == "files":
+                if phase == "files" and k < 20:
                     self.assertLess(len(committed), DOCS, "killed after every file was in")
+                elif phase == "files":
+                    # After the file phase's last line (100 %): its last commit may or may not
+                    # have landed before the signal; either way the checks above hold.
+                    self.assertLessEqual(len(committed), DOCS)
                 else:  # the text is all in first; the vectors follow
                     self.assertEqual(len(committed), DOCS)
                     self.assertGreater(without_vectors, 0, "killed after every vector was in")
