@@ -3,6 +3,7 @@
 #include <boost/beast/http/field.hpp>
 #include <cmath>
 
+#include "api/openai_api.hpp"
 #include "observability/logging.hpp"
 #include "observability/metrics.hpp"
 #include "ratelimit/client_ip.hpp"
@@ -32,7 +33,7 @@ std::vector<RateLimitRule> default_rate_limit_rules(const config::Config& c) {
   return {{Verb::get, "/", "health", c.rate_limit_health},
           {Verb::post, "/search", "search", c.rate_limit_search},
           {Verb::post, "/chat", "chat", c.rate_limit_chat},
-          {Verb::post, "/v1/chat/completions", "chat", c.rate_limit_chat}};
+          {Verb::post, "/v1/chat/completions", "chat", c.rate_limit_chat, true}};
 }
 
 namespace {
@@ -72,9 +73,15 @@ http::Around rate_limit(ratelimit::RateLimiter& limiter, std::vector<RateLimitRu
       if (decision.allowed) break;
       refused[i]->inc();
       ctx.route = path;
-      std::string body = "{\"error\":";
-      observability::append_json_string(body, rule.spec.describe());
-      body += '}';
+      std::string body;
+      if (rule.openai_errors) {
+        body = openai_error_body({429, rule.spec.describe(), "rate_limit_error", "",
+                                  "rate_limit_exceeded"});
+      } else {
+        body = "{\"error\":";
+        observability::append_json_string(body, rule.spec.describe());
+        body += '}';
+      }
       auto res = http::json_response(http::Status::too_many_requests, std::move(body),
                                      ctx.request.version());
       res.set(boost::beast::http::field::retry_after,

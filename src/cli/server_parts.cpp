@@ -5,6 +5,7 @@
 #include "api/health.hpp"
 #include "api/metrics.hpp"
 #include "api/chat_handler.hpp"
+#include "api/openai_api.hpp"
 #include "api/openai_handler.hpp"
 #include "api/rate_limit.hpp"
 #include "api/search_handler.hpp"
@@ -137,8 +138,13 @@ Result<ServerParts> build_parts(const config::Config& config, boost::asio::io_co
   parts.readiness = std::make_shared<observability::Readiness>();
   std::vector<std::string> admitted{"/healthz", "/readyz"};
   admitted.insert(admitted.end(), always_admit.begin(), always_admit.end());
-  parts.shedder =
-      std::make_unique<http::LoadShedder>(config.max_concurrent_requests, std::move(admitted));
+  // The OpenAI-compatible face refuses in OpenAI's error shape, as its other errors.
+  auto refusal_body = [](std::string_view path) {
+    if (!path.starts_with("/v1/")) return std::string();  // the default {"detail": ...}
+    return api::openai_error_body({503, std::string(http::kShedMessage), "server_error"});
+  };
+  parts.shedder = std::make_unique<http::LoadShedder>(config.max_concurrent_requests,
+                                                      std::move(admitted), refusal_body);
   register_process_metrics(*parts.shedder);
 
   if (std::shared_ptr<upstream::ChatModel> model =

@@ -18,9 +18,11 @@ Around LoadShedder::middleware() {
       in_flight_.fetch_sub(1);
       shed_.fetch_add(1);
       ctx.route = "shed";
-      auto res = error_response(Status::service_unavailable,
-                                "Server is at capacity. Please retry shortly.",
-                                ctx.request.version());
+      std::string body = refusal_body_ ? refusal_body_(ctx.path()) : std::string();
+      auto res = body.empty() ? error_response(Status::service_unavailable, kShedMessage,
+                                               ctx.request.version())
+                              : json_response(Status::service_unavailable, std::move(body),
+                                              ctx.request.version());
       res.set(boost::beast::http::field::retry_after, "1");
       return res;
     }

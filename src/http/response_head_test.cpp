@@ -111,5 +111,25 @@ TEST(Chain, InlineLoadShedderHoldsItsSlotUntilTheRequestIsOver) {
   EXPECT_EQ(shedder.in_flight(), 0u);
 }
 
+TEST(Chain, ShedRequestsGetTheRefusalBodyOfTheirPath) {
+  LoadShedder shedder(0, {}, [](std::string_view path) {
+    return path.starts_with("/v1/") ? std::string(R"({"error":{"message":"full"}})") : "";
+  });
+  auto handler = chain({}, {shedder.middleware()}, [](RequestContext&) -> asio::awaitable<Response> {
+    co_return json_response(Status::ok, "{}");
+  });
+  for (const auto& [target, body] :
+       {std::pair{"/v1/models", R"({"error":{"message":"full"}})"},
+        std::pair{"/search", R"({"detail":"Server is at capacity. Please retry shortly."})"}}) {
+    Request req{Verb::get, target, 11};
+    RequestContext ctx(req, "127.0.0.1");
+    const auto res = run(handler, ctx);
+    EXPECT_EQ(res.result(), Status::service_unavailable) << target;
+    EXPECT_EQ(res.body(), body) << target;
+    EXPECT_EQ(res[field::retry_after], "1");
+  }
+  EXPECT_EQ(shedder.shed(), 2u);
+}
+
 }  // namespace
 }  // namespace rag::http

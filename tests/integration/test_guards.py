@@ -98,6 +98,14 @@ class LoadShedding(unittest.TestCase):
                 self.assertEqual(status, 503)
                 self.assertEqual(headers["retry-after"], "1")
                 self.assertIn("capacity", json.loads(body)["detail"])
+                # The OpenAI-compatible face refuses in OpenAI's error shape.
+                for method, path in (("GET", "/v1/models"), ("POST", "/v1/chat/completions")):
+                    status, headers, body = server.request(method, path)
+                    self.assertEqual(status, 503, path)
+                    self.assertEqual(headers["retry-after"], "1")
+                    self.assertEqual(json.loads(body), {"error": {
+                        "message": "Server is at capacity. Please retry shortly.",
+                        "type": "server_error", "param": None, "code": None}})
                 self.assertEqual(server.request("GET", "/healthz")[0], 200)
                 status, _, body = server.request("GET", "/readyz")
                 self.assertEqual(status, 503)

@@ -27,6 +27,24 @@ class RateLimits(unittest.TestCase):
             metrics = server.request("GET", "/metrics")[2].decode()
             self.assertIn('rag_rate_limited_total{route="health"} 1', metrics)
 
+    def test_the_openai_face_shares_the_chat_limit_and_refuses_in_openai_shape(self):
+        with Server(env={"RATE_LIMIT_CHAT": "2/minute"}) as server:
+            statuses = [server.post_json("/chat", {"message": "hi"})[0],
+                        server.post_json("/v1/chat/completions",
+                                         {"messages": [{"role": "user", "content": "hi"}]})[0]]
+            self.assertEqual(statuses, [200, 200])
+            status, headers, body = server.request(
+                "POST", "/v1/chat/completions", body=b'{"messages": []}',
+                headers={"Content-Type": "application/json"})
+            self.assertEqual(status, 429)  # before any validation
+            self.assertEqual(json.loads(body), {"error": {
+                "message": "Rate limit exceeded: 2 per 1 minute", "type": "rate_limit_error",
+                "param": None, "code": "rate_limit_exceeded"}})
+            self.assertTrue(1 <= int(headers["retry-after"]) <= 60)
+            self.assertEqual(headers["x-ratelimit-remaining"], "0")
+            status, _, body = server.post_json("/chat", {"message": "hi"})
+            self.assertEqual((status, body), (429, {"error": "Rate limit exceeded: 2 per 1 minute"}))
+
     def test_off_disables_a_limit(self):
         with Server(env={"RATE_LIMIT_HEALTH": "off"}) as server:
             for _ in range(70):
