@@ -22,7 +22,13 @@ case "$kind" in
   *) echo "usage: $0 asan|tsan [ctest args...]" >&2; exit 2 ;;
 esac
 build="$root/build-$kind"
-supp="$root/tests/sanitizers"
+# The suppression files, copied where every user can read them: some tests drop to user
+# nobody (store_read_only_folder_as_nobody), and a checkout under a private folder (a
+# `mktemp -d` clone) would make the sanitizer runtime fail to read them and abort.
+supp=$(mktemp -d /tmp/rag-sanitizer-supp.XXXXXX)
+trap 'rm -rf "$supp"' EXIT
+cp "$root"/tests/sanitizers/*.supp "$supp"/
+chmod 755 "$supp" && chmod 644 "$supp"/*.supp
 
 launcher=()
 if command -v ccache >/dev/null; then
