@@ -141,7 +141,7 @@ Result<ServerParts> build_parts(const config::Config& config, boost::asio::io_co
   // The OpenAI-compatible face refuses in OpenAI's error shape, as its other errors.
   auto refusal_body = [](std::string_view path) {
     if (!path.starts_with("/v1/")) return std::string();  // the default {"detail": ...}
-    return api::openai_error_body({503, std::string(http::kShedMessage), "server_error"});
+    return api::openai_error_body({503, std::string(http::kShedMessage), "server_error", "", ""});
   };
   parts.shedder = std::make_unique<http::LoadShedder>(config.max_concurrent_requests,
                                                       std::move(admitted), refusal_body);
@@ -197,7 +197,8 @@ static web::SourceLookup make_source_lookup(const retrieval::LiveIndex& index) {
     if (!snapshot) return std::nullopt;
     auto chunks = snapshot->source(url);
     if (chunks.empty()) return std::nullopt;
-    web::SourceDoc doc{.url = std::string(url)};
+    web::SourceDoc doc;
+    doc.url = std::string(url);
     for (auto& chunk : chunks)
       web::add_source_chunk(doc, std::move(chunk.content), chunk.metadata_json);
     return doc;

@@ -88,6 +88,8 @@ struct Config {
   Seconds llm_base_delay{2.0};
   Seconds llm_max_delay{30};
   Seconds llm_timeout{60};
+  int llm_breaker_failures = 5;           // consecutive failed attempts that open a circuit breaker
+  Seconds llm_breaker_cooldown{30};       // how long an open breaker fails calls fast
   std::size_t max_upstream_calls = 1000;  // chat calls in flight at once (more: 503)
   int embed_batch_size = 16;
   int embed_concurrency = 4;

@@ -44,6 +44,8 @@ TEST(ConfigLoad, DefaultsMatchTheSpec) {
   EXPECT_DOUBLE_EQ(c->llm_base_delay.count(), 2.0);
   EXPECT_DOUBLE_EQ(c->llm_max_delay.count(), 30);
   EXPECT_DOUBLE_EQ(c->llm_timeout.count(), 60);
+  EXPECT_EQ(c->llm_breaker_failures, 5);
+  EXPECT_DOUBLE_EQ(c->llm_breaker_cooldown.count(), 30);
   EXPECT_EQ(c->server_name, "RAG Server");
   EXPECT_EQ(c->site_url, "");
   EXPECT_DOUBLE_EQ(c->search_min_score, 0.3);
@@ -76,8 +78,12 @@ TEST(ConfigLoad, MalformedValuesNameTheVariableAndTheExpectedForm) {
                 "RATE_LIMIT_CHAT=\"ten\": expected N/second, N/minute, N/hour or off"},
            Case{"LOG_LEVEL", "loud",
                 "LOG_LEVEL=\"loud\": expected one of debug, info, warning, error"},
-           Case{"CHAT_TEMPERATURE", "hot", "CHAT_TEMPERATURE=\"hot\": expected a number from 0 to 2"},
-           Case{"REDIS_URL", "localhost:6379", "REDIS_URL=\"localhost:6379\": expected redis://host:port/db"},
+           Case{"CHAT_TEMPERATURE", "hot",
+                "CHAT_TEMPERATURE=\"hot\": expected a number from 0 to 2"},
+           Case{"REDIS_URL", "localhost:6379",
+                "REDIS_URL=\"localhost:6379\": expected redis://host:port/db"},
+           Case{"LLM_BREAKER_FAILURES", "0",
+                "LLM_BREAKER_FAILURES=\"0\": expected an integer from 1 to 1000"},
            Case{"SITE_URL", "javascript:alert(1)",
                 "SITE_URL=\"javascript:alert(1)\": expected an http:// or https:// URL"},
        }) {

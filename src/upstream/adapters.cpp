@@ -68,6 +68,8 @@ AdapterOptions AdapterOptions::from_config(const config::Config& config) {
   // Room for every attempt plus the longest waits we are willing to honour between them.
   const auto wait = std::max(to_ms(config.llm_max_delay), std::chrono::milliseconds(120000));
   o.call.deadline = o.call.attempt_timeout * o.retry.max_attempts + wait * (o.retry.max_attempts - 1);
+  o.breaker.failure_threshold = std::max(1, config.llm_breaker_failures);
+  o.breaker.cool_down = to_ms(config.llm_breaker_cooldown);
   o.embed_batch_size = std::max(1, config.embed_batch_size);
   return o;
 }

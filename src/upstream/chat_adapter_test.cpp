@@ -417,6 +417,15 @@ TEST_F(ChatAdapterTest, CircuitOpensAfterConsecutiveFailuresAndFailsFast) {
   EXPECT_EQ(fake_.requests().size(), 2u);
 }
 
+TEST(AdapterOptions, FromConfigMapsTheBreakerSettings) {
+  config::Config config;
+  config.llm_breaker_failures = 2;
+  config.llm_breaker_cooldown = config::Seconds(0.25);
+  const auto options = AdapterOptions::from_config(config);
+  EXPECT_EQ(options.breaker.failure_threshold, 2);
+  EXPECT_EQ(options.breaker.cool_down, 250ms);
+}
+
 TEST_F(ChatAdapterTest, ConnectErrorIsUnavailable) {
   config::Config c = testing::openai_config("http://127.0.0.1:1");
   auto options = testing::fast_options();

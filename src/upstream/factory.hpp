@@ -34,7 +34,8 @@ struct AdapterOptions {
   Sleeper sleeper;  // empty = a real timer
 
   // LLM_MAX_RETRIES → attempts in all, LLM_BASE_DELAY / LLM_MAX_DELAY → backoff,
-  // LLM_TIMEOUT → per attempt; the call's deadline = attempts × timeout + the waits between.
+  // LLM_TIMEOUT → per attempt; the call's deadline = attempts × timeout + the waits between;
+  // LLM_BREAKER_FAILURES / LLM_BREAKER_COOLDOWN → the circuit breaker.
   static AdapterOptions from_config(const config::Config& config);
 };
 

@@ -2,12 +2,14 @@
 fast for a cool-down, and /readyz shows it").
 
 Each upstream has its own breaker; 5 consecutive health failures (5xx, 408, timeouts, connection
-failures) open it for 30 s. While open: calls fail fast with no upstream attempt (chat: 502 in
+failures) open it for 30 s by default (LLM_BREAKER_FAILURES, LLM_BREAKER_COOLDOWN; the last class
+sets them). While open: calls fail fast with no upstream attempt (chat: 502 in
 SPEC's shape; search: lexical, 200), /readyz is 503 naming the upstream, /healthz stays 200.
 Answers that say nothing about the upstream's health (400, 401, 429) never open it. Each test
 has its own server, so an open breaker does not leak into other tests.
 """
 import json
+import time
 import unittest
 
 import test_fault_matrix_support as fm
@@ -15,7 +17,12 @@ import test_fault_matrix_support as fm
 BAD_GATEWAY = {"detail": "Upstream model error"}
 
 
-class BreakerFaults(unittest.TestCase):
+class ServerPerTest(unittest.TestCase):
+    """One fake upstream and index per class; a fresh server per test, with ATTEMPTS and
+    EXTRA_ENV."""
+    ATTEMPTS = fm.ATTEMPTS
+    EXTRA_ENV = {}
+
     @classmethod
     def setUpClass(cls):
         cls.env = fm.Environment(servers=False)
@@ -28,14 +35,13 @@ class BreakerFaults(unittest.TestCase):
 
     def setUp(self):
         self.env.fake.reset()
-        self.server = self.env.start(fm.ATTEMPTS, fm.MAIN_TIMEOUT_S)
-        self.server.config = f"LLM_MAX_RETRIES={fm.ATTEMPTS}; breaker: 5 failures, 30 s cool-down"
+        self.server = self.env.start(self.ATTEMPTS, fm.MAIN_TIMEOUT_S, self.EXTRA_ENV)
 
     def tearDown(self):
         problems = self.env.stop_server(self.server)
         self.assertEqual(problems, [])
 
-    def attempts(self, match):
+    def attempts(self, match=fm.CHAT_MATCH):
         return len([r for r in self.env.fake.requests() if match in r["path"]])
 
     def record(self, operation, fault, status, body, attempts, breaker, notes):
@@ -43,6 +49,12 @@ class BreakerFaults(unittest.TestCase):
             "operation": operation, "fault": fault, "status": status, "body": body,
             "attempts": attempts, "breaker_after": breaker, "next_request_ok": True,
             "notes": notes, "config": self.server.config})
+
+
+class BreakerFaults(ServerPerTest):
+    def setUp(self):
+        super().setUp()
+        self.server.config = f"LLM_MAX_RETRIES={fm.ATTEMPTS}; breaker: 5 failures, 30 s cool-down"
 
     def readyz(self):
         status, _, body = self.server.get_json("/readyz")
@@ -126,6 +138,53 @@ class BreakerFaults(unittest.TestCase):
                     status="502 ×6, 429 ×3", body="SPEC shapes", attempts=6 + 3 * fm.ATTEMPTS,
                     breaker="closed",
                     notes=["client errors and rate limits are not health failures"])
+
+
+class ConfiguredBreaker(ServerPerTest):
+    """LLM_BREAKER_FAILURES and LLM_BREAKER_COOLDOWN: the breaker opens after that many failed
+    attempts, fails fast for the cool-down, then lets one probe through whose success closes it."""
+
+    COOLDOWN_S = fm._scaled(3.0)  # long enough for the fail-fast checks, short for the test
+    ATTEMPTS = 1
+    EXTRA_ENV = {"LLM_BREAKER_FAILURES": "2", "LLM_BREAKER_COOLDOWN": f"{COOLDOWN_S:g}"}
+
+    def chat_check(self):
+        status, _, body = self.server.get_json("/readyz")
+        return status, body["checks"]["chat_upstream"]
+
+    def test_opens_after_the_configured_failures_and_probes_after_the_cool_down(self):
+        fake = self.env.fake
+        fake.script([{"match": fm.CHAT_MATCH, "status": 500, "body": fm.UPSTREAM_BODY}] * 2)
+        self.assertEqual(self.server.post_json("/chat", {"message": fm.QUESTION})[0], 502)
+        self.assertEqual(self.chat_check()[0], 200)  # one failure of two
+        self.assertEqual(self.server.post_json("/chat", {"message": fm.QUESTION})[0], 502)
+        status, check = self.chat_check()
+        self.assertEqual(status, 503, check)
+        self.assertIn("open", json.dumps(check))
+        self.assertEqual(self.attempts(), 2)
+
+        fake.reset()  # healthy again; the open breaker does not ask it
+        self.assertEqual(self.server.post_json("/chat", {"message": fm.QUESTION})[0], 502)
+        self.assertEqual(self.attempts(), 0)
+
+        deadline = time.monotonic() + 4 * self.COOLDOWN_S
+        while self.chat_check()[0] != 200:  # the cool-down passes: half-open, ready again
+            self.assertLess(time.monotonic(), deadline, "the breaker never left the open state")
+            time.sleep(0.05)
+        self.assertIn("half_open", json.dumps(self.chat_check()[1]))
+        status, _, answer = self.server.post_json("/chat", {"message": fm.QUESTION})
+        self.assertEqual(status, 200, answer)  # the probe succeeded: closed
+        self.assertEqual(self.attempts(), 1)
+        self.assertIn("closed", json.dumps(self.chat_check()[1]))
+        self.assertEqual(fm.upstream_metrics(self.server).get(("rag_upstream_circuit_open", "chat")),
+                         0)
+        self.server.config = (f"LLM_MAX_RETRIES=1; LLM_BREAKER_FAILURES=2, "
+                              f"LLM_BREAKER_COOLDOWN={self.COOLDOWN_S:g}")
+        self.record("chat, breaker", "500 on 2 calls, then a healthy upstream (configured breaker)",
+                    status=200, body="answer", attempts=3, breaker="closed",
+                    notes=["calls 1-2: 1 attempt each, then open: call 3 fails fast (502, no "
+                           "attempt); after the cool-down /readyz is 200 'half_open', call 4 is the "
+                           "probe (200) and closes the breaker"])
 
 
 if __name__ == "__main__":

@@ -169,11 +169,11 @@ class Environment:
             self.close()
             raise
 
-    def start(self, attempts, timeout_s):
+    def start(self, attempts, timeout_s, extra_env=None):
         """Starts one more server on the index (stopped by close())."""
         env = {"VECTOR_DB_PATH": self.db, "RATE_LIMIT_CHAT": "off", "RATE_LIMIT_SEARCH": "off",
                "RATE_LIMIT_HEALTH": "off", **upstream_env(self.fake),
-               **retry_env(attempts, timeout_s)}
+               **retry_env(attempts, timeout_s), **(extra_env or {})}
         server = harness.Server(env=env)
         server.config = f"LLM_MAX_RETRIES={attempts}, LLM_TIMEOUT={timeout_s:g}s"
         self.servers.append(server)
