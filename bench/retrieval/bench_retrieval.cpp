@@ -7,9 +7,12 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <random>
 #include <set>
 #include <string>
+
+#include <unistd.h>
 
 #include "corpus.hpp"
 #include "retrieval/snapshot.hpp"
@@ -38,6 +41,28 @@ Stats stats(std::vector<double> ms) {
 
 std::size_t arg(int argc, char** argv, int i, std::size_t fallback) {
   return argc > i ? std::strtoull(argv[i], nullptr, 10) : fallback;
+}
+
+// What `rag-server index` stores and `serve` loads instead of building (stored_graph.hpp).
+void bench_stored_graph(const VectorIndex& index, std::size_t n, int dim) {
+  const auto file = std::filesystem::temp_directory_path() /
+                    ("bench_retrieval_" + std::to_string(::getpid()) + ".hnsw");
+  auto start = Clock::now();
+  auto saved = index.save(file, "bench");
+  const double save_s = seconds_since(start);
+  start = Clock::now();
+  auto loaded = VectorIndex::load(file, "bench", n, dim);
+  const double load_s = seconds_since(start);
+  std::error_code ec;
+  const auto bytes = std::filesystem::file_size(file, ec);
+  std::filesystem::remove(file, ec);
+  if (!saved || !loaded) {
+    std::fprintf(stderr, "stored graph failed: %s\n",
+                 (!saved ? saved.error() : loaded.error()).message.c_str());
+    return;
+  }
+  std::printf("stored graph       save %.2f s | load %.2f s | file %.1f MB\n", save_s, load_s,
+              bytes / 1e6);
 }
 
 int bench_faiss(std::size_t n, int dim, std::size_t queries, bool exact_only) {
@@ -95,6 +120,7 @@ int bench_faiss(std::size_t n, int dim, std::size_t queries, bool exact_only) {
                   double(top1_hits) / qs.size(), recall_hits / (10.0 * qs.size()));
     }
     std::printf("\n");
+    if (hnsw) bench_stored_graph(**index, n, dim);
   }
   return 0;
 }

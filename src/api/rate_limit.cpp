@@ -90,7 +90,7 @@ http::Around rate_limit(ratelimit::RateLimiter& limiter, std::vector<RateLimitRu
     }
     co_return co_await next(ctx);
   };
-  return {std::move(step), std::move(applies)};
+  return {std::move(step), std::move(applies), {}};
 }
 
 }  // namespace rag::api

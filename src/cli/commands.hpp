@@ -2,8 +2,10 @@
 // returns the function that runs it once the configuration is loaded.
 #pragma once
 
+#include <filesystem>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/config.hpp"
@@ -35,5 +37,11 @@ Runner add_index_command(CLI::App& app);
 Runner add_search_command(CLI::App& app);
 Runner add_check_command(CLI::App& app);
 Runner add_import_command(CLI::App& app);
+
+// The last step of `index` and `import-faiss`: stores, refreshes or removes the HNSW graph of
+// the index in `dir` (retrieval/stored_graph.hpp). False after printing why to stderr as
+// `rag-server COMMAND: ...`.
+bool update_graph(const config::Config& config, const std::filesystem::path& dir,
+                  std::string_view command);
 
 }  // namespace rag::cli

@@ -5,7 +5,8 @@
 // build_info.json names. Exit 0 on success, 2 on bad arguments or when DIR lacks the Python
 // design's files, 1 when the files are refused (counts disagree, an unsafe pickle, a lossy FAISS
 // type, an existing index without --force), 3 when the index cannot be written. Nothing is
-// written unless the import succeeds.
+// written unless the import succeeds. With HNSW_MIN_VECTORS vectors or more, the HNSW graph is
+// stored last, as by `index`.
 #include <utility>  // before any Boost.Asio header (Boost 1.74 under C++23)
 
 #include <CLI/CLI.hpp>
@@ -76,7 +77,7 @@ Runner add_import_command(CLI::App& app) {
       return exit_code(summary.error().code);
     }
     std::cout << summary->describe() << std::endl;
-    return 0;
+    return update_graph(config, options.out_dir, "import-faiss") ? 0 : 3;
   };
 }
 

@@ -1,9 +1,10 @@
 // `rag-server index PATH...`: builds or incrementally updates the index in VECTOR_DB_PATH.
 // Splitter parameters are flags; when an embeddings upstream is configured, chunks lacking a
 // vector are embedded (EMBED_BATCH_SIZE per request, EMBED_CONCURRENCY in flight) on a local
-// io_context, else the index is lexical only. Exit 0 on success (files that fail to load are
-// reported and skipped), 1 when embedding failed (the lexical index is saved), 2 on bad
-// arguments or a missing PATH, 3 when the index cannot be written.
+// io_context, else the index is lexical only. With HNSW_MIN_VECTORS vectors or more, the HNSW
+// graph is built and stored last (retrieval/stored_graph.hpp). Exit 0 on success (files that
+// fail to load are reported and skipped), 1 when embedding failed (the lexical index is saved),
+// 2 on bad arguments or a missing PATH, 3 when the index or its graph cannot be written.
 #include <unistd.h>
 
 #include <utility>
@@ -17,6 +18,7 @@
 #include "cli/commands.hpp"
 #include "ingest/indexer.hpp"
 #include "ingest/progress.hpp"
+#include "retrieval/stored_graph.hpp"
 #include "upstream/factory.hpp"
 
 namespace rag::cli {
@@ -67,13 +69,31 @@ Runner add_index_command(CLI::App& app) {
       return code == ErrorCode::kNotFound || code == ErrorCode::kInvalidArgument ? 2 : 3;
     }
     spdlog::info("{}", summary->describe());
+    // A graph even when embedding stopped half way: the server then searches what is embedded.
+    const bool graph_stored = update_graph(config, config.vector_db_path, "index");
     if (!summary->embedding_error.empty()) {
       std::cerr << "rag-server index: embedding failed: " << summary->embedding_error
                 << " (the lexical index is saved; run again to add the missing vectors)\n";
       return 1;
     }
-    return 0;
+    return graph_stored ? 0 : 3;
   };
+}
+
+bool update_graph(const config::Config& config, const std::filesystem::path& dir,
+                  std::string_view command) {
+  retrieval::VectorIndexOptions options;
+  options.hnsw_threshold = config.hnsw_min_vectors;
+  auto update = retrieval::update_stored_graph(dir, options);
+  if (!update) {
+    spdlog::error("rag-server {}: cannot store the HNSW graph: {}", command,
+                  update.error().message);
+    std::cerr << "rag-server " << command
+              << ": cannot store the HNSW graph: " << update.error().message
+              << " (the server searches exactly until it is stored)\n";
+    return false;
+  }
+  return true;
 }
 
 }  // namespace rag::cli

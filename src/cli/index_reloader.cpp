@@ -33,8 +33,16 @@ void IndexReloader::run() {
   for (;;) {
     auto loaded = forced ? index_.reload() : index_.reload_if_changed();
     if (loaded && loaded->reloaded) {
-      spdlog::info("Index loaded: {} chunks, {} with vectors, in {:.2f}s (generation {})",
-                   loaded->chunks, loaded->vectors, loaded->seconds, loaded->generation);
+      spdlog::info("Index loaded: {} chunks, {} with vectors{}, in {:.2f}s (generation {})",
+                   loaded->chunks, loaded->vectors,
+                   loaded->approximate ? " (HNSW graph as stored by rag-server index)" : "",
+                   loaded->seconds, loaded->generation);
+      if (loaded->awaiting_graph) {
+        spdlog::warn(
+            "Vector search is exact until rag-server index stores the HNSW graph for "
+            "this index: {}",
+            loaded->graph_note);
+      }
       missing_logged = false;
     } else if (!loaded && (forced || !missing_logged)) {
       spdlog::warn("Index not loaded: {}", loaded.error().message);

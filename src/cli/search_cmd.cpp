@@ -11,10 +11,11 @@
 #include <optional>
 
 #include "api/search_api.hpp"
-#include "observability/logging.hpp"
 #include "cli/commands.hpp"
+#include "observability/logging.hpp"
 #include "retrieval/live_index.hpp"
 #include "retrieval/searcher.hpp"
+#include "retrieval/stored_graph.hpp"
 #include "store/index_reader.hpp"
 #include "upstream/factory.hpp"
 
@@ -99,6 +100,8 @@ Runner add_search_command(CLI::App& app) {
   return [opts](const config::Config& config) {
     retrieval::SnapshotOptions options;
     options.filter.min_score = config.search_min_score;
+    options.vectors.hnsw_threshold = config.hnsw_min_vectors;
+    options.graph_file = retrieval::graph_path(config.vector_db_path);
     const auto path = config.vector_db_path;
     retrieval::LiveIndex live([path] { return store::IndexReader::open(path); }, options);
     if (auto loaded = live.reload(); !loaded) {

@@ -2,28 +2,29 @@
 
 #include <spdlog/spdlog.h>
 
+#include "api/chat_handler.hpp"
 #include "api/health.hpp"
 #include "api/metrics.hpp"
-#include "api/chat_handler.hpp"
 #include "api/openai_api.hpp"
 #include "api/openai_handler.hpp"
 #include "api/rate_limit.hpp"
 #include "api/search_handler.hpp"
 #include "api/sessions_api.hpp"
 #include "cli/index_reloader.hpp"
-#include "rag/options.hpp"
-#include "rag/pipeline.hpp"
-#include "retrieval/embedding_cache.hpp"
-#include "retrieval/live_index.hpp"
-#include "retrieval/searcher.hpp"
-#include "store/index_reader.hpp"
 #include "cli/upstream_metrics.hpp"
 #include "http/cors.hpp"
 #include "http/middleware.hpp"
 #include "observability/http_metrics.hpp"
 #include "observability/logging.hpp"
 #include "observability/metrics.hpp"
+#include "rag/options.hpp"
+#include "rag/pipeline.hpp"
+#include "retrieval/embedding_cache.hpp"
+#include "retrieval/live_index.hpp"
+#include "retrieval/searcher.hpp"
+#include "retrieval/stored_graph.hpp"
 #include "session/session_store.hpp"
+#include "store/index_reader.hpp"
 #include "upstream/bounded_chat_model.hpp"
 #include "upstream/factory.hpp"
 #include "web/openapi.hpp"
@@ -101,6 +102,7 @@ void build_index(const config::Config& config, ServerParts& parts) {
   retrieval::SnapshotOptions options;
   options.filter.min_score = config.search_min_score;
   options.vectors.hnsw_threshold = config.hnsw_min_vectors;
+  options.graph_file = retrieval::graph_path(config.vector_db_path);
   const auto path = config.vector_db_path;
   parts.index = std::make_unique<retrieval::LiveIndex>(
       [path] { return store::IndexReader::open(path); }, options);
@@ -112,8 +114,13 @@ void build_index(const config::Config& config, ServerParts& parts) {
                         },
                         [index] {
                           auto s = index->current();
+                          const char* search = s->approximate()      ? " (HNSW graph)"
+                                               : s->awaiting_graph() ? " (exact search until "
+                                                                       "rag-server index stores "
+                                                                       "the HNSW graph)"
+                                                                     : "";
                           return std::to_string(s->size()) + " chunks, " +
-                                 std::to_string(s->vector_count()) + " with vectors";
+                                 std::to_string(s->vector_count()) + " with vectors" + search;
                         }});
   auto& registry = observability::Registry::global();
   registry.callback("rag_index_chunks", "Chunks in the loaded index.", "gauge", {}, [index] {

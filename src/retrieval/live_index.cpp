@@ -35,6 +35,9 @@ Result<ReloadStats> LiveIndex::load_locked(store::IndexReader& reader, std::stri
   stats.chunks = (*snapshot)->size();
   stats.vectors = (*snapshot)->vector_count();
   stats.generation = std::move(generation);
+  stats.approximate = (*snapshot)->approximate();
+  stats.awaiting_graph = (*snapshot)->awaiting_graph();
+  stats.graph_note = (*snapshot)->graph_note();
   replace(std::move(*snapshot));
   stats.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -56,7 +59,11 @@ Result<ReloadStats> LiveIndex::reload_if_changed() {
   if (!reader) return std::unexpected(reader.error());
   auto generation = (*reader)->generation();
   if (!generation) return std::unexpected(generation.error());
-  if (auto snap = current(); snap && snap->generation() == *generation) {
+  const auto graph_arrived = [&](const Snapshot& snap) {
+    return snap.awaiting_graph() &&
+           VectorIndex::saved_stamp(options_.graph_file) == snap.vector_stamp();
+  };
+  if (auto snap = current(); snap && snap->generation() == *generation && !graph_arrived(*snap)) {
     ReloadStats stats;
     stats.generation = std::move(*generation);
     return stats;

@@ -28,6 +28,9 @@ struct ReloadStats {
   std::size_t vectors = 0;
   double seconds = 0;     // open + load + build
   std::string generation;
+  bool approximate = false;     // vector search through an HNSW graph
+  bool awaiting_graph = false;  // see Snapshot::awaiting_graph(); graph_note says why
+  std::string graph_note;
 };
 
 class LiveIndex {
@@ -39,7 +42,8 @@ class LiveIndex {
 
   // Loads the index and swaps the new snapshot in.
   Result<ReloadStats> reload();
-  // Reloads only when the index's generation differs from the current snapshot's.
+  // Reloads only when the index's generation differs from the current snapshot's, or when the
+  // current snapshot awaits its HNSW graph and `rag-server index` has now stored it.
   Result<ReloadStats> reload_if_changed();
 
   // Installs a snapshot built elsewhere (tests, the CLI).

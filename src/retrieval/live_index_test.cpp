@@ -13,6 +13,7 @@ namespace {
 
 using testing::FakeIndexState;
 using testing::make_chunk;
+using testing::ScratchDir;
 
 std::vector<store::StoredChunk> corpus(const std::string& word, int n) {
   std::vector<store::StoredChunk> chunks;
@@ -49,6 +50,38 @@ TEST(LiveIndex, ReloadIfChangedLoadsOnlyOnANewGeneration) {
   ASSERT_TRUE(stats.has_value());
   EXPECT_TRUE(stats->reloaded);
   EXPECT_EQ(live.current()->size(), 5u);
+}
+
+TEST(LiveIndex, ReloadsOnceTheAwaitedGraphIsStored) {
+  ScratchDir dir;
+  const auto file = dir.path() / "vectors.hnsw";
+  auto state = std::make_shared<FakeIndexState>();
+  state->set(testing::small_corpus(true), "g1");
+  SnapshotOptions options;
+  options.vectors.hnsw_threshold = 2;
+  options.graph_file = file;
+  LiveIndex live(testing::fake_opener(state), options);
+  auto first = live.reload();
+  ASSERT_TRUE(first.has_value());
+  EXPECT_TRUE(first->awaiting_graph);
+  EXPECT_FALSE(first->approximate);
+  EXPECT_FALSE(live.reload_if_changed()->reloaded);  // nothing new yet
+
+  // What `rag-server index` does at its end: build the graph of g1 and store it.
+  auto indexer_options = options;
+  indexer_options.graph_file.clear();
+  auto built = Snapshot::build(testing::small_corpus(true), {}, "g1", indexer_options);
+  ASSERT_TRUE(built.has_value());
+  ASSERT_TRUE((*built)->save_vectors(file));
+
+  auto second = live.reload_if_changed();
+  ASSERT_TRUE(second.has_value());
+  EXPECT_TRUE(second->reloaded);
+  EXPECT_TRUE(second->approximate);
+  EXPECT_FALSE(second->awaiting_graph);
+  EXPECT_TRUE(live.current()->approximate());
+  EXPECT_FALSE(live.reload_if_changed()->reloaded);
+  EXPECT_EQ(state->loads, 2);
 }
 
 TEST(LiveIndex, AFailedReloadKeepsTheCurrentSnapshot) {

@@ -2,6 +2,9 @@
 #include "retrieval/snapshot.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
@@ -51,9 +54,40 @@ class CachingTokenizer {
   std::unordered_map<std::string, std::string> cache_;
 };
 
+// The dimension the snapshot indexes: the index's, else the first embedding's (0: none).
+std::size_t vector_dimension(const std::vector<store::StoredChunk>& chunks,
+                             const store::IndexInfo& info) {
+  if (info.dimension > 0) return static_cast<std::size_t>(info.dimension);
+  for (const auto& c : chunks) {
+    if (!c.embedding.empty()) return c.embedding.size();
+  }
+  return 0;
+}
+
 }  // namespace
 
 Snapshot::~Snapshot() = default;
+
+std::string Snapshot::vector_stamp(const std::vector<store::StoredChunk>& chunks,
+                                   const store::IndexInfo& info) {
+  // FNV-1a over the float bits, in row order: any changed, added, removed or moved vector
+  // changes it. Not a defence against forgery: the file sits beside the index it describes.
+  const std::size_t dim = vector_dimension(chunks, info);
+  std::uint64_t hash = 0xcbf29ce484222325ULL;
+  std::size_t count = 0;
+  for (const auto& c : chunks) {
+    if (dim == 0 || c.embedding.size() != dim) continue;
+    ++count;
+    for (const float x : c.embedding) {
+      std::uint32_t bits = 0;
+      std::memcpy(&bits, &x, sizeof bits);
+      hash = (hash ^ bits) * 0x100000001b3ULL;
+    }
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash));
+  return std::to_string(count) + " vectors of dimension " + std::to_string(dim) + ", fnv " + hex;
+}
 
 Result<std::shared_ptr<const Snapshot>> Snapshot::build(std::vector<store::StoredChunk> chunks,
                                                         store::IndexInfo info,
@@ -62,19 +96,28 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::build(std::vector<store::Store
   std::shared_ptr<Snapshot> snap(new Snapshot());
   snap->options_ = options;
   snap->generation_ = std::move(generation);
-  std::size_t dim = info.dimension > 0 ? static_cast<std::size_t>(info.dimension) : 0;
-  if (dim == 0) {
-    for (const auto& c : chunks) {
-      if (!c.embedding.empty()) { dim = c.embedding.size(); break; }
-    }
-  }
+  const std::size_t dim = vector_dimension(chunks, info);
   Bm25Index::Builder bm25;
   CachingTokenizer tokenize_cached;
+  const auto embedded = static_cast<std::size_t>(std::count_if(
+      chunks.begin(), chunks.end(), [&](const auto& c) { return c.embedding.size() == dim; }));
+  if (dim > 0 && embedded >= options.vectors.hnsw_threshold) {
+    snap->vector_stamp_ = vector_stamp(chunks, info);
+  }
+  std::unique_ptr<VectorIndex> graph;  // the stored one, when it fits
+  if (!snap->vector_stamp_.empty() && !options.graph_file.empty()) {
+    auto loaded = VectorIndex::load(options.graph_file, snap->vector_stamp_, embedded,
+                                    static_cast<int>(dim), options.vectors);
+    if (loaded) {
+      graph = std::move(*loaded);
+    } else {
+      snap->awaiting_graph_ = true;
+      snap->graph_note_ = loaded.error().message;
+    }
+  }
   std::vector<float> matrix;
-  if (dim > 0) {  // reserve once: growing a vector of ~100 MB by doubling costs seconds
-    const auto embedded = std::count_if(chunks.begin(), chunks.end(),
-                                        [&](const auto& c) { return c.embedding.size() == dim; });
-    matrix.reserve(static_cast<std::size_t>(embedded) * dim);
+  if (dim > 0 && !graph) {  // reserve once: growing a vector of ~100 MB by doubling costs seconds
+    matrix.reserve(embedded * dim);
   }
   snap->chunks_.reserve(chunks.size());
   for (auto& stored : chunks) {
@@ -85,7 +128,7 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::build(std::vector<store::Store
     if (dim > 0 && stored.embedding.size() == dim) {
       chunk.vector_row = static_cast<std::int32_t>(snap->row_to_chunk_.size());
       snap->row_to_chunk_.push_back(static_cast<std::uint32_t>(snap->chunks_.size()));
-      matrix.insert(matrix.end(), stored.embedding.begin(), stored.embedding.end());
+      if (!graph) matrix.insert(matrix.end(), stored.embedding.begin(), stored.embedding.end());
     }
     std::vector<float>().swap(stored.embedding);  // free as we go: vectors can be large
     chunk.text = std::move(stored.text);
@@ -102,9 +145,15 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::build(std::vector<store::Store
                    [&chunks = snap->chunks_](std::uint32_t a, std::uint32_t b) {
                      return chunks[a].citation_url < chunks[b].citation_url;
                    });
-  if (!snap->row_to_chunk_.empty()) {
+  if (graph) {
+    snap->vectors_ = std::move(graph);
+  } else if (!snap->row_to_chunk_.empty()) {
+    auto vector_options = options.vectors;
+    if (snap->awaiting_graph_)
+      vector_options.hnsw_threshold =
+          std::numeric_limits<std::size_t>::max();  // exact until stored
     auto vectors = VectorIndex::build(std::move(matrix), snap->row_to_chunk_.size(),
-                                      static_cast<int>(dim), options.vectors);
+                                      static_cast<int>(dim), vector_options);
     if (!vectors) return std::unexpected(vectors.error());
     snap->vectors_ = std::move(*vectors);
   }
@@ -113,6 +162,11 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::build(std::vector<store::Store
   info.dimension = static_cast<int>(snap->row_to_chunk_.empty() ? 0 : dim);
   snap->info_ = std::move(info);
   return std::shared_ptr<const Snapshot>(std::move(snap));
+}
+
+Result<void> Snapshot::save_vectors(const std::filesystem::path& file) const {
+  if (!vectors_) return fail(ErrorCode::kInternal, "the index has no vectors to store");
+  return vectors_->save(file, vector_stamp_);
 }
 
 Result<std::vector<Candidate>> Snapshot::rank(const std::vector<std::string>& terms,

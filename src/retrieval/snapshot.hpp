@@ -9,10 +9,17 @@
 // BM25 scaled into [0, 1] (Bm25Index::scaled); then the adaptive filter (adaptive_filter.hpp).
 // The lexical document of a chunk is its text plus its page title and section name.
 //
+// Vectors at or above options.vectors.hnsw_threshold are searched through an HNSW graph. With
+// options.graph_file empty the graph is built here (minutes at those sizes: `rag-server
+// index`, tests); with it set (the server) the graph is the one `rag-server index` stored for
+// these very vectors (vector_stamp()), and without one search stays exact (awaiting_graph())
+// rather than keep the server unready for minutes.
+//
 // Thread-safety: immutable; every const method may run concurrently from any thread.
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -33,6 +40,7 @@ struct SnapshotOptions {
   FusionOptions fusion;
   FilterOptions filter;                  // filter.min_score = SEARCH_MIN_SCORE
   std::size_t candidate_multiplier = 3;  // candidates fetched = k * this
+  std::filesystem::path graph_file;      // the stored HNSW graph; empty = build it (see above)
 };
 
 // One search result.
@@ -58,6 +66,11 @@ class Snapshot {
                                                        std::string generation,
                                                        const SnapshotOptions& options = {});
 
+  // What identifies the vectors a snapshot of `chunks` searches, in row order: their count,
+  // dimension and a fingerprint of their values. A stored graph is used only for its stamp.
+  static std::string vector_stamp(const std::vector<store::StoredChunk>& chunks,
+                                  const store::IndexInfo& info);
+
   // Lexical search when `query_vector` is null or empty, hybrid otherwise (kInvalidArgument if
   // its dimension differs from dimension()). A blank query (no terms and no vector) → {}.
   Result<std::vector<Hit>> search(std::string_view query, const std::vector<float>* query_vector,
@@ -73,6 +86,18 @@ class Snapshot {
   std::size_t vector_count() const { return vectors_ ? vectors_->size() : 0; }
   const store::IndexInfo& info() const { return info_; }
   const std::string& generation() const { return generation_; }
+  // Whether vector search goes through an HNSW graph (else it is exact).
+  bool approximate() const { return vectors_ && vectors_->approximate(); }
+  // True when the vectors call for a graph but options.graph_file had none for this
+  // generation: search is exact; graph_note() says why.
+  bool awaiting_graph() const { return awaiting_graph_; }
+  const std::string& graph_note() const { return graph_note_; }
+  // vector_stamp() of the chunks built from when they call for a graph; "" otherwise.
+  const std::string& vector_stamp() const { return vector_stamp_; }
+
+  // Stores the vector index where a server's options.graph_file will find it (kInternal when
+  // there are no vectors). See VectorIndex::save.
+  Result<void> save_vectors(const std::filesystem::path& file) const;
 
  private:
   struct Chunk {
@@ -97,6 +122,9 @@ class Snapshot {
   store::IndexInfo info_;
   std::string generation_;
   SnapshotOptions options_;
+  bool awaiting_graph_ = false;
+  std::string graph_note_;
+  std::string vector_stamp_;
 };
 
 }  // namespace rag::retrieval

@@ -10,6 +10,7 @@ namespace rag::retrieval {
 namespace {
 
 using testing::make_chunk;
+using testing::ScratchDir;
 using testing::small_corpus;
 
 std::shared_ptr<const Snapshot> build(std::vector<store::StoredChunk> chunks,
@@ -136,6 +137,84 @@ TEST(Snapshot, HnswAboveTheThreshold) {
   auto hits = snap->search("nothing matches", &query, 1);
   ASSERT_EQ(hits->size(), 1u);
   EXPECT_EQ(hits->front().chunk_id, 3);
+}
+
+SnapshotOptions hnsw_from_two() {
+  SnapshotOptions options;
+  options.vectors.hnsw_threshold = 2;
+  return options;
+}
+
+SnapshotOptions served_with(const std::filesystem::path& graph_file) {
+  auto options = hnsw_from_two();
+  options.graph_file = graph_file;
+  return options;
+}
+
+TEST(SnapshotGraph, LoadsTheGraphStoredForItsGeneration) {
+  ScratchDir dir;
+  const auto file = dir.path() / "vectors.hnsw";
+  auto indexer_side = build(small_corpus(true), hnsw_from_two());
+  ASSERT_TRUE(indexer_side->approximate());
+  ASSERT_TRUE(indexer_side->save_vectors(file));
+
+  auto served = build(small_corpus(true), served_with(file));
+  EXPECT_TRUE(served->approximate());
+  EXPECT_FALSE(served->awaiting_graph());
+  EXPECT_EQ(served->vector_count(), 4u);
+  const std::vector<float> query{0, 0, 1};
+  auto hits = served->search("nothing matches", &query, 1);
+  ASSERT_EQ(hits->size(), 1u);
+  EXPECT_EQ(hits->front().chunk_id, 3);
+  EXPECT_NEAR(hits->front().score, 1.0, 1e-6);
+}
+
+TEST(SnapshotGraph, WithoutItsGraphSearchIsExactAndAwaitsIt) {
+  ScratchDir dir;
+  const auto file = dir.path() / "vectors.hnsw";
+  auto served = build(small_corpus(true), served_with(file));
+  EXPECT_FALSE(served->approximate());
+  EXPECT_TRUE(served->awaiting_graph());
+  EXPECT_NE(served->graph_note().find("vectors.hnsw"), std::string::npos) << served->graph_note();
+  const std::vector<float> query{0, 0, 1};
+  auto hits = served->search("nothing matches", &query, 1);
+  ASSERT_EQ(hits->size(), 1u);
+  EXPECT_EQ(hits->front().chunk_id, 3);
+
+  // A graph stored for other vectors (one changed since) is not used either.
+  auto changed = small_corpus(true);
+  changed[3].embedding = {0, 0.5f, 1};
+  ASSERT_TRUE(build(changed, hnsw_from_two())->save_vectors(file));
+  auto again = build(small_corpus(true), served_with(file));
+  EXPECT_TRUE(again->awaiting_graph());
+  EXPECT_FALSE(again->approximate());
+  EXPECT_NE(again->graph_note().find("built for other vectors"), std::string::npos)
+      << again->graph_note();
+}
+
+TEST(SnapshotGraph, TheStampFollowsTheVectorsNotTheGeneration) {
+  const auto stamp = Snapshot::vector_stamp(small_corpus(true), {});
+  EXPECT_EQ(stamp.rfind("4 vectors of dimension 3, fnv ", 0), 0u) << stamp;
+  EXPECT_EQ(build(small_corpus(true), hnsw_from_two())->vector_stamp(), stamp);
+  auto texts_changed = small_corpus(true);
+  texts_changed[0].text = "other words";
+  EXPECT_EQ(Snapshot::vector_stamp(texts_changed, {}), stamp);
+  auto moved = small_corpus(true);
+  std::swap(moved[0].embedding, moved[1].embedding);
+  EXPECT_NE(Snapshot::vector_stamp(moved, {}), stamp);
+  auto one_less = small_corpus(true);
+  one_less[2].embedding.clear();
+  EXPECT_EQ(Snapshot::vector_stamp(one_less, {}).rfind("3 vectors", 0), 0u);
+}
+
+TEST(SnapshotGraph, BelowTheThresholdNoGraphIsAwaited) {
+  ScratchDir dir;
+  auto options = served_with(dir.path() / "vectors.hnsw");
+  options.vectors.hnsw_threshold = 5;
+  auto served = build(small_corpus(true), options);
+  EXPECT_FALSE(served->approximate());
+  EXPECT_FALSE(served->awaiting_graph());
+  EXPECT_TRUE(build(small_corpus(false), served_with(dir.path() / "x"))->graph_note().empty());
 }
 
 TEST(Snapshot, MalformedMetadataIsTolerated) {

@@ -1,6 +1,10 @@
-// Test helpers: small in-memory corpora of StoredChunks (tests only).
+// Test helpers: small in-memory corpora of StoredChunks and a scratch folder (tests only).
 #pragma once
 
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -33,5 +37,27 @@ inline std::vector<store::StoredChunk> small_corpus(bool vectors) {
                  "/index", v({0, 0, 1})),
   };
 }
+
+// A fresh folder named after the running test, removed at the end of the scope.
+class ScratchDir {
+ public:
+  ScratchDir()
+      : path_(std::filesystem::temp_directory_path() /
+              ("rag_retrieval_" + std::to_string(::getpid()) + "_" +
+               ::testing::UnitTest::GetInstance()->current_test_info()->name())) {
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~ScratchDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
 
 }  // namespace rag::retrieval::testing

@@ -1,16 +1,23 @@
 // FAISS adapter: builds IndexFlatIP or IndexHNSWFlat(METRIC_INNER_PRODUCT) over normalised
-// vectors, owns it by unique_ptr, and turns every FaissException into an Error.
+// vectors, owns it by unique_ptr, and turns every FaissException into an Error. The saved file
+// is three text lines (format name, stamp, "count dimension") and FAISS's own serialisation.
 #include "retrieval/vector_index.hpp"
 
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexHNSW.h>
 #include <faiss/impl/FaissException.h>
+#include <faiss/index_io.h>
 #include <faiss/utils/distances.h>
 #include <omp.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #ifdef RAG_HAVE_OPENBLAS
@@ -37,6 +44,44 @@ void configure_faiss_once() {
     openblas_set_num_threads(1);
 #endif
   });
+}
+
+constexpr std::string_view kFileFormat = "rag-server vector index 1";
+
+using File = std::unique_ptr<std::FILE, int (*)(std::FILE*)>;
+
+File open_file(const std::filesystem::path& path, const char* mode) {
+  return File(std::fopen(path.c_str(), mode), &std::fclose);
+}
+
+// One '\n'-terminated line, without it; false at the end of the file or past `limit` bytes.
+bool read_line(std::FILE* f, std::string& line, std::size_t limit = 1024) {
+  line.clear();
+  for (int c = std::fgetc(f); c != EOF; c = std::fgetc(f)) {
+    if (c == '\n') return true;
+    if (line.size() == limit) return false;
+    line.push_back(static_cast<char>(c));
+  }
+  return false;
+}
+
+struct FileHeader {
+  std::string stamp;
+  std::size_t count = 0;
+  int dimension = 0;
+};
+
+// Leaves `f` at the first byte after the header.
+std::optional<FileHeader> read_header(std::FILE* f) {
+  std::string format, stamp, shape;
+  if (!read_line(f, format) || format != kFileFormat || !read_line(f, stamp) ||
+      !read_line(f, shape)) {
+    return std::nullopt;
+  }
+  unsigned long long count = 0;
+  int dimension = 0;
+  if (std::sscanf(shape.c_str(), "%llu %d", &count, &dimension) != 2) return std::nullopt;
+  return FileHeader{std::move(stamp), static_cast<std::size_t>(count), dimension};
 }
 
 }  // namespace
@@ -84,6 +129,95 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::build(std::vector<float> data,
   } catch (const std::bad_alloc&) {
     return fail(ErrorCode::kInternal, "FAISS index build failed: out of memory");
   }
+  return out;
+}
+
+Result<void> VectorIndex::save(const std::filesystem::path& file, std::string_view stamp) const {
+  if (stamp.find('\n') != std::string_view::npos) {
+    return fail(ErrorCode::kInvalidArgument, "a vector index stamp is one line");
+  }
+  auto temporary = file;
+  temporary += ".tmp";
+  auto failed = [&](const std::string& why) {
+    std::error_code ignored;
+    std::filesystem::remove(temporary, ignored);
+    return fail(ErrorCode::kIo, "cannot write " + file.string() + ": " + why);
+  };
+  File f = open_file(temporary, "wb");
+  if (!f) return failed(std::strerror(errno));
+  const std::string header = std::string(kFileFormat) + "\n" + std::string(stamp) + "\n" +
+                             std::to_string(count_) + " " + std::to_string(dimension_) + "\n";
+  if (std::fwrite(header.data(), 1, header.size(), f.get()) != header.size()) {
+    return failed(std::strerror(errno));
+  }
+  try {
+    faiss::write_index(index_.get(), f.get());
+  } catch (const faiss::FaissException& e) {
+    return failed(e.what());
+  }
+  if (std::fflush(f.get()) != 0 || ::fsync(::fileno(f.get())) != 0) {
+    return failed(std::strerror(errno));
+  }
+  if (std::fclose(f.release()) != 0) return failed(std::strerror(errno));
+  std::error_code ec;
+  std::filesystem::rename(temporary, file, ec);
+  if (ec) return failed(ec.message());
+  return {};
+}
+
+std::string VectorIndex::saved_stamp(const std::filesystem::path& file) {
+  File f = open_file(file, "rb");
+  if (!f) return {};
+  auto header = read_header(f.get());
+  return header ? header->stamp : std::string();
+}
+
+Result<std::unique_ptr<VectorIndex>> VectorIndex::load(const std::filesystem::path& file,
+                                                       std::string_view stamp, std::size_t count,
+                                                       int dimension,
+                                                       const VectorIndexOptions& options) {
+  File f = open_file(file, "rb");
+  if (!f) {
+    const auto code = errno == ENOENT ? ErrorCode::kNotFound : ErrorCode::kCorrupt;
+    return fail(code, file.string() + ": " + std::strerror(errno));
+  }
+  const auto header = read_header(f.get());
+  if (!header) return fail(ErrorCode::kCorrupt, file.string() + ": not a vector index file");
+  if (header->stamp != stamp) {
+    return fail(ErrorCode::kCorrupt, file.string() + " was built for other vectors (" +
+                                         header->stamp + "; the index has " + std::string(stamp) +
+                                         ")");
+  }
+  if (header->count != count || header->dimension != dimension) {
+    return fail(ErrorCode::kCorrupt,
+                file.string() + " holds " + std::to_string(header->count) +
+                    " vectors of dimension " + std::to_string(header->dimension) + ", the index " +
+                    std::to_string(count) + " of dimension " + std::to_string(dimension));
+  }
+  configure_faiss_once();
+  std::unique_ptr<faiss::Index> index;
+  try {
+    index.reset(faiss::read_index(f.get()));
+  } catch (const faiss::FaissException& e) {
+    return fail(ErrorCode::kCorrupt, file.string() + ": " + e.what());
+  } catch (const std::bad_alloc&) {
+    return fail(ErrorCode::kCorrupt, file.string() + ": out of memory reading it");
+  }
+  auto* hnsw = dynamic_cast<faiss::IndexHNSWFlat*>(index.get());
+  const auto* flat = hnsw != nullptr ? dynamic_cast<const faiss::IndexFlat*>(hnsw->storage)
+                                     : dynamic_cast<const faiss::IndexFlat*>(index.get());
+  if (flat == nullptr || index->metric_type != faiss::METRIC_INNER_PRODUCT ||
+      index->d != dimension || static_cast<std::size_t>(index->ntotal) != count) {
+    return fail(ErrorCode::kCorrupt, file.string() + ": its content does not match its header");
+  }
+  std::unique_ptr<VectorIndex> out(new VectorIndex());
+  out->count_ = count;
+  out->dimension_ = dimension;
+  out->approximate_ = hnsw != nullptr;
+  out->ef_search_ = options.hnsw_ef_search;
+  if (hnsw != nullptr) hnsw->hnsw.efSearch = options.hnsw_ef_search;
+  out->stored_ = flat->get_xb();
+  out->index_ = std::move(index);
   return out;
 }
 

@@ -2,13 +2,20 @@
 // inner product = cosine similarity. Below `hnsw_threshold` vectors the index is exact
 // (IndexFlatIP); at or above it, approximate (IndexHNSWFlat, inner product).
 //
+// An HNSW graph takes minutes to build at the sizes that need it, so `rag-server index` builds
+// it once and save()s it beside the index; the server load()s it (seconds).
+//
 // FAISS exceptions are caught here and returned as errors. Every search pins OpenMP to one
 // thread (STACK-NOTES: FAISS's own threads compete with the request threads).
-// Thread-safety: immutable after build(); search() and similarity() may run concurrently.
+// Thread-safety: immutable after build() / load(); search(), similarity() and save() may run
+// concurrently.
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.hpp"
@@ -44,6 +51,21 @@ class VectorIndex {
   static Result<std::unique_ptr<VectorIndex>> build(std::vector<float> data, std::size_t count,
                                                     int dimension,
                                                     const VectorIndexOptions& options = {});
+
+  // Writes the index to `file` atomically (a temporary file, fsync, rename), tagged with
+  // `stamp`: what it was built from (Snapshot::vector_stamp). kIo when it cannot be written.
+  Result<void> save(const std::filesystem::path& file, std::string_view stamp) const;
+
+  // Reads an index save()d for exactly `stamp`, `count` vectors and `dimension`. kNotFound
+  // when there is no file, kCorrupt when it is unreadable or was saved for something else
+  // (the message says what).
+  static Result<std::unique_ptr<VectorIndex>> load(const std::filesystem::path& file,
+                                                   std::string_view stamp, std::size_t count,
+                                                   int dimension,
+                                                   const VectorIndexOptions& options = {});
+
+  // The stamp `file` was saved with; "" when there is no readable file. Reads the header only.
+  static std::string saved_stamp(const std::filesystem::path& file);
 
   // The `limit` most similar vectors to `query` (normalised here), best first.
   Result<std::vector<VectorHit>> search(const std::vector<float>& query, std::size_t limit) const;

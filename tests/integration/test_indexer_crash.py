@@ -3,7 +3,8 @@ line of the file phase or of the embeddings phase, k different in each run and r
 log (never timed). After each kill the index opens and is consistent (SQLite integrity, no
 orphan or gappy chunks, vectors whole, `rag-server search` finds what was committed and
 nothing else), and the next run completes and equals an uninterrupted build (chunks, vectors,
-build_info.json). One run is interrupted twice (the resume is killed as well).
+build_info.json). One run is interrupted twice (the resume is killed as well), one while it
+stores the HNSW graph.
 
 test_index_cli.py has the single-kill case without embeddings; this file adds the phases and
 the repetitions. Embeddings come from the fake upstream (its vectors are deterministic).
@@ -160,6 +161,36 @@ class IndexerCrash(unittest.TestCase):
         self.assertTrue(first <= second, "a committed document was lost")
         self.assertGreater(without_vectors, 0)
         self.resume_and_compare(db, second)
+
+    def test_kill_9_while_the_graph_is_stored_then_resume(self):
+        # HNSW_MIN_VECTORS under the corpus' vector count: the run ends by storing the HNSW
+        # graph (retrieval/stored_graph.hpp), written to a temporary file and renamed.
+        db = os.path.join(self.tmp, "db-graph")
+        env = dict(self.env, VECTOR_DB_PATH=db, HNSW_MIN_VECTORS="100")
+        graph = os.path.join(db, "vectors.hnsw")
+        proc = harness.spawn(["index", self.corpus], env=env, cwd=self.tmp)
+        try:
+            proc.stderr.wait_for(r"Building the HNSW graph over \d+ vectors", timeout=300)
+            os.kill(proc.proc.pid, signal.SIGKILL)
+            code = proc.wait(timeout=60)
+        finally:
+            proc.stop()
+        # A small graph may be stored before the signal lands; either way nothing is torn.
+        self.assertIn(code, (-signal.SIGKILL, 0))
+        committed, without_vectors = self.check_opens_and_is_consistent(db)
+        self.assertEqual((len(committed), without_vectors), (DOCS, 0))
+        if os.path.exists(graph):
+            self.assert_whole_graph(graph)
+        done = harness.run_cli(["index", self.corpus], env=env, cwd=self.tmp, timeout=300)
+        self.assertEqual(done.returncode, 0, done.stderr[-3000:])
+        self.assert_whole_graph(graph)
+        self.assertEqual(snapshot(db), self.clean)
+
+    def assert_whole_graph(self, graph):
+        with open(graph, "rb") as f:
+            self.assertEqual(f.readline(), b"rag-server vector index 1\n")
+            self.assertRegex(f.readline().decode(), rf"^\d+ vectors of dimension {DIM}, fnv ")
+            self.assertGreater(len(f.read()), DIM * 4 * 100)
 
 
 if __name__ == "__main__":

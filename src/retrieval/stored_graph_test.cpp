@@ -1,0 +1,129 @@
+// update_stored_graph over a real index folder (SQLite store): written once per generation,
+// removed below the threshold, and what the server then loads.
+#include "retrieval/stored_graph.hpp"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "retrieval/live_index.hpp"
+#include "retrieval/test_corpus.hpp"
+#include "store/index_writer.hpp"
+
+namespace rag::retrieval {
+namespace {
+
+using testing::ScratchDir;
+using Outcome = GraphUpdate::Outcome;
+
+constexpr int kDim = 8;
+
+// Adds `documents` one-chunk documents (named from `first`) and embeds every chunk.
+void add_documents(const std::filesystem::path& dir, int first, int documents) {
+  auto writer = store::IndexWriter::open(dir);
+  ASSERT_TRUE(writer) << writer.error().message;
+  auto& w = **writer;
+  ASSERT_TRUE(w.begin_batch());
+  for (int i = first; i < first + documents; ++i) {
+    const std::string text = "document number " + std::to_string(i);
+    ASSERT_TRUE(
+        w.replace_document({"doc" + std::to_string(i) + ".md", "sha" + std::to_string(i), 1, 1},
+                           {{text, R"({"source":"doc.md"})", "hash-" + text}}, ""));
+  }
+  ASSERT_TRUE(w.commit_batch());
+  auto pending = w.chunks_needing_embedding("model");
+  ASSERT_TRUE(pending);
+  std::mt19937 random(static_cast<unsigned>(first));
+  std::normal_distribution<float> normal;
+  std::vector<std::int64_t> rows;
+  std::vector<std::vector<float>> vectors;
+  for (const auto& chunk : *pending) {
+    rows.push_back(chunk.row_id);
+    std::vector<float> v(kDim);
+    for (auto& x : v) x = normal(random);
+    vectors.push_back(std::move(v));
+  }
+  ASSERT_TRUE(w.store_embeddings(rows, vectors, "model"));
+  ASSERT_TRUE(w.finish());
+}
+
+VectorIndexOptions hnsw_from(std::size_t threshold) {
+  VectorIndexOptions options;
+  options.hnsw_threshold = threshold;
+  return options;
+}
+
+TEST(StoredGraph, WrittenOncePerGenerationAndLoadedByTheServer) {
+  ScratchDir dir;
+  add_documents(dir.path(), 0, 40);
+  auto first = update_stored_graph(dir.path(), hnsw_from(10));
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_EQ(first->outcome, Outcome::kWritten);
+  EXPECT_EQ(first->vectors, 40u);
+  EXPECT_TRUE(std::filesystem::exists(graph_path(dir.path())));
+  EXPECT_EQ(update_stored_graph(dir.path(), hnsw_from(10))->outcome, Outcome::kUpToDate);
+
+  SnapshotOptions served;
+  served.vectors = hnsw_from(10);
+  served.graph_file = graph_path(dir.path());
+  const auto path = dir.path();
+  LiveIndex live([path] { return store::IndexReader::open(path); }, served);
+  auto loaded = live.reload();
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  EXPECT_TRUE(loaded->approximate);
+  EXPECT_FALSE(loaded->awaiting_graph);
+  EXPECT_EQ(loaded->vectors, 40u);
+
+  // A change to the index makes the stored graph stale until the next update writes it again.
+  add_documents(dir.path(), 40, 5);
+  auto stale = live.reload_if_changed();
+  ASSERT_TRUE(stale);
+  EXPECT_TRUE(stale->reloaded);
+  EXPECT_TRUE(stale->awaiting_graph);
+  EXPECT_NE(stale->graph_note.find("was built for other vectors"), std::string::npos)
+      << stale->graph_note;
+  auto again = update_stored_graph(dir.path(), hnsw_from(10));
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->outcome, Outcome::kWritten);
+  EXPECT_EQ(again->vectors, 45u);
+  auto fresh = live.reload_if_changed();
+  ASSERT_TRUE(fresh);
+  EXPECT_TRUE(fresh->reloaded);
+  EXPECT_TRUE(fresh->approximate);
+}
+
+TEST(StoredGraph, ARunThatChangedNoVectorKeepsTheGraph) {
+  ScratchDir dir;
+  add_documents(dir.path(), 0, 12);
+  ASSERT_EQ(update_stored_graph(dir.path(), hnsw_from(10))->outcome, Outcome::kWritten);
+  const auto written = std::filesystem::last_write_time(graph_path(dir.path()));
+  {  // what an `index` run over unchanged files does: a new generation, the same vectors
+    auto writer = store::IndexWriter::open(dir.path());
+    ASSERT_TRUE(writer);
+    ASSERT_TRUE((*writer)->begin_batch());
+    ASSERT_TRUE((*writer)->commit_batch());
+    ASSERT_TRUE((*writer)->finish());
+  }
+  EXPECT_EQ(update_stored_graph(dir.path(), hnsw_from(10))->outcome, Outcome::kUpToDate);
+  EXPECT_EQ(std::filesystem::last_write_time(graph_path(dir.path())), written);
+}
+
+TEST(StoredGraph, BelowTheThresholdNoGraphAndAStaleOneIsRemoved) {
+  ScratchDir dir;
+  add_documents(dir.path(), 0, 12);
+  ASSERT_EQ(update_stored_graph(dir.path(), hnsw_from(10))->outcome, Outcome::kWritten);
+  auto below = update_stored_graph(dir.path(), hnsw_from(100));
+  ASSERT_TRUE(below);
+  EXPECT_EQ(below->outcome, Outcome::kNotNeeded);
+  EXPECT_FALSE(std::filesystem::exists(graph_path(dir.path())));
+}
+
+TEST(StoredGraph, NoIndexIsAnError) {
+  ScratchDir dir;
+  auto missing = update_stored_graph(dir.path() / "none", hnsw_from(10));
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace rag::retrieval

@@ -1,0 +1,97 @@
+"""The HNSW graph stored by `rag-server index` (retrieval/stored_graph.hpp; docs/index.md "Large
+indexes"): `index` builds it once per index generation into VECTOR_DB_PATH/vectors.hnsw when the
+index holds HNSW_MIN_VECTORS vectors or more; `serve` loads it instead of building it, searches
+exactly while it is missing or stale, and picks it up by itself once `index` stores it.
+
+HNSW_MIN_VECTORS=2 makes the small corpus "large"; the fake upstream provides the vectors.
+Readiness is observed through the server's log lines, never slept for.
+"""
+import os
+import signal
+import unittest
+
+import harness
+import test_chat_support as chat
+
+STORED = r"Index loaded: \d+ chunks, (\d+) with vectors \(HNSW graph as stored by rag-server index\)"
+EXACT = r"Vector search is exact until rag-server index stores the HNSW graph"
+
+
+class StoredGraph(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = chat.tempdir()
+        cls.fake = chat.FakeUpstream()
+        cls.docs = os.path.join(cls.tmp.name, "docs")
+        os.makedirs(cls.docs)
+        for name, text in chat.DOCS.items():
+            with open(os.path.join(cls.docs, name), "w", encoding="utf-8") as f:
+                f.write(text)
+        cls.db = os.path.join(cls.tmp.name, "vector_db")
+        cls.graph = os.path.join(cls.db, "vectors.hnsw")
+        cls.env = {"VECTOR_DB_PATH": cls.db, "HNSW_MIN_VECTORS": "2", "RATE_LIMIT_SEARCH": "off",
+                   **cls.fake.openai_env()}
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.fake.stop()
+        cls.tmp.cleanup()
+
+    def index(self):
+        done = harness.run_cli(["index", self.docs], env=self.env, cwd=self.tmp.name)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        return done.stderr
+
+    def search(self, server):
+        status, _, body = server.post_json("/search", {"query": "which port does the server use"})
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["results"][0]["citation_url"], "/config")
+
+    def test_index_stores_the_graph_and_serve_loads_it_until_it_is_stale(self):
+        log = self.index()
+        self.assertIn("Stored the HNSW graph in", log)
+        self.assertTrue(os.path.exists(self.graph))
+        with open(self.graph, "rb") as f:
+            self.assertEqual(f.readline(), b"rag-server vector index 1\n")
+        stamp = os.stat(self.graph).st_mtime_ns
+        again = self.index()  # nothing changed: the stored graph is kept as it is
+        self.assertNotIn("Building the HNSW graph", again)
+        self.assertEqual(os.stat(self.graph).st_mtime_ns, stamp)
+
+        server = harness.Server(env=self.env)
+        try:
+            vectors = int(server.stderr.wait_for(STORED).group(1))
+            self.assertGreaterEqual(vectors, 2)
+            self.assertEqual(server.stderr.count(EXACT), 0)
+            self.search(server)
+            self.assertIn("(HNSW graph)", server.get_json("/readyz")[2]["checks"]["index"])
+
+            # Without its graph (deleted, or left behind by a killed indexer) the server
+            # searches exactly and says why, instead of building the graph for minutes.
+            os.remove(self.graph)
+            server.signal(signal.SIGHUP)
+            server.stderr.wait_for(EXACT)
+            self.search(server)
+            status, _, ready = server.get_json("/readyz")
+            self.assertEqual(status, 200, ready)
+            self.assertIn("exact search until rag-server index stores the HNSW graph",
+                          ready["checks"]["index"])
+
+            # `index` stores it again (no document changed) and the server picks it up alone.
+            self.assertIn("Stored the HNSW graph in", self.index())
+            server.stderr.wait_for(STORED, count=2, timeout=30)
+            self.search(server)
+        finally:
+            server.stop()
+
+    def test_below_the_threshold_no_graph_is_stored(self):
+        env = dict(self.env, HNSW_MIN_VECTORS="100000",
+                   VECTOR_DB_PATH=os.path.join(self.tmp.name, "small_db"))
+        done = harness.run_cli(["index", self.docs], env=env, cwd=self.tmp.name)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertNotIn("HNSW", done.stderr)
+        self.assertFalse(os.path.exists(os.path.join(env["VECTOR_DB_PATH"], "vectors.hnsw")))
+
+
+if __name__ == "__main__":
+    unittest.main()
