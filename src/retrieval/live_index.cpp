@@ -2,6 +2,7 @@
 #include "retrieval/live_index.hpp"
 
 #include <chrono>
+#include <filesystem>
 
 namespace rag::retrieval {
 
@@ -59,8 +60,13 @@ Result<ReloadStats> LiveIndex::reload_if_changed() {
   if (!reader) return std::unexpected(reader.error());
   auto generation = (*reader)->generation();
   if (!generation) return std::unexpected(generation.error());
+  // A graph file newer than the one the current snapshot tried, stored for its vectors. A
+  // file that failed to load is not tried again until it is replaced.
   const auto graph_arrived = [&](const Snapshot& snap) {
-    return snap.awaiting_graph() &&
+    if (!snap.awaiting_graph()) return false;
+    std::error_code ec;
+    const auto written = std::filesystem::last_write_time(options_.graph_file, ec);
+    return !ec && written != snap.tried_graph_time() &&
            VectorIndex::saved_stamp(options_.graph_file) == snap.vector_stamp();
   };
   if (auto snap = current(); snap && snap->generation() == *generation && !graph_arrived(*snap)) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <fstream>
 #include <thread>
 
 #include "retrieval/fake_index_reader.hpp"
@@ -82,6 +83,38 @@ TEST(LiveIndex, ReloadsOnceTheAwaitedGraphIsStored) {
   EXPECT_TRUE(live.current()->approximate());
   EXPECT_FALSE(live.reload_if_changed()->reloaded);
   EXPECT_EQ(state->loads, 2);
+}
+
+TEST(LiveIndex, AGraphFileThatFailsToLoadIsNotRetriedUntilReplaced) {
+  ScratchDir dir;
+  const auto file = dir.path() / "vectors.hnsw";
+  auto state = std::make_shared<FakeIndexState>();
+  state->set(testing::small_corpus(true), "g1");
+  SnapshotOptions options;
+  options.vectors.hnsw_threshold = 2;
+  auto built = Snapshot::build(testing::small_corpus(true), {}, "g1", options);
+  ASSERT_TRUE(built.has_value());
+  ASSERT_TRUE((*built)->save_vectors(file));
+  {  // damage FAISS's part behind a header that still matches: its type code
+    std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+    std::string line;
+    for (int i = 0; i < 3; ++i) std::getline(f, line);
+    f.seekp(f.tellg());
+    f.write("XXXX", 4);
+  }
+  options.graph_file = file;
+  LiveIndex live(testing::fake_opener(state), options);
+  auto first = live.reload();
+  ASSERT_TRUE(first.has_value());
+  EXPECT_TRUE(first->awaiting_graph);
+  EXPECT_FALSE(live.reload_if_changed()->reloaded);  // no reload loop on a bad file
+  EXPECT_EQ(state->loads, 1);
+
+  ASSERT_TRUE((*built)->save_vectors(file));  // replaced by a good one: tried again
+  auto second = live.reload_if_changed();
+  ASSERT_TRUE(second.has_value());
+  EXPECT_TRUE(second->reloaded);
+  EXPECT_TRUE(second->approximate);
 }
 
 TEST(LiveIndex, AFailedReloadKeepsTheCurrentSnapshot) {

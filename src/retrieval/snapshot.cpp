@@ -106,6 +106,9 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::build(std::vector<store::Store
   }
   std::unique_ptr<VectorIndex> graph;  // the stored one, when it fits
   if (!snap->vector_stamp_.empty() && !options.graph_file.empty()) {
+    std::error_code ec;  // before the attempt: a graph stored during it gets a newer time
+    snap->tried_graph_time_ = std::filesystem::last_write_time(options.graph_file, ec);
+    if (ec) snap->tried_graph_time_ = std::filesystem::file_time_type::min();
     auto loaded = VectorIndex::load(options.graph_file, snap->vector_stamp_, embedded,
                                     static_cast<int>(dim), options.vectors);
     if (loaded) {

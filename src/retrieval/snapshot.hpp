@@ -94,6 +94,9 @@ class Snapshot {
   const std::string& graph_note() const { return graph_note_; }
   // vector_stamp() of the chunks built from when they call for a graph; "" otherwise.
   const std::string& vector_stamp() const { return vector_stamp_; }
+  // When awaiting_graph(): the modification time of the graph file that was tried (min() when
+  // there was none), so that a reload tries only a newer one.
+  std::filesystem::file_time_type tried_graph_time() const { return tried_graph_time_; }
 
   // Stores the vector index where a server's options.graph_file will find it (kInternal when
   // there are no vectors). See VectorIndex::save.
@@ -125,6 +128,7 @@ class Snapshot {
   bool awaiting_graph_ = false;
   std::string graph_note_;
   std::string vector_stamp_;
+  std::filesystem::file_time_type tried_graph_time_ = std::filesystem::file_time_type::min();
 };
 
 }  // namespace rag::retrieval

@@ -1,6 +1,8 @@
 // FAISS adapter: builds IndexFlatIP or IndexHNSWFlat(METRIC_INNER_PRODUCT) over normalised
 // vectors, owns it by unique_ptr, and turns every FaissException into an Error. The saved file
-// is three text lines (format name, stamp, "count dimension") and FAISS's own serialisation.
+// is three text lines (format name, stamp, "count dimension bytes") and FAISS's own
+// serialisation of `bytes` bytes. The length is checked before FAISS reads: FAISS 1.7.3 leaks
+// what it allocated when a read fails half way, and a file cut short is the likely damage.
 #include "retrieval/vector_index.hpp"
 
 #include <faiss/IndexFlat.h>
@@ -69,7 +71,15 @@ struct FileHeader {
   std::string stamp;
   std::size_t count = 0;
   int dimension = 0;
+  unsigned long long bytes = 0;  // of FAISS's part, which follows the header
 };
+
+// The third line, fixed width so that save() can fill `bytes` in once FAISS has written.
+std::string shape_line(std::size_t count, int dimension, unsigned long long bytes) {
+  char line[64];
+  std::snprintf(line, sizeof line, "%zu %d %020llu\n", count, dimension, bytes);
+  return line;
+}
 
 // Leaves `f` at the first byte after the header.
 std::optional<FileHeader> read_header(std::FILE* f) {
@@ -78,10 +88,12 @@ std::optional<FileHeader> read_header(std::FILE* f) {
       !read_line(f, shape)) {
     return std::nullopt;
   }
-  unsigned long long count = 0;
+  unsigned long long count = 0, bytes = 0;
   int dimension = 0;
-  if (std::sscanf(shape.c_str(), "%llu %d", &count, &dimension) != 2) return std::nullopt;
-  return FileHeader{std::move(stamp), static_cast<std::size_t>(count), dimension};
+  if (std::sscanf(shape.c_str(), "%llu %d %llu", &count, &dimension, &bytes) != 3) {
+    return std::nullopt;
+  }
+  return FileHeader{std::move(stamp), static_cast<std::size_t>(count), dimension, bytes};
 }
 
 }  // namespace
@@ -145,8 +157,8 @@ Result<void> VectorIndex::save(const std::filesystem::path& file, std::string_vi
   };
   File f = open_file(temporary, "wb");
   if (!f) return failed(std::strerror(errno));
-  const std::string header = std::string(kFileFormat) + "\n" + std::string(stamp) + "\n" +
-                             std::to_string(count_) + " " + std::to_string(dimension_) + "\n";
+  const std::string head = std::string(kFileFormat) + "\n" + std::string(stamp) + "\n";
+  const std::string header = head + shape_line(count_, dimension_, 0);
   if (std::fwrite(header.data(), 1, header.size(), f.get()) != header.size()) {
     return failed(std::strerror(errno));
   }
@@ -154,6 +166,13 @@ Result<void> VectorIndex::save(const std::filesystem::path& file, std::string_vi
     faiss::write_index(index_.get(), f.get());
   } catch (const faiss::FaissException& e) {
     return failed(e.what());
+  }
+  const long end = std::ftell(f.get());
+  const std::string shape =
+      shape_line(count_, dimension_, static_cast<unsigned long long>(end) - header.size());
+  if (end < 0 || std::fseek(f.get(), static_cast<long>(head.size()), SEEK_SET) != 0 ||
+      std::fwrite(shape.data(), 1, shape.size(), f.get()) != shape.size()) {
+    return failed(std::strerror(errno));
   }
   if (std::fflush(f.get()) != 0 || ::fsync(::fileno(f.get())) != 0) {
     return failed(std::strerror(errno));
@@ -193,6 +212,14 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::load(const std::filesystem::pa
                 file.string() + " holds " + std::to_string(header->count) +
                     " vectors of dimension " + std::to_string(header->dimension) + ", the index " +
                     std::to_string(count) + " of dimension " + std::to_string(dimension));
+  }
+  const long data_start = std::ftell(f.get());
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(file, ec);
+  if (ec || data_start < 0 || size != static_cast<std::uintmax_t>(data_start) + header->bytes) {
+    return fail(ErrorCode::kCorrupt,
+                file.string() + ": " + std::to_string(size) + " bytes, its header says " +
+                    std::to_string(data_start + header->bytes) + " (cut short or appended to)");
   }
   configure_faiss_once();
   std::unique_ptr<faiss::Index> index;

@@ -94,6 +94,8 @@ TEST(VectorIndexFile, MissingTruncatedAndForeignFilesAreErrorsNotCrashes) {
   auto truncated = VectorIndex::load(file, "1@t", kCount, kDim);
   ASSERT_FALSE(truncated);
   EXPECT_EQ(truncated.error().code, ErrorCode::kCorrupt);
+  EXPECT_NE(truncated.error().message.find("cut short"), std::string::npos)
+      << truncated.error().message;
 
   std::ofstream(file) << "not an index\n";
   auto foreign = VectorIndex::load(file, "1@t", kCount, kDim);
