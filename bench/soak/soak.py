@@ -337,7 +337,23 @@ def pct(values, q):
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
+def build_type():
+    """CMAKE_BUILD_TYPE of --build-dir ("" when unknown): figures are meant for Release."""
+    try:
+        with open(os.path.join(ARGS.build_dir, "CMakeCache.txt"), encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("CMAKE_BUILD_TYPE:"):
+                    return line.split("=", 1)[1].strip()
+    except OSError:
+        pass
+    return ""
+
+
 def main():
+    kind = build_type()
+    print(f"build type of {ARGS.build_dir}: {kind or 'unknown'}", flush=True)
+    if kind != "Release":
+        print("warning: not a Release build; its figures are not the product's", flush=True)
     with tempfile.TemporaryDirectory(prefix="rag-soak-") as tmp:
         fake = support.FakeUpstream(latency_ms=ARGS.latency_ms, stream_delay_ms=ARGS.stream_delay_ms)
         env = dict(fake.openai_env(), VECTOR_DB_PATH=os.path.join(tmp, "vector_db"))
@@ -430,6 +446,7 @@ def run(port, pid):
                            "p99": round(pct(v, .99) * 1000, 1)} for k, v in stats.lat.items()},
         "samples": samples,
         "settings": {k: v for k, v in vars(ARGS).items() if k != "out"},
+        "build_type": build_type(),
     }
     # Descriptors: no client socket left once the clients closed, and nothing else grew
     # (the upstream keep-alive pool is reported apart: bounded by the peak of chats in flight).
