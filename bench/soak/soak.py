@@ -59,6 +59,7 @@ def parse_args():
 
 
 ARGS = parse_args()
+ARGS.build_dir = os.path.abspath(ARGS.build_dir)  # the server and indexer run in other folders
 os.environ.setdefault("RAG_BUILD_DIR", ARGS.build_dir)
 os.environ.setdefault("RAG_SERVER_BIN", os.path.join(ARGS.build_dir, "rag-server"))
 os.environ.setdefault("RAG_SOURCE_DIR", ROOT)
