@@ -53,28 +53,36 @@ TEST(LiveIndex, ReloadIfChangedLoadsOnlyOnANewGeneration) {
   EXPECT_EQ(live.current()->size(), 5u);
 }
 
-TEST(LiveIndex, ReloadsOnceTheAwaitedGraphIsStored) {
-  ScratchDir dir;
-  const auto file = dir.path() / "vectors.hnsw";
-  auto state = std::make_shared<FakeIndexState>();
-  state->set(testing::small_corpus(true), "g1");
-  SnapshotOptions options;
-  options.vectors.hnsw_threshold = 2;
-  options.graph_file = file;
-  LiveIndex live(testing::fake_opener(state), options);
+// An index of generation g1 whose vectors call for a graph (threshold 2), the graph file's
+// place, and the snapshot `rag-server index` stores the graph from.
+class LiveIndexGraph : public ::testing::Test {
+ protected:
+  LiveIndexGraph() : file_(dir_.path() / "vectors.hnsw") {
+    state_->set(testing::small_corpus(true), "g1");
+    options_.vectors.hnsw_threshold = 2;
+    auto built = Snapshot::build(testing::small_corpus(true), {}, "g1", options_);
+    EXPECT_TRUE(built.has_value());
+    indexer_side_ = *built;
+    options_.graph_file = file_;
+  }
+  LiveIndex live() { return LiveIndex(testing::fake_opener(state_), options_); }
+
+  ScratchDir dir_;
+  std::filesystem::path file_;
+  std::shared_ptr<FakeIndexState> state_ = std::make_shared<FakeIndexState>();
+  SnapshotOptions options_;
+  std::shared_ptr<const Snapshot> indexer_side_;
+};
+
+TEST_F(LiveIndexGraph, ReloadsOnceTheAwaitedGraphIsStored) {
+  auto live = this->live();
   auto first = live.reload();
   ASSERT_TRUE(first.has_value());
   EXPECT_TRUE(first->awaiting_graph);
   EXPECT_FALSE(first->approximate);
   EXPECT_FALSE(live.reload_if_changed()->reloaded);  // nothing new yet
 
-  // What `rag-server index` does at its end: build the graph of g1 and store it.
-  auto indexer_options = options;
-  indexer_options.graph_file.clear();
-  auto built = Snapshot::build(testing::small_corpus(true), {}, "g1", indexer_options);
-  ASSERT_TRUE(built.has_value());
-  ASSERT_TRUE((*built)->save_vectors(file));
-
+  ASSERT_TRUE(indexer_side_->save_vectors(file_));  // what `rag-server index` does at its end
   auto second = live.reload_if_changed();
   ASSERT_TRUE(second.has_value());
   EXPECT_TRUE(second->reloaded);
@@ -82,35 +90,26 @@ TEST(LiveIndex, ReloadsOnceTheAwaitedGraphIsStored) {
   EXPECT_FALSE(second->awaiting_graph);
   EXPECT_TRUE(live.current()->approximate());
   EXPECT_FALSE(live.reload_if_changed()->reloaded);
-  EXPECT_EQ(state->loads, 2);
+  EXPECT_EQ(state_->loads, 2);
 }
 
-TEST(LiveIndex, AGraphFileThatFailsToLoadIsNotRetriedUntilReplaced) {
-  ScratchDir dir;
-  const auto file = dir.path() / "vectors.hnsw";
-  auto state = std::make_shared<FakeIndexState>();
-  state->set(testing::small_corpus(true), "g1");
-  SnapshotOptions options;
-  options.vectors.hnsw_threshold = 2;
-  auto built = Snapshot::build(testing::small_corpus(true), {}, "g1", options);
-  ASSERT_TRUE(built.has_value());
-  ASSERT_TRUE((*built)->save_vectors(file));
+TEST_F(LiveIndexGraph, AGraphFileThatFailsToLoadIsNotRetriedUntilReplaced) {
+  ASSERT_TRUE(indexer_side_->save_vectors(file_));
   {  // damage FAISS's part behind a header that still matches: its type code
-    std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+    std::fstream f(file_, std::ios::in | std::ios::out | std::ios::binary);
     std::string line;
     for (int i = 0; i < 3; ++i) std::getline(f, line);
     f.seekp(f.tellg());
     f.write("XXXX", 4);
   }
-  options.graph_file = file;
-  LiveIndex live(testing::fake_opener(state), options);
+  auto live = this->live();
   auto first = live.reload();
   ASSERT_TRUE(first.has_value());
   EXPECT_TRUE(first->awaiting_graph);
   EXPECT_FALSE(live.reload_if_changed()->reloaded);  // no reload loop on a bad file
-  EXPECT_EQ(state->loads, 1);
+  EXPECT_EQ(state_->loads, 1);
 
-  ASSERT_TRUE((*built)->save_vectors(file));  // replaced by a good one: tried again
+  ASSERT_TRUE(indexer_side_->save_vectors(file_));  // replaced by a good one: tried again
   auto second = live.reload_if_changed();
   ASSERT_TRUE(second.has_value());
   EXPECT_TRUE(second->reloaded);
