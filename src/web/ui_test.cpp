@@ -206,7 +206,8 @@ TEST(SourceChunk, TakesSectionAndTitleFromTheMetadata) {
   EXPECT_EQ(doc.chunks[1].text, "Set RATE_LIMIT_CHAT.\n\nIt takes N/period.");
   EXPECT_EQ(doc.chunks[2].section, "Rate limits");
 
-  SourceDoc odd{.url = "/odd"};
+  SourceDoc odd;
+  odd.url = "/odd";
   add_source_chunk(odd, "bad metadata", "{not json");
   add_source_chunk(odd, "no title", R"({"section":"S"})");
   add_source_chunk(odd, "late title", R"({"page_title":"Late","section":7})");
