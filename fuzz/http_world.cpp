@@ -68,12 +68,11 @@ void write_index(const fs::path& dir) {
   check((*writer)->finish().has_value(), "index finish");
 }
 
-// The index folder, and whether it is ours to remove once loaded.
-std::pair<fs::path, bool> index_dir() {
-  if (const char* dir = std::getenv("RAG_FUZZ_INDEX_DIR"); dir && *dir) return {dir, false};
+// A fresh folder for the index, removed once the index is loaded.
+fs::path index_dir() {
   char pattern[] = "/tmp/rag-fuzz-index-XXXXXX";
   check(::mkdtemp(pattern) != nullptr, "mkdtemp");
-  return {pattern, true};
+  return pattern;
 }
 
 config::Config fuzz_config(const fs::path& dir) {
@@ -105,8 +104,8 @@ void quiet_process_output() {
 
 HttpWorld* build_world() {
   quiet_process_output();
-  const auto [dir, temporary] = index_dir();
-  if (!fs::exists(dir / "index.sqlite")) write_index(dir);
+  const auto dir = index_dir();
+  write_index(dir);
 
   auto* world = new HttpWorld;  // never destroyed: see http_world.hpp
   world->config = fuzz_config(dir);
@@ -116,12 +115,10 @@ HttpWorld* build_world() {
   auto* kept = world->parts.get();
   auto loaded = kept->index->reload();  // at once, rather than waiting for the reloader
   check(loaded.has_value() && kept->index->current() != nullptr, "fuzz index does not load");
-  if (temporary) {
-    // Loaded into memory: remove the folder now, so an abort (a finding) leaves nothing
-    // behind. The reloader's polls then fail quietly and keep the loaded snapshot.
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
+  // Loaded into memory: remove the folder now, so an abort (a finding) leaves nothing behind.
+  // The reloader's polls then fail quietly and keep the loaded snapshot.
+  std::error_code ec;
+  fs::remove_all(dir, ec);
   world->router = std::make_unique<http::Router>();
   cli::register_routes(*world->router, world->config, *kept);
   world->handler = cli::build_handler(*world->router, world->config, *kept);

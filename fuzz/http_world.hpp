@@ -3,10 +3,8 @@
 // with no upstream (extractive answers, lexical search), small session bounds, and a tiny
 // index written with the real ingest + store code into a folder of its own.
 //
-// The index folder is $RAG_FUZZ_INDEX_DIR when set (created and filled on first use, so
-// scripts/fuzz.sh builds it once and every afl-fuzz child only opens it), else a fresh
-// temporary folder removed as soon as the index is loaded. Nothing touches the network or
-// other files; stdout (the access log) goes to /dev/null and the human log to a null sink
+// The index folder is a fresh temporary one, removed as soon as the index is loaded (libFuzzer
+// runs every input in the one process). Nothing touches the network or other files; stdout (the access log) goes to /dev/null and the human log to a null sink
 // (still formatted).
 //
 // Thread-safety: one thread (the driver's) uses the world; the server's own background

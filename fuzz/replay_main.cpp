@@ -3,8 +3,8 @@
 //                           in name order; dotfiles skipped): the CTest `fuzz-replay` tests run
 //                           this over the seed corpus and the regression inputs, so every crash
 //                           ever found stays fixed, in normal and sanitizer builds alike;
-//   fuzz_<target>           reads ONE input from stdin and runs it: the form afl-fuzz drives
-//                           (fork server, no persistent loop: see docs/FUZZING.md).
+//   fuzz_<target>           reads ONE input from stdin and runs it (e.g. a reproducer piped
+//                           in from elsewhere). Fuzzing links libFuzzer's main instead.
 // A finding aborts (sanitizer report or a broken invariant), so the exit status says it all.
 #include <algorithm>
 #include <cstdio>

@@ -15,9 +15,10 @@ BUILD_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev ca-certificates
 )
 # The test suite: real Redis, a real load balancer, headless Chromium for /ui (fonts so pages
-# render text), AFL++ for the fuzz targets (scripts/fuzz.sh).
+# render text), clang 19 with its libFuzzer and sanitizer runtimes for the fuzz targets
+# (scripts/fuzz.sh; cmake/Clang.cmake says why 19) and llvm's symbolizer for their reports.
 TEST_PACKAGES=(python3 python3-yaml redis-server haproxy curl openssl docker-compose
-               chromium fonts-dejavu-core afl++)
+               chromium fonts-dejavu-core clang-19 libclang-rt-19-dev llvm)
 
 want_tests=0
 for arg in "$@"; do
