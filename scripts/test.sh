@@ -19,6 +19,11 @@ phases=${RAG_TEST_PHASES:-main fuzz asan tsan}
 scripts/setup.sh --test
 
 TSAN_TESTS='integration\.test_(chat|openai|search|shutdown|shutdown_under_load|guards|rate_limits|scale_out|slow_clients|http_basics|fault_matrix_breaker)$'
+# ...and the unit tests of the classes that threads share (the rest are single-threaded).
+TSAN_UNIT_TARGETS='upstream_adapter_test upstream_bounded_test upstream_policy_test
+  ratelimit_memory_test ratelimit_redis_test redis_client_test session_memory_test
+  session_redis_test retrieval_core_test retrieval_snapshot_test rag_pipeline_test
+  api_chat_http_test observability_test'
 
 failed=()
 run_phase() {
@@ -39,10 +44,12 @@ for phase in $phases; do
     main) run_phase main bash -c 'cd build && ctest --output-on-failure --timeout 900 -j2 "$@"' _ "$@" ;;
     fuzz) run_phase fuzz scripts/fuzz.sh --ci --seconds 15 ;;
     asan) run_phase asan scripts/sanitize.sh asan ;;
-    # TSan on what runs concurrently: the server under the integration tests that load it
-    # (the unit tests and single-threaded tools run under ASan above).
-    tsan) RAG_SANITIZE_TARGETS="rag-server rag-server-test fake-upstream" run_phase tsan \
-            scripts/sanitize.sh tsan -L integration -R "$TSAN_TESTS" ;;
+    # TSan on what runs concurrently: the server under the integration tests that load it, and
+    # the unit tests of the shared classes (the single-threaded rest runs under ASan above).
+    # Unit tests are the names that start upper-case (GoogleTest's Suite.Case); a target not
+    # built registers a *_NOT_BUILT placeholder test instead, excluded.
+    tsan) RAG_SANITIZE_TARGETS="rag-server rag-server-test fake-upstream $TSAN_UNIT_TARGETS" \
+            run_phase tsan scripts/sanitize.sh tsan -E '_NOT_BUILT$' -R "$TSAN_TESTS|^[A-Z]" ;;
     *) echo "test.sh: unknown phase $phase (main, fuzz, asan, tsan)" >&2; exit 2 ;;
   esac
 done

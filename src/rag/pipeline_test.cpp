@@ -1,6 +1,7 @@
 #include "rag/pipeline.hpp"
 
 #include <gtest/gtest.h>
+#include <spdlog/spdlog.h>
 
 #include <functional>
 #include <thread>
@@ -226,6 +227,10 @@ void expect_whole_exchanges(const Pipeline& p, const std::function<session::Hist
         },
         boost::asio::detached);
   }
+  // The pipeline logs; create spdlog's registry here, before the threads, as `serve` does.
+  // Created lazily by two threads at once, TSan reports a race inside libspdlog (whose
+  // function-local static's guard it cannot see: the library is not instrumented).
+  spdlog::default_logger();
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) threads.emplace_back([&] { ioc.run(); });
   for (auto& t : threads) t.join();
