@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "cli/heap_trimmer.hpp"
 #include "cli/index_reloader.hpp"
 #include "cli/server_parts.hpp"
 #include "http/router.hpp"
@@ -170,6 +171,8 @@ int serve(const config::Config& config, const TestHooks& test_hooks) {
   server.start();
   SignalHandler signals(contexts, server, duration_cast<milliseconds>(config.graceful_timeout),
                         [&parts] { parts->reloader->request_reload(); });
+  HeapTrimmer heap_trimmer;  // memory a load spike freed goes back to the system
+  heap_trimmer.start(contexts.main().get_executor());
   if (!config.has_chat_upstream())
     spdlog::warn("No chat upstream configured (AZURE_OPENAI_CHAT_ENDPOINT or OPENAI_BASE_URL + "
                  "CHAT_MODEL): answers will be extractive");
@@ -181,6 +184,7 @@ int serve(const config::Config& config, const TestHooks& test_hooks) {
   contexts.destroy_pending();  // before anything those frames reference goes (locals below)
   parts->reloader->stop();
   parts->state.stop();
+  heap_trimmer.stop();
   observability::flush_access_log();
   spdlog::info("Server stopped");
   return 0;

@@ -1,0 +1,80 @@
+// Implementation of the heap trimmer (see heap_trimmer.hpp).
+#include "cli/heap_trimmer.hpp"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <utility>
+
+#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+#include <malloc.h>
+#define RAG_GLIBC_MALLOC 1
+#endif
+
+namespace rag::cli {
+namespace {
+
+// Resident bytes of this process (/proc/self/statm's second field, in pages); 0 if unknown.
+std::size_t resident_bytes() {
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  if (!f) return 0;
+  unsigned long size = 0, resident = 0;
+  const bool read = std::fscanf(f, "%lu %lu", &size, &resident) == 2;
+  std::fclose(f);
+  return read ? resident * static_cast<std::size_t>(::sysconf(_SC_PAGESIZE)) : 0;
+}
+
+double mib(std::size_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); }
+
+#ifdef RAG_GLIBC_MALLOC
+// Resident bytes beyond what the program has allocated (heap chunks in use + mmapped blocks):
+// freed memory the allocator still holds, plus the binary, libraries and stacks (constant).
+std::size_t slack_of(std::size_t rss) {
+  const auto info = ::mallinfo2();
+  const auto in_use = info.uordblks + info.hblkhd;
+  return rss > in_use ? rss - in_use : 0;
+}
+#endif
+
+}  // namespace
+
+std::size_t HeapTrimmer::slack() {
+#ifdef RAG_GLIBC_MALLOC
+  return slack_of(resident_bytes());
+#else
+  return 0;
+#endif
+}
+
+HeapTrim HeapTrimmer::trim_if_over(std::size_t floor, std::size_t threshold) {
+  HeapTrim trim;
+#ifdef RAG_GLIBC_MALLOC
+  trim.rss_before = trim.rss_after = resident_bytes();
+  trim.slack_before = trim.slack_after = slack_of(trim.rss_before);
+  if (trim.slack_before <= floor + threshold) return trim;
+  ::malloc_trim(0);
+  trim.rss_after = resident_bytes();
+  trim.slack_after = slack_of(trim.rss_after);
+  trim.trimmed = true;
+#else
+  (void)floor;
+  (void)threshold;
+#endif
+  return trim;
+}
+
+void HeapTrimmer::start(boost::asio::any_io_executor executor, HeapTrimOptions options) {
+  task_.start(std::move(executor), options.interval,
+              [threshold = options.threshold, floor = slack()]() mutable {
+                const auto trim = trim_if_over(floor, threshold);
+                if (!trim.trimmed) return;
+                floor = trim.slack_after;  // what the trim could not return
+                spdlog::info("Returned freed memory to the system: resident {:.1f} -> {:.1f} MB",
+                             mib(trim.rss_before), mib(trim.rss_after));
+              });
+}
+
+void HeapTrimmer::stop() { task_.stop(); }
+
+}  // namespace rag::cli
