@@ -4,8 +4,8 @@
 // index written with the real ingest + store code into a folder of its own.
 //
 // The index folder is a fresh temporary one, removed as soon as the index is loaded (libFuzzer
-// runs every input in the one process). Nothing touches the network or other files; stdout (the access log) goes to /dev/null and the human log to a null sink
-// (still formatted).
+// runs every input in the one process). Nothing touches the network or other files; stdout
+// (the access log) goes to /dev/null and the human log to a null sink (still formatted).
 //
 // Thread-safety: one thread (the driver's) uses the world; the server's own background
 // threads (index reloader, access-log writer) run as they do in production.
