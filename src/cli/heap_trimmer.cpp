@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <utility>
 
@@ -47,27 +48,28 @@ std::size_t HeapTrimmer::slack() {
 #endif
 }
 
-HeapTrim HeapTrimmer::trim_if_over(std::size_t floor, std::size_t threshold) {
+HeapTrim HeapTrimmer::trim_if_over(std::size_t floor, const HeapTrimOptions& options) {
   HeapTrim trim;
 #ifdef RAG_GLIBC_MALLOC
   trim.rss_before = trim.rss_after = resident_bytes();
   trim.slack_before = trim.slack_after = slack_of(trim.rss_before);
-  if (trim.slack_before <= floor + threshold) return trim;
+  const auto share = static_cast<std::size_t>(options.rss_fraction * trim.rss_before);
+  if (trim.slack_before <= floor + std::max(options.min_bytes, share)) return trim;
   ::malloc_trim(0);
   trim.rss_after = resident_bytes();
   trim.slack_after = slack_of(trim.rss_after);
   trim.trimmed = true;
 #else
   (void)floor;
-  (void)threshold;
+  (void)options;
 #endif
   return trim;
 }
 
 void HeapTrimmer::start(boost::asio::any_io_executor executor, HeapTrimOptions options) {
   task_.start(std::move(executor), options.interval,
-              [threshold = options.threshold, floor = slack()]() mutable {
-                const auto trim = trim_if_over(floor, threshold);
+              [options, floor = slack()]() mutable {
+                const auto trim = trim_if_over(floor, options);
                 if (!trim.trimmed) return;
                 floor = trim.slack_after;  // what the trim could not return
                 spdlog::info("Returned freed memory to the system: resident {:.1f} -> {:.1f} MB",

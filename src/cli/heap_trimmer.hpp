@@ -3,10 +3,13 @@
 // a heap: after 8,192 clients at once the server stayed at 426 MB resident, idle, with 106 MB
 // in use (docs/RELIABILITY.md, "Soak"). Every `interval` the trimmer compares the resident
 // memory with what the program has in use (mallinfo2) and, when the difference (the "slack":
-// freed memory still resident) has grown by more than `threshold` since the last trim, calls
-// malloc_trim(0), which returns the free pages of every arena. Slack malloc_trim cannot return
-// (pages partly in use) becomes the new floor, so an idle server is trimmed once, not every
-// period. Without glibc's allocator (a sanitizer build replaces it) it does nothing.
+// freed memory still resident) has grown since the last trim by more than `min_bytes` and
+// `rss_fraction` of the resident memory, calls malloc_trim(0), which returns the free pages of
+// every arena. Slack malloc_trim cannot return (pages partly in use) becomes the new floor, so
+// an idle server is trimmed once, not every period; the fraction keeps steady load, whose
+// slack comes and goes by a few tens of MB, from being trimmed over and over (measured in the
+// soak: with a fixed 32 MB, a trim every ~3 minutes, RSS see-sawing 180-212 MB). Without
+// glibc's allocator (a sanitizer build replaces it) it does nothing.
 //
 // Thread-safety: start() and stop() from one thread (serve's); the check runs on `executor`.
 #pragma once
@@ -21,7 +24,9 @@ namespace rag::cli {
 
 struct HeapTrimOptions {
   std::chrono::seconds interval{10};
-  std::size_t threshold = std::size_t{32} << 20;  // slack growth that makes a trim worth it
+  // A trim is worth it when the slack grew by more than both of these:
+  std::size_t min_bytes = std::size_t{32} << 20;
+  double rss_fraction = 0.25;  // of the resident memory
 };
 
 struct HeapTrim {
@@ -39,8 +44,9 @@ class HeapTrimmer {
 
   // Resident bytes not in use by the program now (0 without glibc's allocator).
   static std::size_t slack();
-  // One check, as each period runs it: trims when the slack exceeds `floor` + `threshold`.
-  static HeapTrim trim_if_over(std::size_t floor, std::size_t threshold);
+  // One check, as each period runs it: trims when the slack exceeds `floor` by more than
+  // `options.min_bytes` and `options.rss_fraction` of the resident memory.
+  static HeapTrim trim_if_over(std::size_t floor, const HeapTrimOptions& options);
 
  private:
   PeriodicTask task_;

@@ -1,6 +1,6 @@
 // Tests of the heap trimmer against glibc's real allocator: memory freed in the middle of the
 // heap (live blocks between the holes, as a load spike leaves it) stays resident until the
-// trimmer hands it back, once; nothing is trimmed under the threshold.
+// trimmer hands it back, once; nothing is trimmed under either threshold.
 #include "cli/heap_trimmer.hpp"
 
 #include <gtest/gtest.h>
@@ -38,7 +38,8 @@ TEST(HeapTrimmer, HandsBackTheMemoryFreedBetweenLiveBlocksOnce) {
   if (!kGlibcMalloc) GTEST_SKIP() << "not glibc's allocator";
   const std::size_t floor = HeapTrimmer::slack();
   const auto kept = fragment_the_heap();
-  const auto trim = HeapTrimmer::trim_if_over(floor, std::size_t{32} << 20);
+  const HeapTrimOptions options;  // 32 MB and a quarter of the resident memory
+  const auto trim = HeapTrimmer::trim_if_over(floor, options);
   ASSERT_TRUE(trim.trimmed);
   EXPECT_GE(trim.slack_before, floor + (std::size_t{100} << 20));  // the holes were resident...
   ASSERT_GT(trim.rss_before, trim.rss_after);
@@ -46,15 +47,20 @@ TEST(HeapTrimmer, HandsBackTheMemoryFreedBetweenLiveBlocksOnce) {
   EXPECT_LT(trim.slack_after, trim.slack_before);
 
   // What is left becomes the floor: the next period does not trim again.
-  const auto again = HeapTrimmer::trim_if_over(trim.slack_after, std::size_t{32} << 20);
+  const auto again = HeapTrimmer::trim_if_over(trim.slack_after, options);
   EXPECT_FALSE(again.trimmed);
 }
 
-TEST(HeapTrimmer, LeavesTheHeapAloneUnderTheThreshold) {
+TEST(HeapTrimmer, LeavesTheHeapAloneUnderEitherThreshold) {
   if (!kGlibcMalloc) GTEST_SKIP() << "not glibc's allocator";
   const std::size_t floor = HeapTrimmer::slack();
   const auto kept = fragment_the_heap();
-  const auto trim = HeapTrimmer::trim_if_over(floor, std::size_t{1} << 30);  // 1 GiB of growth
+  HeapTrimOptions by_bytes;
+  by_bytes.min_bytes = std::size_t{1} << 30;  // 1 GiB of growth
+  EXPECT_FALSE(HeapTrimmer::trim_if_over(floor, by_bytes).trimmed);
+  HeapTrimOptions by_share;
+  by_share.rss_fraction = 0.95;  // the holes are less than 95 % of the resident memory
+  const auto trim = HeapTrimmer::trim_if_over(floor, by_share);
   EXPECT_FALSE(trim.trimmed);
   EXPECT_GE(trim.slack_before, floor + (std::size_t{100} << 20));
   EXPECT_EQ(trim.rss_after, trim.rss_before);
