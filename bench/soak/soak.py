@@ -13,14 +13,17 @@ the index (the bundled docs/) has vectors from the fake, so searches are hybrid 
 their query upstream (cached after the first time).
 
 Phases: (1) capacity: closed loops of 32, 64, 128... clients (--capacity-seconds each) until
-throughput gains under 10%: the best throughput is the capacity (of this mix, from this
-client, on this machine: the client shares the CPU, see the printed numbers);
+the system saturates: throughput gains under 10% over the previous step, or a step sees any
+5xx or transport error. The best error-free throughput is the capacity (of this mix, from this
+client, on this machine: the client shares the CPU; each step prints the cores used by the
+server and by the client, so the printed numbers say which of them ran out);
 (2) soak: an open loop at --fraction of that rate for --duration seconds, sampling the
 server's RSS and open file descriptors from /proc every --sample-every seconds.
 Prints (and writes to --out as JSON) the zero-5xx check, RSS growth after --warmup, fd
 range, latency percentiles per kind, and the Markdown lines for docs/RELIABILITY.md.
 Server-side latencies come from the server's own access log (request ids name the phase).
-Exit status 1 if any 5xx or transport error, RSS growth >= 5%, or the server's descriptors
+Exit status 1 if any 5xx or transport error, RSS growth >= 5% (the peak of the second half
+after warm-up over the peak of the first), or the server's descriptors
 not back to their start level once the client has closed its connections.
 Stdlib only; the client is asyncio with keep-alive connections.
 """
@@ -45,7 +48,8 @@ def parse_args():
     p.add_argument("--warmup", type=float, default=120, help="seconds before the RSS baseline")
     p.add_argument("--capacity-seconds", type=float, default=10, help="per step of the ramp")
     p.add_argument("--capacity-clients", type=int, default=32, help="first step; doubles")
-    p.add_argument("--capacity-max-clients", type=int, default=512)
+    p.add_argument("--capacity-max-clients", type=int, default=8192,
+                   help="last step; reaching it unsaturated makes the capacity a lower bound")
     p.add_argument("--fraction", type=float, default=0.8, help="share of capacity to soak at")
     p.add_argument("--rate", type=float, default=0, help="requests/s; skips the capacity phase")
     p.add_argument("--latency-ms", type=int, default=1500)
@@ -53,7 +57,9 @@ def parse_args():
     p.add_argument("--sessions", type=int, default=300, help="session ids in the pool")
     p.add_argument("--workers", type=int, default=4, help="server WORKERS")
     p.add_argument("--sample-every", type=float, default=5)
-    p.add_argument("--max-connections", type=int, default=1024)
+    p.add_argument("--max-connections", type=int, default=4096, help="soak phase's client pool")
+    p.add_argument("--max-upstream-calls", type=int, default=20000,
+                   help="server MAX_UPSTREAM_CALLS: high, so the machine is the limit, not the policy")
     p.add_argument("--out", default="", help="JSON summary path")
     return p.parse_args()
 
@@ -230,6 +236,18 @@ async def one(pool, rng, stats, phase):
             await pool.put(conn)
 
 
+def cpu_seconds(pid):
+    """User + system CPU seconds used so far by process `pid` (from /proc/PID/stat)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_seconds():
+    t = os.times()
+    return t.user + t.system
+
+
 async def closed_loop(port, clients, seconds):
     pool, stats, rng = Pool(port, clients), Stats(), random.Random(1)
     stop = time.monotonic() + seconds
@@ -363,7 +381,8 @@ def main():
             sys.exit("indexing failed:\n" + indexed.stderr[-3000:])
         server = harness.Server(env=dict(env, RATE_LIMIT_CHAT="off", RATE_LIMIT_SEARCH="off",
                                          RATE_LIMIT_HEALTH="off", WORKERS=str(ARGS.workers),
-                                         LLM_TIMEOUT="30", MAX_CONCURRENT_REQUESTS="10000"))
+                                         LLM_TIMEOUT="30", MAX_CONCURRENT_REQUESTS="30000",
+                                         MAX_UPSTREAM_CALLS=str(ARGS.max_upstream_calls)))
         pid = server.proc.pid
         SERVER_PORT[0], UPSTREAM_PORT[0] = server.port, fake.port
         try:
@@ -400,20 +419,43 @@ def server_latencies(access_log):
 def run(port, pid):
     rate = ARGS.rate
     capacity = None
+    steps, saturated = [], ""
     if not rate:
         clients, capacity = ARGS.capacity_clients, 0.0
         while clients <= ARGS.capacity_max_clients:
+            wall, server_cpu, client_cpu = time.monotonic(), cpu_seconds(pid), own_cpu_seconds()
             cap_stats, got = asyncio.run(closed_loop(port, clients, ARGS.capacity_seconds))
+            wall = time.monotonic() - wall
+            server_cores = (cpu_seconds(pid) - server_cpu) / wall
+            client_cores = (own_cpu_seconds() - client_cpu) / wall
+            failed = sum(n for code, n in cap_stats.status.items() if code >= 500)
+            failed += sum(cap_stats.errors.values())
+            step = {"clients": clients, "rps": round(got, 1), "statuses": cap_stats.status,
+                    "errors": cap_stats.errors, "server_cores": round(server_cores, 2),
+                    "client_cores": round(client_cores, 2),
+                    "search_p50_ms": round(pct(cap_stats.lat["search"], .5) * 1000, 2),
+                    "search_p99_ms": round(pct(cap_stats.lat["search"], .99) * 1000, 2),
+                    "server_rss_mb_after": round(sample(pid)["rss_mb"], 1)}
+            steps.append(step)
             print(f"capacity step: {clients} clients -> {got:.1f} req/s (statuses {cap_stats.status}, "
-                  f"errors {cap_stats.errors}, search p50 {pct(cap_stats.lat['search'], .5) * 1000:.1f} ms)",
+                  f"errors {cap_stats.errors}, search p50/p99 {step['search_p50_ms']}/"
+                  f"{step['search_p99_ms']} ms, cores used: server {server_cores:.2f}, "
+                  f"client {client_cores:.2f}, server RSS after {step['server_rss_mb_after']} MB)",
                   flush=True)
+            if failed:
+                saturated = f"{failed} failed requests at {clients} clients"
+                break
             gain = got / capacity - 1 if capacity else 1
             capacity = max(capacity, got)
             if gain < 0.10:
+                saturated = f"throughput gained {gain:+.1%} from {clients // 2} to {clients} clients"
                 break
             clients *= 2
+        if not capacity:
+            sys.exit("capacity: the first step already failed; nothing to soak at")
         rate = capacity * ARGS.fraction
-        print(f"capacity: {capacity:.1f} req/s; soaking at {rate:.1f} req/s", flush=True)
+        print(f"capacity: {capacity:.1f} req/s ({saturated or 'NOT saturated at the last step: a lower bound'}); "
+              f"soaking at {rate:.1f} req/s", flush=True)
     samples = []
 
     def on_sample(t, s, stats):
@@ -427,18 +469,28 @@ def run(port, pid):
     after = [s for s in samples if s["t"] >= ARGS.warmup] or samples[-1:]
     base = after[0]["rss_mb"]
     end = samples[-1]["rss_mb"]
-    growth = (end - base) / base * 100
+    # Growth is judged on the peaks: the server returns freed memory now and then (its heap
+    # trimmer), so single samples see-saw; a leak raises the peak of the second half of the
+    # soak above the peak of the first.
+    half = len(after) // 2
+    peak_first = max(s["rss_mb"] for s in after[:max(half, 1)])
+    peak_second = max(s["rss_mb"] for s in after[half:])
+    growth = (peak_second - peak_first) / peak_first * 100
     tail = after[len(after) // 2:]
     fds_after = [s["fds"] for s in after]
     five_xx = sum(n for code, n in stats.status.items() if code >= 500)
     summary = {
         "duration_s": ARGS.duration, "warmup_s": ARGS.warmup, "capacity_rps": capacity,
+        "capacity_steps": steps, "saturated": saturated,
         "target_rps": round(rate, 1), "achieved_rps": round(achieved, 1),
         "requests": stats.total(), "statuses": stats.status, "transport_errors": stats.errors,
         "bad_bodies": stats.bad_bodies, "client_dropped": stats.dropped,
         "keepalive_stale_retries": stats.stale_retries, "five_xx": five_xx,
         "rss_mb": {"start": samples[0]["rss_mb"], "after_warmup": base, "end": end,
-                   "max": max(s["rss_mb"] for s in samples), "growth_pct_after_warmup": round(growth, 2)},
+                   "max": max(s["rss_mb"] for s in samples),
+                   "peak_first_half_after_warmup": peak_first,
+                   "peak_second_half_after_warmup": peak_second,
+                   "growth_pct_after_warmup": round(growth, 2)},
         "fds": {"start": stats.fds_at_start, "after_warmup_min": min(fds_after),
                 "after_warmup_max": max(fds_after), "second_half_max": max(s["fds"] for s in tail),
                 "after_clients_closed": stats.fds_after_close,
@@ -463,8 +515,9 @@ def run(port, pid):
     print("\nMarkdown for docs/RELIABILITY.md:")
     print(f"| soak | {ARGS.duration / 60:.0f} min at {rate:.0f} req/s ({ARGS.fraction:.0%} of "
           f"{capacity or 0:.0f} req/s measured) | {stats.total()} requests, 5xx: {five_xx}, transport "
-          f"errors: {sum(stats.errors.values())} | RSS {base:.1f} → {end:.1f} MB after "
-          f"{ARGS.warmup:.0f} s warm-up ({growth:+.2f}%) | fds {stats.fds_at_start} at start, "
+          f"errors: {sum(stats.errors.values())} | RSS peak {peak_first:.1f} → {peak_second:.1f} MB "
+          f"(first → second half after {ARGS.warmup:.0f} s warm-up, {growth:+.2f}%; "
+          f"{base:.1f} → {end:.1f} MB first to last sample) | fds {stats.fds_at_start} at start, "
           f"{min(fds_after)}–{max(fds_after)} under load, {stats.fds_after_close} after the clients "
           f"closed ({stats.after_close['client_sockets']} client sockets, "
           f"{stats.after_close['upstream_sockets']} pooled upstream, {stats.after_close['other_fds']} other; "
