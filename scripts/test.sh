@@ -7,10 +7,10 @@
 #
 # Phases:
 #   main  the unit and integration tests (CTest) on the Release build in build/
-#   fuzz  every fuzz target under AFL++ for a few seconds (scripts/fuzz.sh, docs/FUZZING.md)
+#   fuzz  every fuzz target under libFuzzer for 15 s (scripts/fuzz.sh, docs/FUZZING.md)
 #   asan  the whole suite again under ASan+LSan+UBSan (scripts/sanitize.sh, docs/SANITIZERS.md)
-#   tsan  the concurrent server under ThreadSanitizer: the integration tests that load it
-#         (TSAN_TESTS below; scripts/sanitize.sh)
+#   tsan  the concurrent server under ThreadSanitizer: the integration tests that load it,
+#         and the unit tests of the classes threads share (TSAN_* below; scripts/sanitize.sh)
 # Every phase runs even when an earlier one failed; the exit status is non-zero if any failed,
 # and the summary names them.
 set -euo pipefail
