@@ -2,11 +2,11 @@
 #include "cli/heap_trimmer.hpp"
 
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <utility>
+
+#include "observability/metrics.hpp"
 
 #if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 #include <malloc.h>
@@ -16,19 +16,13 @@
 namespace rag::cli {
 namespace {
 
-// Resident bytes of this process (/proc/self/statm's second field, in pages); 0 if unknown.
-std::size_t resident_bytes() {
-  std::FILE* f = std::fopen("/proc/self/statm", "r");
-  if (!f) return 0;
-  unsigned long size = 0, resident = 0;
-  const bool read = std::fscanf(f, "%lu %lu", &size, &resident) == 2;
-  std::fclose(f);
-  return read ? resident * static_cast<std::size_t>(::sysconf(_SC_PAGESIZE)) : 0;
-}
-
 double mib(std::size_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); }
 
 #ifdef RAG_GLIBC_MALLOC
+std::size_t resident_bytes() {
+  return static_cast<std::size_t>(observability::resident_memory_bytes());
+}
+
 // Resident bytes beyond what the program has allocated (heap chunks in use + mmapped blocks):
 // freed memory the allocator still holds, plus the binary, libraries and stacks (constant).
 std::size_t slack_of(std::size_t rss) {
@@ -67,14 +61,13 @@ HeapTrim HeapTrimmer::trim_if_over(std::size_t floor, const HeapTrimOptions& opt
 }
 
 void HeapTrimmer::start(boost::asio::any_io_executor executor, HeapTrimOptions options) {
-  task_.start(std::move(executor), options.interval,
-              [options, floor = slack()]() mutable {
-                const auto trim = trim_if_over(floor, options);
-                if (!trim.trimmed) return;
-                floor = trim.slack_after;  // what the trim could not return
-                spdlog::info("Returned freed memory to the system: resident {:.1f} -> {:.1f} MB",
-                             mib(trim.rss_before), mib(trim.rss_after));
-              });
+  task_.start(std::move(executor), options.interval, [options, floor = slack()]() mutable {
+    const auto trim = trim_if_over(floor, options);
+    if (!trim.trimmed) return;
+    floor = trim.slack_after;  // what the trim could not return
+    spdlog::info("Returned freed memory to the system: resident {:.1f} -> {:.1f} MB",
+                 mib(trim.rss_before), mib(trim.rss_after));
+  });
 }
 
 void HeapTrimmer::stop() { task_.stop(); }
