@@ -4,17 +4,21 @@ log (never timed). After each kill the index opens and is consistent (SQLite int
 orphan or gappy chunks, vectors whole, `rag-server search` finds what was committed and
 nothing else), and the next run completes and equals an uninterrupted build (chunks, vectors,
 build_info.json). One run is interrupted twice (the resume is killed as well), one while it
-stores the HNSW graph.
+stores the HNSW graph, and RANDOM_KILLS runs at moments drawn at random (mid-transaction, mid-
+request: wherever the signal lands); the seed is printed and RAG_CRASH_SEED=N replays it.
 
 test_index_cli.py has the single-kill case without embeddings; this file adds the phases and
 the repetitions. Embeddings come from the fake upstream (its vectors are deterministic).
 """
 import json
 import os
+import random
 import shutil
 import signal
 import sqlite3
+import sys
 import tempfile
+import time
 import unittest
 
 import harness
@@ -26,6 +30,7 @@ DIM = 64
 # (phase, k): kill after the k-th "indexing <phase>:" progress line (one per 5%).
 KILL_POINTS = [("files", 1), ("files", 7), ("files", 14), ("files", 20),
                ("embeddings", 3), ("embeddings", 11), ("embeddings", 18)]
+RANDOM_KILLS = 5
 
 
 def write_corpus(root):
@@ -63,8 +68,10 @@ class IndexerCrash(unittest.TestCase):
         cls.fake.configure(embedding_dim=DIM)
         cls.env = dict(cls.fake.openai_env(), EMBED_BATCH_SIZE="16", EMBED_CONCURRENCY="2")
         clean = os.path.join(cls.tmp, "clean")
+        started = time.monotonic()
         done = harness.run_cli(["index", cls.corpus], env=dict(cls.env, VECTOR_DB_PATH=clean),
                                cwd=cls.tmp, timeout=300)
+        cls.clean_seconds = time.monotonic() - started  # the window random kills are drawn in
         if done.returncode != 0:
             raise AssertionError("clean build failed:\n" + done.stderr[-3000:])
         cls.clean = snapshot(clean)
@@ -185,6 +192,30 @@ class IndexerCrash(unittest.TestCase):
         self.assertEqual(done.returncode, 0, done.stderr[-3000:])
         self.assert_whole_graph(graph)
         self.assertEqual(snapshot(db), self.clean)
+
+    def test_kill_9_at_random_moments_then_resume(self):
+        # The kills above land right after a progress line; these land anywhere in a run (in a
+        # transaction, between a request and its answer, while the graph is written), at a
+        # moment drawn within a clean run's duration. The wait is the fault's timing, not a
+        # synchronisation: whether the signal beats the run's end or not, the checks hold.
+        seed = int(os.environ.get("RAG_CRASH_SEED") or random.randrange(2**32))
+        print(f"test_indexer_crash: RAG_CRASH_SEED={seed}", file=sys.stderr)
+        rng = random.Random(seed)
+        for run in range(RANDOM_KILLS):
+            delay = rng.uniform(0, self.clean_seconds)
+            with self.subTest(run=run, delay=round(delay, 3), seed=seed):
+                db = os.path.join(self.tmp, f"db-random-{run}")
+                proc = harness.spawn(["index", self.corpus],
+                                     env=dict(self.env, VECTOR_DB_PATH=db), cwd=self.tmp)
+                try:
+                    time.sleep(delay)
+                    os.kill(proc.proc.pid, signal.SIGKILL)
+                    code = proc.wait(timeout=60)
+                finally:
+                    proc.stop()
+                self.assertIn(code, (-signal.SIGKILL, 0))
+                committed, _ = self.check_opens_and_is_consistent(db)
+                self.resume_and_compare(db, committed)
 
     def assert_whole_graph(self, graph):
         with open(graph, "rb") as f:
