@@ -81,15 +81,22 @@ class IndexerCrash(unittest.TestCase):
         cls.fake.stop()
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
-    def index_killed_at(self, db, phase, k):
-        """Runs the indexer and SIGKILLs it right after its k-th `phase` progress line."""
-        proc = harness.spawn(["index", self.corpus], env=dict(self.env, VECTOR_DB_PATH=db), cwd=self.tmp)
+    def index_killed(self, env, before_kill):
+        """Runs the indexer with `env`, calls before_kill(proc), SIGKILLs it; returns its exit
+        status (0 if it ended first)."""
+        proc = harness.spawn(["index", self.corpus], env=env, cwd=self.tmp)
         try:
-            proc.stderr.wait_for(rf"indexing {phase}: \d+/\d+", count=k, timeout=120)
+            before_kill(proc)
             os.kill(proc.proc.pid, signal.SIGKILL)
-            code = proc.wait(timeout=60)
+            return proc.wait(timeout=60)
         finally:
             proc.stop()
+
+    def index_killed_at(self, db, phase, k):
+        """Runs the indexer and SIGKILLs it right after its k-th `phase` progress line."""
+        code = self.index_killed(
+            dict(self.env, VECTOR_DB_PATH=db),
+            lambda proc: proc.stderr.wait_for(rf"indexing {phase}: \d+/\d+", count=k, timeout=120))
         self.assertEqual(code, -signal.SIGKILL, "the run ended before the kill")
 
     def check_opens_and_is_consistent(self, db):
@@ -175,13 +182,8 @@ class IndexerCrash(unittest.TestCase):
         db = os.path.join(self.tmp, "db-graph")
         env = dict(self.env, VECTOR_DB_PATH=db, HNSW_MIN_VECTORS="100")
         graph = os.path.join(db, "vectors.hnsw")
-        proc = harness.spawn(["index", self.corpus], env=env, cwd=self.tmp)
-        try:
-            proc.stderr.wait_for(r"Building the HNSW graph over \d+ vectors", timeout=300)
-            os.kill(proc.proc.pid, signal.SIGKILL)
-            code = proc.wait(timeout=60)
-        finally:
-            proc.stop()
+        code = self.index_killed(env, lambda proc: proc.stderr.wait_for(
+            r"Building the HNSW graph over \d+ vectors", timeout=300))
         # A small graph may be stored before the signal lands; either way nothing is torn.
         self.assertIn(code, (-signal.SIGKILL, 0))
         committed, without_vectors = self.check_opens_and_is_consistent(db)
@@ -205,14 +207,8 @@ class IndexerCrash(unittest.TestCase):
             delay = rng.uniform(0, self.clean_seconds)
             with self.subTest(run=run, delay=round(delay, 3), seed=seed):
                 db = os.path.join(self.tmp, f"db-random-{run}")
-                proc = harness.spawn(["index", self.corpus],
-                                     env=dict(self.env, VECTOR_DB_PATH=db), cwd=self.tmp)
-                try:
-                    time.sleep(delay)
-                    os.kill(proc.proc.pid, signal.SIGKILL)
-                    code = proc.wait(timeout=60)
-                finally:
-                    proc.stop()
+                code = self.index_killed(dict(self.env, VECTOR_DB_PATH=db),
+                                         lambda proc: time.sleep(delay))
                 self.assertIn(code, (-signal.SIGKILL, 0))
                 committed, _ = self.check_opens_and_is_consistent(db)
                 self.resume_and_compare(db, committed)
