@@ -196,9 +196,9 @@ class IndexerCrash(unittest.TestCase):
         self.assertEqual(snapshot(db), self.clean)
 
     def test_kill_9_at_random_moments_then_resume(self):
-        # The kills above land right after a progress line; these land anywhere in a run (in a
-        # transaction, between a request and its answer, while the graph is written), at a
-        # moment drawn within a clean run's duration. The wait is the fault's timing, not a
+        # The kills above land right after a progress line; these land anywhere in a run (at
+        # start-up, in a transaction, between an embeddings request and its answer, after the
+        # end), at a moment drawn within a clean run's duration. The wait is the fault's timing, not a
         # synchronisation: whether the signal beats the run's end or not, the checks hold.
         seed = int(os.environ.get("RAG_CRASH_SEED") or random.randrange(2**32))
         print(f"test_indexer_crash: RAG_CRASH_SEED={seed}", file=sys.stderr)
