@@ -44,11 +44,9 @@ command -v "$CXX" >/dev/null || { echo "fuzz.sh: $CXX not found (apt-get install
 
 # The whole tree gets the coverage instrumentation and the sanitizers; only the targets link
 # libFuzzer (fuzz/CMakeLists.txt, RAG_FUZZ_ENGINE). clang specifics: cmake/Clang.cmake.
-launcher=()
-command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 flags="-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined"
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_COMPILER="$CXX" \
-  "${launcher[@]}" -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
+  -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
   -DRAG_FUZZ_ENGINE=libfuzzer -DRAG_BUILD_TESTS=OFF -DRAG_BUILD_BENCH=OFF >/dev/null
 cmake --build "$BUILD" -j"$(nproc)" --target "${targets[@]/#/fuzz_}" 2>&1 \
   | { grep -vE '^\[ *[0-9]+%\] (Building|Linking|Built)' || true; }

@@ -30,15 +30,10 @@ trap 'rm -rf "$supp"' EXIT
 cp "$root"/tests/sanitizers/*.supp "$supp"/
 chmod 755 "$supp" && chmod 644 "$supp"/*.supp
 
-launcher=()
-if command -v ccache >/dev/null; then
-  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
-fi
-
 # RelWithDebInfo with -O1 -g and *without* NDEBUG: assertions stay on in sanitizer builds.
 start=$(date +%s)
 cmake -S . -B "$build" -DRAG_SANITIZE="$kind" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRAG_BUILD_BENCH=OFF \
-  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" "${launcher[@]}" >/dev/null
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" >/dev/null
 targets=()
 for t in ${RAG_SANITIZE_TARGETS:-}; do targets+=(--target "$t"); done
 cmake --build "$build" "${targets[@]}" -j"${RAG_JOBS:-$(nproc)}" 2>&1 \

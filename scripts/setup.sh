@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BUILD_PACKAGES=(
-  build-essential cmake pkg-config
+  build-essential cmake pkg-config ccache
   libboost-dev libssl-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
   libfaiss-dev libopenblas-dev libsqlite3-dev libstemmer-dev
   libgumbo-dev libmd4c-dev libyaml-cpp-dev libpoppler-cpp-dev libhiredis-dev
