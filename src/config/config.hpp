@@ -71,6 +71,7 @@ struct Config {
   // Index and retrieval.
   std::filesystem::path vector_db_path = "vector_db";
   double search_min_score = 0.3;
+  double fusion_dense_weight = 0.1;  // FUSION_DENSE_WEIGHT
   std::size_t hnsw_min_vectors = 100000;  // exact search below, HNSW at or above
 
   // Conversations.

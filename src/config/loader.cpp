@@ -238,6 +238,10 @@ const std::vector<Row>& rows() {
        url(&Config::site_url)},
       {{"SEARCH_MIN_SCORE", "0.3", "results under this score are dropped"},
        real(&Config::search_min_score, 0, 1)},
+      {{"FUSION_DENSE_WEIGHT", "0.1",
+        "hybrid search: the dense list's share of the fused ranking (0 lexical only, 1 dense "
+        "only)"},
+       real(&Config::fusion_dense_weight, 0, 1)},
       {{"HNSW_MIN_VECTORS", "100000", "vectors from which search is approximate (HNSW), not exact"},
        integer(&Config::hnsw_min_vectors, 1, 1000000000)},
       {{"MAX_UPSTREAM_CALLS", "1000", "chat upstream calls in flight at once (more: 503)"},

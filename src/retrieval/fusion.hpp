@@ -14,7 +14,7 @@ enum class FusionMethod { kWeightedSum, kReciprocalRank };
 
 struct FusionOptions {
   FusionMethod method = FusionMethod::kWeightedSum;
-  double dense_weight = 0.5;  // weighted sum: dense * w + lexical * (1 - w)
+  double dense_weight = 0.1;  // weighted sum: dense * w + lexical * (1 - w); FUSION_DENSE_WEIGHT
   int rrf_k = 60;
 };
 

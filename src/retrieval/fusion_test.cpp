@@ -23,7 +23,9 @@ const std::vector<RankedId> kLexical{{1, 10}, {2, 5}, {3, 0}};
 const std::vector<RankedId> kDense{{2, 0.9}, {4, 0.5}, {1, 0.1}};
 
 TEST(Fusion, WeightedSumOfMinMaxNormalisedScores) {
-  const auto fused = fuse(kLexical, kDense);
+  FusionOptions even;
+  even.dense_weight = 0.5;
+  const auto fused = fuse(kLexical, kDense, even);
   EXPECT_THAT(ids(fused), ::testing::ElementsAre(2, 1, 4, 3));
   EXPECT_DOUBLE_EQ(fused[0].score, 0.75);  // 0.5 * 0.5 + 0.5 * 1
   EXPECT_DOUBLE_EQ(fused[1].score, 0.5);   // 0.5 * 1 + 0.5 * 0
@@ -50,8 +52,17 @@ TEST(Fusion, ReciprocalRankFusionWithK60) {
   EXPECT_DOUBLE_EQ(fused[3].score, 1.0 / 63);
 }
 
+TEST(Fusion, DefaultWeightLeansLexical) {
+  // FUSION_DENSE_WEIGHT's default 0.1 (retrieval/README.md): dense evidence breaks near-ties.
+  const auto fused = fuse(kLexical, kDense);
+  EXPECT_THAT(ids(fused), ::testing::ElementsAre(1, 2, 4, 3));
+  EXPECT_DOUBLE_EQ(fused[1].score, 0.9 * 0.5 + 0.1 * 1);
+}
+
 TEST(Fusion, EqualScoresNormaliseToOneAndEmptyListsAreFine) {
-  const auto fused = fuse({{7, 3}, {8, 3}}, {});
+  FusionOptions even;
+  even.dense_weight = 0.5;
+  const auto fused = fuse({{7, 3}, {8, 3}}, {}, even);
   ASSERT_EQ(fused.size(), 2u);
   EXPECT_DOUBLE_EQ(fused[0].score, 0.5);
   EXPECT_TRUE(fuse({}, {}).empty());

@@ -95,6 +95,11 @@ asio::awaitable<Result<std::vector<Hit>>> Searcher::search(std::string query, in
                              static_cast<std::size_t>(k));
 }
 
+std::vector<WeightedTerm> Searcher::weigh(std::string_view query) const {
+  auto snapshot = index_.current();
+  return snapshot ? snapshot->weigh(query) : unweighted_terms(query);
+}
+
 Result<std::vector<Hit>> Searcher::search_lexical(std::string_view query, int k) const {
   auto snapshot = index_.current();
   if (!snapshot) return fail(ErrorCode::kUnavailable, "the index is not loaded");

@@ -38,6 +38,10 @@ class Searcher {
   boost::asio::awaitable<Result<std::vector<Hit>>> search(std::string query, int k,
                                                           CancelToken cancel) const;
 
+  // The query's terms weighted by the current index (Snapshot::weigh); of weight 1 before the
+  // index is loaded.
+  std::vector<WeightedTerm> weigh(std::string_view query) const;
+
   // Lexical only, synchronous (CLI, benchmarks, fallback).
   Result<std::vector<Hit>> search_lexical(std::string_view query, int k) const;
 

@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "retrieval/bm25.hpp"
+#include "retrieval/query_terms.hpp"
 #include "retrieval/tokenizer.hpp"
 
 namespace rag::retrieval {
@@ -17,7 +18,7 @@ namespace {
 struct ParsedMetadata {
   std::string citation_url;
   std::string page_title;
-  std::string section;
+  std::string section;  // "" for a section without a heading (its name is made up)
 };
 
 std::string string_field(const nlohmann::json& obj, const char* key) {
@@ -31,7 +32,7 @@ ParsedMetadata parse_metadata(const std::string& json) {
   if (!obj.is_object()) return out;
   out.citation_url = string_field(obj, "citation_url");
   out.page_title = string_field(obj, "page_title");
-  out.section = string_field(obj, "section");
+  if (string_field(obj, "section_level") != "none") out.section = string_field(obj, "section");
   return out;
 }
 
@@ -127,7 +128,8 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::build(std::vector<store::Store
     Chunk chunk;
     chunk.chunk_id = stored.chunk_id;
     auto meta = parse_metadata(stored.metadata_json);
-    bm25.add(tokenize_cached(stored.text + "\n" + meta.page_title + "\n" + meta.section));
+    bm25.add({tokenize_cached(stored.text), tokenize_cached(meta.page_title),
+              tokenize_cached(meta.section)});
     if (dim > 0 && stored.embedding.size() == dim) {
       chunk.vector_row = static_cast<std::int32_t>(snap->row_to_chunk_.size());
       snap->row_to_chunk_.push_back(static_cast<std::uint32_t>(snap->chunks_.size()));
@@ -160,6 +162,7 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::build(std::vector<store::Store
     if (!vectors) return std::unexpected(vectors.error());
     snap->vectors_ = std::move(*vectors);
   }
+
   info.chunks = snap->chunks_.size();
   info.embedded_chunks = snap->row_to_chunk_.size();
   info.dimension = static_cast<int>(snap->row_to_chunk_.empty() ? 0 : dim);
@@ -178,7 +181,7 @@ Result<std::vector<Candidate>> Snapshot::rank(const std::vector<std::string>& te
   const auto lexical = bm25_->search(terms, n);
   std::vector<Candidate> out;
   if (query_vector == nullptr) {
-    for (const auto& d : lexical) out.push_back({d.doc, bm25_->scaled(d.score, terms)});
+    for (const auto& d : lexical) out.push_back({d.doc, bm25_->relevance(d.score, terms)});
     return out;
   }
   auto dense_hits = vectors_->search(*query_vector, n);
@@ -196,15 +199,27 @@ Result<std::vector<Candidate>> Snapshot::rank(const std::vector<std::string>& te
   if (fused.size() > n) fused.resize(n);
   std::vector<float> q = *query_vector;
   VectorIndex::normalise(q.data(), static_cast<int>(q.size()));
+  // The reported score is the stronger evidence: the cosine, or the lexical relevance of a
+  // chunk the lexical list holds (retrieval/README.md, "Scores in [0, 1]").
   for (const auto& f : fused) {
     const Chunk& chunk = chunks_[f.id];
     double score = 0;
     if (chunk.vector_row >= 0) {
       score = std::clamp<double>(vectors_->similarity(q, chunk.vector_row), 0.0, 1.0);
-    } else if (auto it = lex_score.find(f.id); it != lex_score.end()) {
-      score = bm25_->scaled(it->second, terms);
+    }
+    if (auto it = lex_score.find(f.id); it != lex_score.end()) {
+      score = std::max(score, bm25_->relevance(it->second, terms));
     }
     out.push_back({f.id, score});
+  }
+  return out;
+}
+
+std::vector<WeightedTerm> Snapshot::weigh(std::string_view query) const {
+  std::vector<WeightedTerm> out;
+  for (auto& term : query_terms(query)) {
+    const double weight = bm25_->idf(term);
+    out.push_back({std::move(term), weight});
   }
   return out;
 }
@@ -237,7 +252,7 @@ Result<std::vector<Hit>> Snapshot::search(std::string_view query,
                 "query vector dimension " + std::to_string(query_vector->size()) +
                     " does not match the index's " + std::to_string(vectors_->dimension()));
   }
-  const auto terms = tokenize(query);
+  const auto terms = query_terms(query);
   if (k == 0 || (terms.empty() && query_vector == nullptr)) return std::vector<Hit>{};
   auto ranked = rank(terms, query_vector, k * options_.candidate_multiplier);
   if (!ranked) return std::unexpected(ranked.error());

@@ -28,6 +28,7 @@
 #include "common/result.hpp"
 #include "retrieval/adaptive_filter.hpp"
 #include "retrieval/fusion.hpp"
+#include "retrieval/query_terms.hpp"
 #include "retrieval/vector_index.hpp"
 #include "store/index_reader.hpp"
 
@@ -75,6 +76,9 @@ class Snapshot {
   // its dimension differs from dimension()). A blank query (no terms and no vector) → {}.
   Result<std::vector<Hit>> search(std::string_view query, const std::vector<float>* query_vector,
                                   std::size_t k) const;
+
+  // The query's terms (query_terms.hpp) weighted by their idf in this index.
+  std::vector<WeightedTerm> weigh(std::string_view query) const;
 
   // Every chunk whose citation url is `url`, in chunk order (score 0), for the source page
   // (GET /ui/source); empty when none. O(log n + chunks of that url).
