@@ -32,6 +32,7 @@ int run(int argc, char** argv, TestHooks test_hooks) {
   runners["search"] = add_search_command(app);
   runners["check"] = add_check_command(app);
   runners["import-faiss"] = add_import_command(app);
+  runners["eval"] = add_eval_command(app);
   app.require_subcommand(0, 1);
 
   try {

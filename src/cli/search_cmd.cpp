@@ -4,20 +4,13 @@
 // --json, exactly the /search response body. Exit status: 0 (even with no results), 1 when the
 // search fails, 2 when the index cannot be loaded.
 #include <CLI/CLI.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
 #include <cstdio>
 #include <iostream>
-#include <optional>
 
 #include "api/search_api.hpp"
 #include "cli/commands.hpp"
+#include "cli/local_search.hpp"
 #include "observability/logging.hpp"
-#include "retrieval/live_index.hpp"
-#include "retrieval/searcher.hpp"
-#include "retrieval/stored_graph.hpp"
-#include "store/index_reader.hpp"
-#include "upstream/factory.hpp"
 
 namespace rag::cli {
 namespace {
@@ -63,31 +56,6 @@ void print_hits(const std::vector<retrieval::Hit>& hits, double min_score) {
   }
 }
 
-Result<std::vector<retrieval::Hit>> run_search(const config::Config& config,
-                                               const retrieval::LiveIndex& live,
-                                               const SearchOptions& opts) {
-  boost::asio::io_context ctx;
-  std::shared_ptr<upstream::Embedder> embedder;
-  if (config.has_embeddings_upstream() && live.current()->has_vectors()) {
-    embedder = upstream::make_embedder(config, ctx.get_executor());
-  }
-  if (!embedder) {
-    return retrieval::Searcher(live, nullptr, nullptr).search_lexical(opts.query, opts.k);
-  }
-  retrieval::Searcher searcher(live, embedder, nullptr);
-  std::optional<Result<std::vector<retrieval::Hit>>> result;
-  boost::asio::co_spawn(ctx, searcher.search(opts.query, opts.k, make_cancel_token()),
-                        [&](std::exception_ptr e, Result<std::vector<retrieval::Hit>> r) {
-                          if (e) {
-                            result = fail(ErrorCode::kInternal, "search failed");
-                          } else {
-                            result = std::move(r);
-                          }
-                        });
-  ctx.run();
-  return std::move(*result);
-}
-
 }  // namespace
 
 Runner add_search_command(CLI::App& app) {
@@ -98,18 +66,13 @@ Runner add_search_command(CLI::App& app) {
       ->check(CLI::Range(1, api::kMaxSearchK));
   sub->add_flag("--json", opts->json, "print the POST /search response body instead");
   return [opts](const config::Config& config) {
-    retrieval::SnapshotOptions options;
-    options.filter.min_score = config.search_min_score;
-    options.vectors.hnsw_threshold = config.hnsw_min_vectors;
-    options.graph_file = retrieval::graph_path(config.vector_db_path);
-    const auto path = config.vector_db_path;
-    retrieval::LiveIndex live([path] { return store::IndexReader::open(path); }, options);
-    if (auto loaded = live.reload(); !loaded) {
-      std::cerr << "rag-server search: cannot load the index at " << path.string() << ": "
-                << loaded.error().message << "\n";
+    auto local = LocalSearch::open(config, config.vector_db_path);
+    if (!local) {
+      std::cerr << "rag-server search: cannot load the index at "
+                << config.vector_db_path.string() << ": " << local.error().message << "\n";
       return 2;
     }
-    auto hits = run_search(config, live, *opts);
+    auto hits = (*local)->search(opts->query, opts->k);
     if (!hits) {
       std::cerr << "rag-server search: " << hits.error().message << "\n";
       return 1;

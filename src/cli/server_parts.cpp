@@ -11,6 +11,7 @@
 #include "api/search_handler.hpp"
 #include "api/sessions_api.hpp"
 #include "cli/index_reloader.hpp"
+#include "cli/local_search.hpp"
 #include "cli/upstream_metrics.hpp"
 #include "http/cors.hpp"
 #include "http/middleware.hpp"
@@ -22,7 +23,6 @@
 #include "retrieval/embedding_cache.hpp"
 #include "retrieval/live_index.hpp"
 #include "retrieval/searcher.hpp"
-#include "retrieval/stored_graph.hpp"
 #include "session/session_store.hpp"
 #include "store/index_reader.hpp"
 #include "upstream/bounded_chat_model.hpp"
@@ -99,13 +99,9 @@ namespace {
 
 // The index: loaded by the reloader thread; readiness and metrics read the current snapshot.
 void build_index(const config::Config& config, ServerParts& parts) {
-  retrieval::SnapshotOptions options;
-  options.filter.min_score = config.search_min_score;
-  options.vectors.hnsw_threshold = config.hnsw_min_vectors;
-  options.graph_file = retrieval::graph_path(config.vector_db_path);
   const auto path = config.vector_db_path;
   parts.index = std::make_unique<retrieval::LiveIndex>(
-      [path] { return store::IndexReader::open(path); }, options);
+      [path] { return store::IndexReader::open(path); }, snapshot_options(config, path));
   auto* index = parts.index.get();
   parts.readiness->add({"index",
                         [index]() -> std::optional<std::string> {
