@@ -2,18 +2,14 @@
 
 #include <algorithm>
 #include <array>
-#include <cmath>
 #include <set>
-#include <unordered_map>
 
 #include "rag/text.hpp"
+#include "retrieval/query_terms.hpp"
 #include "retrieval/tokenizer.hpp"
 
 namespace rag::chat {
 namespace {
-
-constexpr double kK1 = 1.2;
-constexpr double kB = 0.75;
 
 // --- Code detection ------------------------------------------------------------------------
 // Documentation passages carry code blocks (curl commands, JSON bodies, YAML, env files) as
@@ -22,9 +18,13 @@ constexpr double kB = 0.75;
 // sentences of the remaining prose that are mostly JSON. Heuristics, tuned on docs/.
 
 constexpr std::array<std::string_view, 27> kCommands = {
-    "curl", "wget", "docker", "docker-compose", "kubectl", "helm", "systemctl", "journalctl",
-    "sudo", "apt", "apt-get", "cmake", "make", "git", "npm", "npx", "node", "pip", "python",
-    "python3", "export", "cd", "echo", "redis-cli", "openssl", "rag-server", "wrk"};
+    "curl",    "wget",       "docker",    "docker-compose",
+    "kubectl", "helm",       "systemctl", "journalctl",
+    "sudo",    "apt",        "apt-get",   "cmake",
+    "make",    "git",        "npm",       "npx",
+    "node",    "pip",        "python",    "python3",
+    "export",  "cd",         "echo",      "redis-cli",
+    "openssl", "rag-server", "wrk"};
 
 bool is_blank_char(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 
@@ -37,9 +37,12 @@ std::string_view trim_line(std::string_view s) {
 std::size_t indent_of(std::string_view line) {
   std::size_t n = 0;
   for (char c : line) {
-    if (c == ' ') n += 1;
-    else if (c == '\t') n += 4;
-    else break;
+    if (c == ' ')
+      n += 1;
+    else if (c == '\t')
+      n += 4;
+    else
+      break;
   }
   return n;
 }
@@ -84,8 +87,7 @@ bool is_code_line(std::string_view line, bool after_continuation) {
   if (t.empty()) return false;
   if (after_continuation || indent_of(line) >= 4 || t.back() == '\\') return true;
   const char c = t.front();
-  if (c == '{' || c == '}' || c == '[' || c == ']' || c == '<' || c == '$' || c == '#')
-    return true;
+  if (c == '{' || c == '}' || c == '[' || c == ']' || c == '<' || c == '$' || c == '#') return true;
   if (t.starts_with("//") || t.starts_with("```") || t.starts_with("~~~")) return true;
   if (c == '"' && t.find("\":") != std::string_view::npos) return true;  // a JSON member
   return is_setting_line(t) || is_command_line(t);
@@ -159,7 +161,7 @@ std::vector<std::string_view> prose_pieces(std::string_view text) {
   return out;
 }
 
-// --- Scoring -------------------------------------------------------------------------------
+// --- Scoring and selection ------------------------------------------------------------------
 
 struct Candidate {
   ScoredSentence sentence;
@@ -167,9 +169,11 @@ struct Candidate {
 };
 
 // The sentences of the top passages; with `prose_only`, code and JSON-like ones are left out.
+// A sentence met before (the same words, in a higher-ranked passage or earlier) is left out.
 std::vector<Candidate> candidates(const std::vector<Source>& sources,
                                   const ExtractiveOptions& options, bool prose_only) {
   std::vector<Candidate> out;
+  std::set<std::string> seen;
   const std::size_t n = std::min(sources.size(), options.max_passages);
   for (std::size_t p = 0; p < n; ++p) {
     std::vector<std::string_view> sentences;
@@ -183,6 +187,9 @@ std::vector<Candidate> candidates(const std::vector<Source>& sources,
     for (std::size_t i = 0; i < sentences.size(); ++i) {
       std::string text(prefix_code_points(sentences[i], options.max_sentence_chars));
       if (text.size() < sentences[i].size()) text += "...";
+      std::string key;
+      for (const auto& word : retrieval::split_words(text)) key += word + ' ';
+      if (!seen.insert(key.empty() ? text : key).second) continue;
       auto terms = retrieval::tokenize(text);
       out.push_back({{p, i, 0, std::move(text)}, std::move(terms)});
     }
@@ -190,70 +197,109 @@ std::vector<Candidate> candidates(const std::vector<Source>& sources,
   return out;
 }
 
-void score(std::vector<Candidate>& cands, const std::vector<std::string>& query_terms) {
-  if (cands.empty()) return;
-  std::unordered_map<std::string, std::size_t> df;
-  double total_len = 0;
-  for (const auto& c : cands) {
-    total_len += static_cast<double>(c.terms.size());
-    for (const auto& t : std::set<std::string>(c.terms.begin(), c.terms.end())) ++df[t];
+bool holds(const Candidate& c, const std::string& term) {
+  return std::find(c.terms.begin(), c.terms.end(), term) != c.terms.end();
+}
+
+// Greedy choice of sentences that together cover the question. A sentence's score is its
+// coverage of the query: the summed weight (idf in the index) of the query terms it holds;
+// saying a word twice adds nothing. Each pick maximises its coverage, counting a term already
+// covered by an earlier pick kCoveredShare (so a second passage that confirms the first is
+// still welcome), times its passage's retrieval score, halved when its passage already gave
+// one. The first pick is the best sentence whatever it holds; after it, a sentence must hold
+// at least kMinShare of the weight of the query terms that any candidate holds: one that
+// shares a single minor word of the question is not evidence.
+constexpr double kCoveredShare = 0.5;
+constexpr double kSamePassage = 0.5;
+constexpr double kMinShare = 0.5;
+
+std::vector<ScoredSentence> choose(std::vector<Candidate>& cands,
+                                   const std::vector<Source>& sources,
+                                   const std::vector<retrieval::WeightedTerm>& terms,
+                                   std::size_t max_sentences) {
+  std::vector<std::string> query;
+  std::vector<double> weight;
+  for (const auto& t : terms) {
+    query.push_back(t.term);
+    weight.push_back(t.weight);
   }
-  const double n = static_cast<double>(cands.size());
-  const double avg_len = std::max(1.0, total_len / n);
-  const std::set<std::string> unique_query(query_terms.begin(), query_terms.end());
-  for (auto& c : cands) {
-    double s = 0;
-    for (const auto& q : unique_query) {
-      const auto tf = static_cast<double>(std::count(c.terms.begin(), c.terms.end(), q));
-      if (tf == 0) continue;
-      const double d = static_cast<double>(df[q]);
-      const double idf = std::log(1.0 + (n - d + 0.5) / (d + 0.5));
-      const double len = static_cast<double>(c.terms.size());
-      s += idf * tf * (kK1 + 1) / (tf + kK1 * (1 - kB + kB * len / avg_len));
+  double present = 0;  // the weight of the query terms some candidate holds
+  for (std::size_t q = 0; q < query.size(); ++q) {
+    const bool held = std::any_of(cands.begin(), cands.end(),
+                                  [&](const Candidate& c) { return holds(c, query[q]); });
+    present += held ? weight[q] : 0;
+  }
+  const auto share_of = [&](const Candidate& c) {
+    double held = 0;
+    for (std::size_t q = 0; q < query.size(); ++q) held += holds(c, query[q]) ? weight[q] : 0;
+    return present > 0 ? held / present : 0;
+  };
+  std::vector<bool> covered(query.size(), false);
+  const auto gain_of = [&](const Candidate& c) {
+    double gain = 0;
+    for (std::size_t q = 0; q < query.size(); ++q) {
+      if (holds(c, query[q])) gain += covered[q] ? kCoveredShare * weight[q] : weight[q];
     }
-    c.sentence.score = s;
+    return gain * std::max(sources[c.sentence.passage].similarity_score, 0.01);
+  };
+  for (auto& c : cands) c.sentence.score = gain_of(c);
+  std::vector<bool> taken(cands.size(), false);
+  std::set<std::size_t> passages;
+  std::vector<ScoredSentence> chosen;
+  while (chosen.size() < max_sentences) {
+    double best_gain = 0;
+    std::size_t best = cands.size();
+    for (std::size_t i = 0; i < cands.size(); ++i) {
+      if (taken[i] || (!chosen.empty() && share_of(cands[i]) < kMinShare)) continue;
+      double gain = gain_of(cands[i]);
+      if (passages.contains(cands[i].sentence.passage)) gain *= kSamePassage;
+      if (gain > best_gain) {  // ties: the earlier sentence (better passage, earlier position)
+        best_gain = gain;
+        best = i;
+      }
+    }
+    if (best == cands.size()) break;
+    taken[best] = true;
+    passages.insert(cands[best].sentence.passage);
+    for (std::size_t q = 0; q < query.size(); ++q) {
+      covered[q] = covered[q] || holds(cands[best], query[q]);
+    }
+    chosen.push_back(cands[best].sentence);
   }
+  return chosen;
 }
 
 }  // namespace
 
-std::vector<ScoredSentence> select_sentences(std::string_view query,
+std::vector<ScoredSentence> select_sentences(const std::vector<retrieval::WeightedTerm>& query,
                                              const std::vector<Source>& sources,
                                              const ExtractiveOptions& options) {
   auto cands = candidates(sources, options, /*prose_only=*/true);
   // Passages that are nothing but code: quoting code beats saying nothing.
   if (cands.empty()) cands = candidates(sources, options, /*prose_only=*/false);
-  if (cands.empty()) return {};
-  score(cands, retrieval::tokenize(query));
-  std::vector<std::size_t> order(cands.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  // Best first; ties go to the earlier sentence (higher-ranked passage, earlier position).
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return cands[a].sentence.score > cands[b].sentence.score;
-  });
-  std::vector<ScoredSentence> chosen;
-  for (std::size_t idx : order) {
-    if (chosen.size() == options.max_sentences) break;
-    if (cands[idx].sentence.score <= 0 && !chosen.empty()) break;
-    chosen.push_back(cands[idx].sentence);
-    if (cands[idx].sentence.score <= 0) break;  // no overlap at all: the first sentence only
-  }
+  if (cands.empty() || options.max_sentences == 0) return {};
+  auto chosen = choose(cands, sources, query, options.max_sentences);
+  if (chosen.empty()) chosen.push_back(cands.front().sentence);  // no overlap: the first one
   std::sort(chosen.begin(), chosen.end(), [](const ScoredSentence& a, const ScoredSentence& b) {
     return a.passage != b.passage ? a.passage < b.passage : a.position < b.position;
   });
   return chosen;
 }
 
-std::string extractive_answer(std::string_view query, const std::vector<Source>& sources,
+std::string extractive_answer(const std::vector<retrieval::WeightedTerm>& query,
+                              const std::vector<Source>& sources,
                               const ExtractiveOptions& options) {
   const auto chosen = select_sentences(query, sources, options);
   std::string out;
-  std::set<std::size_t> cited;
-  for (const auto& s : chosen) {
+  std::vector<std::size_t> cited;
+  for (std::size_t i = 0; i < chosen.size(); ++i) {
     if (!out.empty()) out += ' ';
-    out += s.text;
-    out += " [" + std::to_string(s.passage + 1) + "]";
-    cited.insert(s.passage);
+    out += chosen[i].text;
+    // One citation per passage, after its last sentence (sentences come grouped by passage).
+    if (i + 1 == chosen.size() || chosen[i + 1].passage != chosen[i].passage) {
+      out += " [" + std::to_string(chosen[i].passage + 1) + "]";
+      cited.push_back(chosen[i].passage);
+    }
   }
   if (cited.empty()) return out;
   out += "\n\nSources:";
@@ -268,6 +314,17 @@ std::string extractive_answer(std::string_view query, const std::vector<Source>&
     }
   }
   return out;
+}
+
+std::vector<ScoredSentence> select_sentences(std::string_view question,
+                                             const std::vector<Source>& sources,
+                                             const ExtractiveOptions& options) {
+  return select_sentences(retrieval::unweighted_terms(question), sources, options);
+}
+
+std::string extractive_answer(std::string_view question, const std::vector<Source>& sources,
+                              const ExtractiveOptions& options) {
+  return extractive_answer(retrieval::unweighted_terms(question), sources, options);
 }
 
 }  // namespace rag::chat

@@ -14,12 +14,13 @@
 #include <vector>
 
 #include "rag/prompt.hpp"
+#include "retrieval/query_terms.hpp"
 
 namespace rag::chat {
 
 struct ExtractiveOptions {
-  std::size_t max_passages = 3;   // the top passages that sentences are taken from
-  std::size_t max_sentences = 3;  // sentences in the answer
+  std::size_t max_passages = 3;          // the top passages that sentences are taken from
+  std::size_t max_sentences = 3;         // sentences in the answer
   std::size_t max_sentence_chars = 600;  // longer "sentences" (lists, tables) are cut
 };
 
@@ -31,13 +32,23 @@ struct ScoredSentence {
 };
 
 // The chosen sentences in answer order. Never empty when some passage has text: without any
-// overlap, the first sentence of the best passage is used.
-std::vector<ScoredSentence> select_sentences(std::string_view query,
+// overlap, the first sentence of the best passage is used. `query`: the question's terms with
+// their weight in the index searched (retrieval::Searcher::weigh).
+std::vector<ScoredSentence> select_sentences(const std::vector<retrieval::WeightedTerm>& query,
                                              const std::vector<Source>& sources,
                                              const ExtractiveOptions& options = {});
 
-// The answer text: "Sentence. [1] Sentence. [2]\n\nSources:\n[1] Title (url)\n[2] ...".
-std::string extractive_answer(std::string_view query, const std::vector<Source>& sources,
+// The answer text: "Sentence. Sentence. [1] Sentence. [2]\n\nSources:\n[1] Title (url)\n[2] ...":
+// each passage's sentences together, cited once.
+std::string extractive_answer(const std::vector<retrieval::WeightedTerm>& query,
+                              const std::vector<Source>& sources,
+                              const ExtractiveOptions& options = {});
+
+// The same with every term of `question` of weight 1 (no index at hand: tests, tools).
+std::vector<ScoredSentence> select_sentences(std::string_view question,
+                                             const std::vector<Source>& sources,
+                                             const ExtractiveOptions& options = {});
+std::string extractive_answer(std::string_view question, const std::vector<Source>& sources,
                               const ExtractiveOptions& options = {});
 
 }  // namespace rag::chat

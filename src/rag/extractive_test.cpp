@@ -56,6 +56,45 @@ TEST(Extractive, RespectsTheSentenceBound) {
   EXPECT_EQ(extractive_answer("port", {}), "");
 }
 
+TEST(Extractive, NoSentenceIsQuotedTwice) {
+  // The same sentence in two passages (a repeated paragraph): quoted once, from the first.
+  const std::string shared = "Azure answers 429 when the quota is exhausted.";
+  const std::vector<Source> passages{
+      {"/operations", "Operations", shared + " The server retries with backoff.", 0.9},
+      {"/configuration", "Configuration", shared + " LLM_MAX_RETRIES sets the attempts.", 0.8}};
+  const auto answer = extractive_answer("what happens when azure returns 429", passages);
+  EXPECT_EQ(answer.find(shared), answer.rfind(shared)) << answer;
+  EXPECT_NE(answer.find(shared), std::string::npos) << answer;
+}
+
+TEST(Extractive, EachPassageIsCitedOnceAfterItsSentences) {
+  ExtractiveOptions options;
+  options.max_sentences = 3;
+  const std::vector<Source> one{
+      {"/config", "Configuration",
+       "Set PORT to change the port. The port must be free. Unrelated text here.", 0.9}};
+  const auto answer = extractive_answer("port", one, options);
+  const auto body = answer.substr(0, answer.find("\n\nSources:"));
+  EXPECT_EQ(body.find("[1]"), body.rfind("[1]")) << answer;
+  EXPECT_TRUE(body.ends_with("[1]")) << answer;
+}
+
+TEST(Extractive, PrefersSentencesThatCoverTheRestOfTheQuestion) {
+  // Two sentences of the first passage say the same about the port; the second passage's
+  // sentence covers the other half of the question and is chosen over the repetition.
+  ExtractiveOptions options;
+  options.max_sentences = 2;
+  const std::vector<Source> passages{
+      {"/config", "Configuration",
+       "Set the PORT variable to change the listening port. The listening port is set by PORT.",
+       0.9},
+      {"/logs", "Logs", "Log files go to LOG_DIR and rotate by size.", 0.5}};
+  const auto chosen = select_sentences("listening port and log files", passages, options);
+  ASSERT_EQ(chosen.size(), 2u);
+  EXPECT_EQ(chosen[0].passage, 0u);
+  EXPECT_EQ(chosen[1].passage, 1u);
+}
+
 // Passages as the Markdown loader stores them: prose paragraphs on one line each, code blocks
 // kept as their lines, blocks separated by blank lines.
 std::vector<Source> docs_with_code() {

@@ -101,6 +101,7 @@ asio::awaitable<Result<Prepared>> Pipeline::prepare(ChatInput input, CancelToken
   spdlog::info("Vector search completed in {:.2f}s, found {} documents", p.search_seconds,
                hits->size());
   p.sources = make_sources(*hits);
+  p.terms = searcher_.weigh(p.query);
   if (p.sources.empty()) {
     p.mode = AnswerMode::kRefusal;
   } else if (!model_) {
@@ -164,7 +165,7 @@ asio::awaitable<Result<ChatOutcome>> Pipeline::generate(Prepared p, upstream::De
   } else {
     out.response = p.mode == AnswerMode::kRefusal
                        ? options_.refusal_text
-                       : extractive_answer(p.query, p.sources, options_.extractive);
+                       : extractive_answer(p.terms, p.sources, options_.extractive);
     if (p.mode == AnswerMode::kRefusal) p.sources.clear();
     if (sink) co_await sink(out.response);
   }

@@ -65,6 +65,7 @@ struct Prepared {
   ChatInput input;
   session::History history;  // the conversation before this message
   std::string query;         // what was searched for
+  std::vector<retrieval::WeightedTerm> terms;  // its terms, weighted by the index
   std::vector<Source> sources;
   AnswerMode mode = AnswerMode::kGenerated;
   double search_seconds = 0;

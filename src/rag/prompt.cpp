@@ -1,7 +1,10 @@
 #include "rag/prompt.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
+
+#include "common/passage_overlap.hpp"
 
 namespace rag::chat {
 
@@ -25,12 +28,36 @@ Result<std::string> load_system_template(const std::filesystem::path& path) {
   return text.str();
 }
 
+namespace {
+
+// Extends `source` with `hit` when they are neighbouring chunks of one page, which repeat the
+// splitter's overlap paragraph(s): the shared text is kept once. False when they are not.
+bool join_neighbour(Source& source, const retrieval::Hit& hit, double score) {
+  if (source.url.empty() || source.url != hit.citation_url) return false;
+  if (const auto after = overlap_length(source.content, hit.content); after > 0) {
+    source.content += "\n\n";
+    source.content.append(hit.content, after);
+  } else if (const auto before = overlap_length(hit.content, source.content); before > 0) {
+    source.content = hit.content + "\n\n" + source.content.substr(before);
+  } else {
+    return false;
+  }
+  source.similarity_score = std::max(source.similarity_score, score);
+  return true;
+}
+
+}  // namespace
+
 std::vector<Source> make_sources(const std::vector<retrieval::Hit>& hits) {
   std::vector<Source> out;
   out.reserve(hits.size());
   for (const auto& h : hits) {
-    double score = h.score < 0 ? 0 : (h.score > 1 ? 1 : h.score);
-    out.push_back({h.citation_url, h.page_title, h.content, score});
+    const double score = std::clamp(h.score, 0.0, 1.0);
+    bool joined = false;
+    for (auto& source : out) {
+      if ((joined = join_neighbour(source, h, score))) break;
+    }
+    if (!joined) out.push_back({h.citation_url, h.page_title, h.content, score});
   }
   return out;
 }

@@ -33,6 +33,9 @@ struct Source {
   double similarity_score = 0;  // in [0, 1]
 };
 
+// The hits as sources, in rank order; neighbouring chunks of one page that share the
+// splitter's overlap paragraph(s) become one source (their text joined, the shared part once,
+// the better score), so the model and the reader see one passage, not two that repeat.
 std::vector<Source> make_sources(const std::vector<retrieval::Hit>& hits);
 
 // "From {url}: {content}" lines separated by blank lines.

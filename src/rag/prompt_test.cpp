@@ -56,11 +56,38 @@ TEST(Prompt, SourcesClampScores) {
   EXPECT_EQ(s[0].title, "T");
 }
 
+retrieval::Hit chunk(std::string url, std::string text, double score) {
+  retrieval::Hit h;
+  h.citation_url = std::move(url);
+  h.page_title = "T";
+  h.content = std::move(text);
+  h.score = score;
+  return h;
+}
+
+TEST(Prompt, NeighbouringChunksThatShareTheOverlapBecomeOneSource) {
+  // The splitter's chunks of one section: [P1 P2 P3] and [P3 P4 P5] share P3.
+  const auto first = chunk("/guide", "P1\n\nP2\n\nP3", 0.6);
+  const auto second = chunk("/guide", "P3\n\nP4\n\nP5", 0.8);
+  const auto other = chunk("/other", "P3\n\nP4\n\nP5", 0.5);  // another page: its own source
+  for (const auto& hits : {std::vector{second, other, first}, std::vector{first, other, second}}) {
+    const auto s = make_sources(hits);
+    ASSERT_EQ(s.size(), 2u);
+    EXPECT_EQ(s[0].url, "/guide");
+    EXPECT_EQ(s[0].content, "P1\n\nP2\n\nP3\n\nP4\n\nP5");
+    EXPECT_DOUBLE_EQ(s[0].similarity_score, 0.8);
+    EXPECT_EQ(s[1].url, "/other");
+  }
+}
+
+TEST(Prompt, ChunksOfOnePageWithoutOverlapStaySeparate) {
+  const auto s = make_sources({chunk("/guide", "A\n\nB", 0.7), chunk("/guide", "C\n\nD", 0.6)});
+  EXPECT_EQ(s.size(), 2u);
+}
+
 TEST(Prompt, LoadsATemplateFileOrSaysWhy) {
   const std::string path = ::testing::TempDir() + "/rag_prompt_test.txt";
-  {
-    std::ofstream(path) << "Only facts.\n{context}\n";
-  }
+  { std::ofstream(path) << "Only facts.\n{context}\n"; }
   auto t = load_system_template(path);
   ASSERT_TRUE(t.has_value());
   EXPECT_EQ(*t, "Only facts.\n{context}\n");

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "common/passage_overlap.hpp"
 #include "web/assets.hpp"
 
 namespace rag::web {
@@ -62,20 +63,6 @@ http::Response serve(const Served& served, const http::RequestContext& ctx) {
 std::string json_string(const nlohmann::json& obj, const char* key) {
   const auto it = obj.find(key);
   return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-// How many leading characters of `next` (whole paragraphs, with the blank line after them)
-// repeat the end of `prev`: the splitter's overlap between neighbouring chunks. 0 when none.
-std::size_t overlap_length(std::string_view prev, std::string_view next) {
-  std::size_t best = 0;
-  for (std::size_t at = next.find("\n\n"); at != std::string_view::npos;
-       at = next.find("\n\n", at + 2)) {
-    const auto head = next.substr(0, at);
-    if (prev.ends_with(head) &&
-        (head.size() == prev.size() || prev[prev.size() - head.size() - 1] == '\n'))
-      best = at + 2;
-  }
-  return best;
 }
 
 // A chunk's text as paragraphs (split at blank lines); line breaks inside one are kept by
