@@ -212,8 +212,16 @@ static web::SourceLookup make_source_lookup(const retrieval::LiveIndex& index) {
   };
 }
 
+static api::InputLimits input_limits(const config::Config& config) {
+  return {.max_message_chars = config.max_message_chars,
+          .max_history_messages = config.max_history_messages,
+          .max_history_chars = config.max_history_chars,
+          .max_query_chars = config.max_query_chars};
+}
+
 void register_routes(http::Router& router, const config::Config& config, ServerParts& parts) {
   using http::Verb;
+  const auto limits = input_limits(config);
   router.add(Verb::get, "/", api::root(config.server_name));
   router.add(Verb::get, "/healthz", api::healthz());
   router.add(Verb::get, "/readyz", api::readyz(parts.readiness));
@@ -222,14 +230,12 @@ void register_routes(http::Router& router, const config::Config& config, ServerP
       "rag_sessions_active", "Active conversation sessions (shared ones when in Redis).");
   const std::shared_ptr<session::SessionStore> store(std::shared_ptr<void>{},
                                                      parts.state.sessions);
-  router.add(Verb::post, "/search", api::search_handler(parts.searcher));
-  router.add(Verb::post, "/chat",
-             api::chat_handler(parts.pipeline, {.max_message_chars = config.max_message_chars}));
+  router.add(Verb::post, "/search", api::search_handler(parts.searcher, limits));
+  router.add(Verb::post, "/chat", api::chat_handler(parts.pipeline, {.limits = limits}));
   router.add(Verb::get, "/sessions/{id}/history", api::session_history_handler(store));
   router.add(Verb::delete_, "/sessions/{id}", api::session_delete_handler(store));
   router.add(Verb::post, "/v1/chat/completions",
-             api::openai_chat_completions_handler(
-                 parts.pipeline, {.max_message_chars = config.max_message_chars}));
+             api::openai_chat_completions_handler(parts.pipeline, {.limits = limits}));
   router.add(Verb::get, "/v1/models", api::openai_models_handler({}));
   router.add(Verb::get, "/metrics",
              api::metrics([sessions, &active]() -> boost::asio::awaitable<void> {
@@ -237,7 +243,10 @@ void register_routes(http::Router& router, const config::Config& config, ServerP
              }));
   web::add_ui_routes(
       router, {.site_url = config.site_url, .source_lookup = make_source_lookup(*parts.index)});
-  web::add_openapi_routes(router, {.max_message_chars = config.max_message_chars});
+  web::add_openapi_routes(router, {.max_message_chars = limits.max_message_chars,
+                                   .max_history_messages = limits.max_history_messages,
+                                   .max_history_chars = limits.max_history_chars,
+                                   .max_query_chars = limits.max_query_chars});
 }
 
 http::Handler build_handler(const http::Router& router, const config::Config& config,

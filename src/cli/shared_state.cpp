@@ -32,7 +32,10 @@ Result<SharedState> build_shared_state(const config::Config& config,
   SharedState state;
   const auto history = static_cast<std::size_t>(config.max_conversation_history);
   state.local_sessions = std::make_unique<session::MemorySessionStore>(
-      session::MemorySessionOptions{history, config.session_timeout, config.max_sessions});
+      session::MemorySessionOptions{.max_history = history,
+                                    .max_bytes = config.max_session_bytes,
+                                    .idle_timeout = config.session_timeout,
+                                    .max_sessions = config.max_sessions});
   state.local_sessions->start_sweeper(ioc.get_executor(), config.cleanup_interval);
   state.local_limiter = std::make_unique<ratelimit::MemoryRateLimiter>();
   state.local_limiter->start_sweeper(ioc.get_executor(), std::chrono::seconds(60));
@@ -54,7 +57,10 @@ Result<SharedState> build_shared_state(const config::Config& config,
   auto healthy = [client] { return client->healthy(); };
 
   auto redis_sessions = std::make_unique<session::RedisSessionStore>(
-      *client, session::RedisSessionOptions{history, config.session_timeout, "rag:"});
+      *client, session::RedisSessionOptions{.max_history = history,
+                                            .max_bytes = config.max_session_bytes,
+                                            .idle_timeout = config.session_timeout,
+                                            .key_prefix = "rag:"});
   auto sessions = std::make_unique<session::FallbackSessionStore>(*redis_sessions,
                                                                   *state.local_sessions, healthy);
   state.sessions = sessions.get();

@@ -64,6 +64,9 @@ struct Config {
   std::size_t max_body_bytes = 1 << 20;
   std::size_t max_header_bytes = 16 << 10;
   std::size_t max_message_chars = 8000;
+  std::size_t max_history_messages = 200;  // items in a request's history
+  std::size_t max_history_chars = 16000;   // characters of one history item
+  std::size_t max_query_chars = 8000;      // characters of a /search query
   std::size_t max_concurrent_requests = 10000;
   std::string server_name = "RAG Server";
   std::string site_url;  // where the indexed site is published (chat page links); "" = none
@@ -78,6 +81,7 @@ struct Config {
   Seconds session_timeout{24 * 3600};
   Seconds cleanup_interval{60 * 60};
   std::size_t max_sessions = 100000;
+  std::size_t max_session_bytes = 64 << 10;  // bytes of messages one session keeps
   std::string system_prompt_file;
   std::string refusal_text;  // empty: the built-in refusal
   double chat_temperature = 0.1;

@@ -35,6 +35,10 @@ TEST(ConfigLoad, DefaultsMatchTheSpec) {
   EXPECT_EQ(c->rate_limit_chat.describe(), "Rate limit exceeded: 20 per 1 minute");
   EXPECT_EQ(c->max_body_bytes, 1u << 20);
   EXPECT_EQ(c->max_message_chars, 8000u);
+  EXPECT_EQ(c->max_history_messages, 200u);
+  EXPECT_EQ(c->max_history_chars, 16000u);
+  EXPECT_EQ(c->max_query_chars, 8000u);
+  EXPECT_EQ(c->max_session_bytes, 65536u);
   EXPECT_DOUBLE_EQ(c->graceful_timeout.count(), 30);
   EXPECT_DOUBLE_EQ(c->keepalive.count(), 5);
   EXPECT_DOUBLE_EQ(c->request_timeout.count(), 120);
@@ -84,6 +88,10 @@ TEST(ConfigLoad, MalformedValuesNameTheVariableAndTheExpectedForm) {
                 "REDIS_URL=\"localhost:6379\": expected redis://host:port/db"},
            Case{"LLM_BREAKER_FAILURES", "0",
                 "LLM_BREAKER_FAILURES=\"0\": expected an integer from 1 to 1000"},
+           Case{"MAX_SESSION_BYTES", "100",
+                "MAX_SESSION_BYTES=\"100\": expected an integer from 1024 to 1073741824"},
+           Case{"MAX_QUERY_CHARS", "0",
+                "MAX_QUERY_CHARS=\"0\": expected an integer from 1 to 10000000"},
            Case{"SITE_URL", "javascript:alert(1)",
                 "SITE_URL=\"javascript:alert(1)\": expected an http:// or https:// URL"},
        }) {
