@@ -73,6 +73,7 @@ struct Config {
 
   // Index and retrieval.
   std::filesystem::path vector_db_path = "vector_db";
+  Seconds index_load_wait{30};  // how long serve waits for the first load before listening
   double search_min_score = 0.3;
   std::size_t hnsw_min_vectors = 100000;  // exact search below, HNSW at or above
 

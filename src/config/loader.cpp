@@ -174,6 +174,8 @@ const std::vector<Row>& rows() {
        apply_origins},
       {{"VECTOR_DB_PATH", "vector_db", "index folder"},
        [](Config& c, std::string_view v) { return apply_path(&Config::vector_db_path, c, v); }},
+      {{"INDEX_LOAD_WAIT", "30", "seconds serve waits for its index to load before listening"},
+       seconds(&Config::index_load_wait, 0, 3600)},
       {{"MAX_CONVERSATION_HISTORY", "20", "messages kept per session"},
        integer(&Config::max_conversation_history, 0, 10000)},
       {{"SESSION_TIMEOUT_HOURS", "24", "idle sessions expire after this many hours"},

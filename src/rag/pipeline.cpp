@@ -94,9 +94,10 @@ asio::awaitable<Result<Prepared>> Pipeline::prepare(ChatInput input, CancelToken
   search_histogram().observe(p.search_seconds);
   if (!hits) {
     if (hits.error().code == ErrorCode::kCancelled) co_return std::unexpected(hits.error());
-    // No index loaded (or a broken one): nothing to ground an answer in.
-    spdlog::warn("Search failed, answering with the refusal: {}", hits.error().message);
-    hits = std::vector<retrieval::Hit>{};
+    // No index loaded (or a broken one): nothing to ground an answer in, and "nothing found"
+    // would be a wrong answer. The client gets 503 and tries again.
+    spdlog::warn("Search failed, answering 503: {}", hits.error().message);
+    co_return std::unexpected(Error{ErrorCode::kIndexUnavailable, hits.error().message, 0});
   }
   spdlog::info("Vector search completed in {:.2f}s, found {} documents", p.search_seconds,
                hits->size());
