@@ -54,16 +54,19 @@ void register_process_metrics(const http::LoadShedder& shedder) {
 }
 
 // An upstream is a readiness concern only while configured and circuit-open; running without
-// one is a mode (extractive answers, lexical search), not a failure.
+// one is a mode (extractive answers, lexical search), not a failure. /readyz answers anyone, so
+// it says the state only; which deployment or model is used goes to the log, once.
 template <class Model>
 void add_upstream(observability::Readiness& readiness, const std::string& name,
                   const std::shared_ptr<Model>& model, const char* when_absent,
-                  std::function<std::string()> describe) {
+                  const std::string& description) {
   if (!model) {
     readiness.add({name, [] { return std::optional<std::string>(); },
                    [when_absent] { return std::string(when_absent); }});
     return;
   }
+  spdlog::info("{}: {}", name == "chat_upstream" ? "Chat upstream" : "Embeddings upstream",
+               description);
   const std::string label = name.substr(0, name.find("_upstream"));  // "chat", "embeddings"
   // Weak references: the process-wide metrics registry must not keep the adapter (and its
   // connections) alive past the I/O contexts it posts to.
@@ -80,9 +83,9 @@ void add_upstream(observability::Readiness& readiness, const std::string& name,
                      return "circuit open (upstream failing)";
                    return std::nullopt;
                  },
-                 [model, describe] {
-                   return describe() + " (circuit " +
-                          std::string(to_string(model->circuit_state())) + ")";
+                 [model] {
+                   return "configured (circuit " + std::string(to_string(model->circuit_state())) +
+                          ")";
                  }});
 }
 
@@ -171,10 +174,9 @@ Result<ServerParts> build_parts(const config::Config& config, boost::asio::io_co
   auto chat = parts.chat;
   auto embedder = parts.embedder;
   add_upstream(*parts.readiness, "chat_upstream", chat, "not configured: extractive answers",
-               [chat] { return chat ? chat->describe() : std::string(); });
-  add_upstream(*parts.readiness, "embeddings_upstream", embedder,
-               "not configured: lexical search",
-               [embedder] { return embedder ? embedder->model_name() : std::string(); });
+               chat ? chat->describe() : std::string());
+  add_upstream(*parts.readiness, "embeddings_upstream", embedder, "not configured: lexical search",
+               embedder ? embedder->model_name() : std::string());
 
   auto state = build_shared_state(config, ioc, *parts.readiness);
   if (!state) return std::unexpected(state.error());
@@ -258,8 +260,19 @@ http::Handler build_handler(const http::Router& router, const config::Config& co
                      [&router](http::RequestContext& ctx) { return router.dispatch(ctx); });
 }
 
+// The path as the access log shows it. A session id is a bearer token to its conversation:
+// on the /sessions/{id} routes it is logged as its session::log_id() (`masked` holds the text).
+static std::string_view logged_path(const http::RequestContext& ctx, std::string& masked) {
+  const auto id = ctx.params.find("id");
+  if (id == ctx.params.end() || !ctx.route.starts_with("/sessions/")) return ctx.path();
+  masked = ctx.route;
+  masked.replace(masked.find("{id}"), 4, session::log_id(id->second));
+  return masked;
+}
+
 void on_request_complete(const http::RequestContext& ctx, unsigned status, std::size_t bytes) {
   const auto elapsed = std::chrono::steady_clock::now() - ctx.started;
+  std::string masked;
   const std::string_view method{ctx.request.method_string().data(),
                                 ctx.request.method_string().size()};
   observability::record_http_request(ctx.route.empty() ? "unmatched" : ctx.route, method, status,
@@ -268,7 +281,7 @@ void on_request_complete(const http::RequestContext& ctx, unsigned status, std::
       .request_id = ctx.request_id,
       .client = ctx.client_ip,
       .method = method,
-      .path = ctx.path(),
+      .path = logged_path(ctx, masked),
       .status = status,
       .bytes = bytes,
       .duration_ms = std::chrono::duration<double, std::milli>(elapsed).count(),

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "config/loader.hpp"
 
 namespace rag::config {
@@ -106,6 +108,31 @@ TEST(ConfigLoad, NeverEchoesASecret) {
   auto c = load_env({{"AZURE_OPENAI_CHAT_API_KEY", "sk-secret"}, {"PORT", "x"}});
   ASSERT_FALSE(c);
   EXPECT_EQ(c.error().message.find("sk-secret"), std::string::npos);
+}
+
+TEST(ConfigLoad, NeverEchoesAPasswordInAUrl) {
+  for (const char* url : {"rediss://:hunter2-password@cache:6380/0",
+                          "memcached://admin:hunter2-password@cache:6380/0"}) {
+    auto c = load_env({{"REDIS_URL", url}});
+    ASSERT_FALSE(c) << url;
+    EXPECT_EQ(c.error().message.find("hunter2"), std::string::npos) << c.error().message;
+    EXPECT_NE(c.error().message.find("REDIS_URL=\""), std::string::npos);
+    EXPECT_NE(c.error().message.find("://***@cache:6380/0\""), std::string::npos);
+  }
+}
+
+TEST(ConfigSecrets, IncludeUrlCredentialsForRedaction) {
+  auto c = load_env({{"REDIS_URL", "redis://:hunter2-password@cache:6379/0"},
+                     {"OPENAI_BASE_URL", "https://user:pass-word-1@llm.example/v1"},
+                     {"OPENAI_API_KEY", "sk-1"}});
+  ASSERT_TRUE(c) << c.error().message;
+  const auto secrets = c->secrets();
+  for (const char* expected :
+       {"sk-1", ":hunter2-password", "hunter2-password", "user:pass-word-1", "pass-word-1"})
+    EXPECT_NE(std::find(secrets.begin(), secrets.end(), expected), secrets.end()) << expected;
+  auto short_password = load_env({{"REDIS_URL", "redis://:pw@cache:6379/0"}});
+  ASSERT_TRUE(short_password);
+  EXPECT_EQ(short_password->secrets(), std::vector<std::string>{":pw"});
 }
 
 TEST(ConfigLoad, CertAndKeyComeTogether) {

@@ -299,10 +299,10 @@ Result<Config> load(const std::map<std::string, std::string>& flags, const EnvLo
     if (!value) continue;
     auto applied = row.apply(config, trim(*value));
     if (!applied) {
-      // Never echo a secret's value back, even a malformed one.
+      // Never echo a secret back, even a malformed one: not a key, not a password in a URL.
       const bool is_secret = name.ends_with("_KEY");
       return fail(ErrorCode::kInvalidArgument,
-                  name + (is_secret ? "" : "=\"" + *value + "\"") + ": " +
+                  name + (is_secret ? "" : "=\"" + without_credentials(*value) + "\"") + ": " +
                       applied.error().message);
     }
   }
