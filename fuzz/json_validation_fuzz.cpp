@@ -6,7 +6,8 @@
 // Oracles: what a parser accepts satisfies the documented limits (k in 1..50, message within
 // MAX_MESSAGE_CHARS code points, session id of the allowed form, roles user/assistant,
 // temperature 0..2, max_tokens >= 1); every error body is valid JSON and valid UTF-8 (a 422
-// never echoes raw bytes); api::is_valid_utf8 agrees with an independent decoder.
+// never echoes raw bytes) and lists at most ValidationErrors::kMaxErrors errors; api::is_valid_utf8
+// agrees with an independent decoder.
 #include <array>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -49,6 +50,7 @@ void check_json_text(const std::string& text, std::string_view what) {
 
 void check_validation_errors(const api::ValidationErrors& errors) {
   check(!errors.empty(), "a rejected body with no error");
+  check(errors.errors().size() <= api::ValidationErrors::kMaxErrors, "422 over the error cap");
   const std::string body = errors.body();
   check_json_text(body, "422 body is not valid JSON / UTF-8");
   check(nlohmann::json::parse(body).at("detail").is_array(), "422 body without a detail list");
@@ -62,7 +64,7 @@ void fuzz_search(std::string_view body, std::string_view type) {
 }
 
 void fuzz_chat(std::string_view body, std::string_view type, std::size_t max_chars) {
-  auto req = api::parse_chat_request(body, type, max_chars);
+  auto req = api::parse_chat_request(body, type, {.max_message_chars = max_chars});
   if (!req) return check_validation_errors(req.error());
   check(code_points(req->message) <= max_chars, "chat: message over MAX_MESSAGE_CHARS accepted");
   check(rag::fuzz::valid_utf8(req->message), "chat: message is not valid UTF-8");
@@ -73,7 +75,7 @@ void fuzz_chat(std::string_view body, std::string_view type, std::size_t max_cha
 }
 
 void fuzz_openai(std::string_view body, std::string_view type, std::size_t max_chars) {
-  auto req = api::parse_openai_request(body, type, max_chars);
+  auto req = api::parse_openai_request(body, type, {.max_message_chars = max_chars});
   if (!req) {
     check(req.error().status >= 400 && req.error().status < 500, "openai: error not a 4xx");
     check_json_text(api::openai_error_body(req.error()), "openai error body is not valid JSON");

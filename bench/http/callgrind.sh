@@ -3,6 +3,8 @@
 # threads, kernel excluded) and heap allocations (calls to malloc/calloc/realloc) per request.
 #
 #   bench/http/callgrind.sh [rag-server binary=build/rag-server] [requests=4000] [connections=4]
+#   TARGET=/search BODY='{"query": "port"}' VECTOR_DB_PATH=... RATE_LIMIT_SEARCH=off \
+#     bench/http/callgrind.sh ...          # the same for POST /search (or any TARGET)
 #
 # The server runs under valgrind --tool=callgrind with the settings of run.sh (WORKERS=2,
 # access log on, rate limit on GET / off); 500 warm-up requests, counters zeroed, then exactly
@@ -24,10 +26,14 @@ vg=$!
 trap 'kill $vg 2>/dev/null || true' EXIT
 for _ in $(seq 600); do grep -q "Server listening" "$out/server.err" && break; sleep 0.1; done
 grep -q "Server listening" "$out/server.err" || { echo "server did not start" >&2; cat "$out/server.err" >&2; exit 1; }
+if [ -n "${TARGET:-}" ]; then  # an index to search: wait until it is in
+  for _ in $(seq 600); do grep -q "Index loaded" "$out/server.err" && break; sleep 0.1; done
+fi
 
-python3 "$here/count_client.py" "$port" 500 "$connections"
+target=(${TARGET:-/} ${BODY:+"$BODY"})
+python3 "$here/count_client.py" "$port" 500 "$connections" "${target[@]}"
 HOST=127.0.0.1 callgrind_control -z "$vg" >/dev/null  # valgrind names its pipe after $HOST
-python3 "$here/count_client.py" "$port" "$requests" "$connections"
+python3 "$here/count_client.py" "$port" "$requests" "$connections" "${target[@]}"
 HOST=127.0.0.1 callgrind_control -d "$vg" >/dev/null
 kill $vg; wait $vg 2>/dev/null || true
 trap - EXIT

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Sends an exact number of keep-alive GET requests, wrk-style, for per-request cost counts.
+"""Sends an exact number of keep-alive requests, wrk-style, for per-request cost counts.
 
-    count_client.py PORT REQUESTS [CONNECTIONS=4] [PATH=/]
+    count_client.py PORT REQUESTS [CONNECTIONS=4] [PATH=/] [JSON_BODY]
+
+GET PATH, or POST PATH with JSON_BODY when one is given (e.g. /search '{"query": "port"}').
 
 Each connection sends a request, reads the whole response (Content-Length), sends the next.
 Used by callgrind.sh: the server's instruction and allocation counts are divided by REQUESTS,
@@ -13,8 +15,14 @@ import sys
 import threading
 
 
-def run_connection(port, count, path, errors):
-    request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
+def run_connection(port, count, path, body, errors):
+    if body is None:
+        request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
+    else:
+        data = body.encode()
+        request = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                   f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n"
+                   ).encode() + data
     with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
         buf = b""
         for _ in range(count):
@@ -47,10 +55,11 @@ def main():
     port, total = int(sys.argv[1]), int(sys.argv[2])
     connections = int(sys.argv[3]) if len(sys.argv) > 3 else 4
     path = sys.argv[4] if len(sys.argv) > 4 else "/"
+    body = sys.argv[5] if len(sys.argv) > 5 else None
     errors = []
     share = [total // connections + (1 if i < total % connections else 0)
              for i in range(connections)]
-    threads = [threading.Thread(target=run_connection, args=(port, n, path, errors))
+    threads = [threading.Thread(target=run_connection, args=(port, n, path, body, errors))
                for n in share]
     for t in threads:
         t.start()

@@ -21,6 +21,7 @@ std::optional<std::string> optional_str(const json& obj, std::string_view name, 
 }
 
 std::optional<session::Message> parse_history_item(const json& item, const Loc& loc,
+                                                   std::size_t max_chars,
                                                    ValidationErrors& errors) {
   if (!item.is_object()) {
     errors.add(not_dict_error(loc));
@@ -46,6 +47,7 @@ std::optional<session::Message> parse_history_item(const json& item, const Loc& 
   } else if (content->is_null()) {
     errors.add(none_not_allowed_error(content_loc));
   } else if (auto c = coerce_str(*content, content_loc, errors)) {
+    if (chat::code_points(*c) > max_chars) errors.add(max_length_error(content_loc, max_chars));
     m.content = std::move(*c);
   }
   if (auto ts = optional_str(item, "timestamp", extend(loc, std::string("timestamp")), errors))
@@ -54,7 +56,8 @@ std::optional<session::Message> parse_history_item(const json& item, const Loc& 
   return m;
 }
 
-std::optional<session::History> parse_history(const json& obj, ValidationErrors& errors) {
+std::optional<session::History> parse_history(const json& obj, const InputLimits& limits,
+                                              ValidationErrors& errors) {
   auto it = obj.find("history");
   if (it == obj.end() || it->is_null()) return std::nullopt;
   const auto loc = body_loc("history");
@@ -62,9 +65,14 @@ std::optional<session::History> parse_history(const json& obj, ValidationErrors&
     errors.add(not_list_error(loc));
     return std::nullopt;
   }
+  if (it->size() > limits.max_history_messages) {
+    errors.add(max_items_error(loc, limits.max_history_messages));
+    return std::nullopt;
+  }
   session::History history;
-  for (std::size_t i = 0; i < it->size(); ++i) {
-    auto m = parse_history_item((*it)[i], extend(loc, static_cast<std::int64_t>(i)), errors);
+  for (std::size_t i = 0; i < it->size() && !errors.full(); ++i) {
+    auto m = parse_history_item((*it)[i], extend(loc, static_cast<std::int64_t>(i)),
+                                limits.max_history_chars, errors);
     if (m) history.push_back(std::move(*m));
   }
   return history;
@@ -80,9 +88,8 @@ bool check_session_id(std::string_view value, const Loc& loc, ValidationErrors& 
 
 std::expected<ChatBody, ValidationErrors> parse_chat_request(std::string_view body,
                                                              std::string_view content_type,
-                                                             std::size_t max_message_chars,
-                                                             const BodyLimits& limits) {
-  auto parsed = parse_json_object_body(body, content_type, limits);
+                                                             const InputLimits& limits) {
+  auto parsed = parse_json_object_body(body, content_type);
   if (!parsed) return std::unexpected(std::move(parsed.error()));
   const json& obj = *parsed;
   ValidationErrors errors;
@@ -95,8 +102,8 @@ std::expected<ChatBody, ValidationErrors> parse_chat_request(std::string_view bo
   } else if (message->is_null()) {
     errors.add(none_not_allowed_error(message_loc));
   } else if (auto m = coerce_str(*message, message_loc, errors)) {
-    if (chat::code_points(*m) > max_message_chars)
-      errors.add(max_length_error(message_loc, max_message_chars));
+    if (chat::code_points(*m) > limits.max_message_chars)
+      errors.add(max_length_error(message_loc, limits.max_message_chars));
     out.message = std::move(*m);
   }
 
@@ -105,7 +112,7 @@ std::expected<ChatBody, ValidationErrors> parse_chat_request(std::string_view bo
     if (check_session_id(*id, id_loc, errors)) out.session_id = std::move(*id);
   }
 
-  out.history = parse_history(obj, errors);
+  out.history = parse_history(obj, limits, errors);
 
   auto stream = obj.find("stream");
   if (stream != obj.end() && !stream->is_null()) {

@@ -3,8 +3,10 @@
 //
 //   request:  {"message": str (required, ≤ MAX_MESSAGE_CHARS code points),
 //              "session_id": str? (null = absent; 1-128 chars of [A-Za-z0-9._:-]),
-//              "history": [{"role": "user"|"assistant", "content": str, "timestamp"?: str}]?,
+//              "history": [{"role": "user"|"assistant", "content": str (≤ MAX_HISTORY_CHARS),
+//                           "timestamp"?: str}]? (≤ MAX_HISTORY_MESSAGES items),
 //              "stream": bool?}
+//   A history over its item bound is one value_error.list.max_items, its items unread.
 //   response: {"response", "session_id", "timestamp", "sources": [S...]} (+ "mode":
 //              "extractive" for extractive answers), S = {"url", "title", "content_preview",
 //              "content_full", "similarity_score"}.
@@ -18,6 +20,7 @@
 #include <string>
 #include <string_view>
 
+#include "api/input_limits.hpp"
 #include "api/validation.hpp"
 #include "rag/pipeline.hpp"
 #include "session/session_store.hpp"
@@ -35,8 +38,7 @@ struct ChatBody {
 
 std::expected<ChatBody, ValidationErrors> parse_chat_request(std::string_view body,
                                                              std::string_view content_type,
-                                                             std::size_t max_message_chars,
-                                                             const BodyLimits& limits = {});
+                                                             const InputLimits& limits = {});
 
 // Validates `value` as a session id; adds a value_error.str.regex error at `loc` when invalid.
 bool check_session_id(std::string_view value, const Loc& loc, ValidationErrors& errors);

@@ -7,8 +7,8 @@ namespace {
 
 using nlohmann::json;
 
-json errors_of(std::string_view body, std::size_t max_chars = 8000) {
-  auto r = parse_chat_request(body, "application/json", max_chars);
+json errors_of(std::string_view body, InputLimits limits = {}) {
+  auto r = parse_chat_request(body, "application/json", limits);
   EXPECT_FALSE(r.has_value());
   return r ? json() : json::parse(r.error().body());
 }
@@ -18,7 +18,7 @@ TEST(ChatRequest, ParsesAllFields) {
       R"({"message": "hi", "session_id": "a.B_c:1-2", "stream": true,
           "history": [{"role": "user", "content": "q", "timestamp": "t"},
                       {"role": "assistant", "content": "a"}]})",
-      "application/json", 8000);
+      "application/json");
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->message, "hi");
   EXPECT_EQ(r->session_id, "a.B_c:1-2");
@@ -31,7 +31,7 @@ TEST(ChatRequest, ParsesAllFields) {
 
 TEST(ChatRequest, NullSessionIdIsAbsent) {
   auto r = parse_chat_request(R"({"message": "hi", "session_id": null, "history": null})",
-                              "application/json", 8000);
+                              "application/json");
   ASSERT_TRUE(r.has_value());
   EXPECT_FALSE(r->session_id.has_value());
   EXPECT_FALSE(r->history.has_value());
@@ -45,8 +45,10 @@ TEST(ChatRequest, MissingMessageIsFastApiShaped) {
 }
 
 TEST(ChatRequest, TooLongMessageCountsCodePoints) {
-  EXPECT_TRUE(parse_chat_request(R"({"message": "ééé"})", "application/json", 3).has_value());
-  auto e = errors_of(R"({"message": "éééé"})", 3);
+  EXPECT_TRUE(
+      parse_chat_request(R"({"message": "ééé"})", "application/json", {.max_message_chars = 3})
+          .has_value());
+  auto e = errors_of(R"({"message": "éééé"})", {.max_message_chars = 3});
   EXPECT_EQ(e["detail"][0]["type"], "value_error.any_str.max_length");
   EXPECT_EQ(e["detail"][0]["loc"], json::parse(R"(["body", "message"])"));
 }
@@ -59,10 +61,10 @@ TEST(ChatRequest, SessionIdMustMatchThePattern) {
   }
   auto e = errors_of(R"({"message": "m", "session_id": ")" + std::string(129, 'a') + R"("})");
   EXPECT_EQ(e["detail"][0]["type"], "value_error.str.regex");
-  EXPECT_TRUE(parse_chat_request(R"({"message": "m", "session_id": ")" + std::string(128, 'a') +
-                                     R"("})",
-                                 "application/json", 8000)
-                  .has_value());
+  EXPECT_TRUE(
+      parse_chat_request(R"({"message": "m", "session_id": ")" + std::string(128, 'a') + R"("})",
+                         "application/json")
+          .has_value());
 }
 
 TEST(ChatRequest, HistoryItemErrorsCarryTheirIndex) {
@@ -77,6 +79,46 @@ TEST(ChatRequest, HistoryItemErrorsCarryTheirIndex) {
   EXPECT_EQ(notlist["detail"][0]["type"], "type_error.list");
   auto notdict = errors_of(R"({"message": "m", "history": [3]})");
   EXPECT_EQ(notdict["detail"][0]["loc"], json::parse(R"(["body", "history", 0])"));
+}
+
+TEST(ChatRequest, HistoryOverItsItemBoundIsOneErrorAndItsItemsAreNotRead) {
+  std::string items;
+  for (int i = 0; i < 5; ++i) items += std::string(i ? "," : "") + "{}";
+  auto e =
+      errors_of(R"({"message": "m", "history": [)" + items + "]}", {.max_history_messages = 4});
+  EXPECT_EQ(e, json::parse(R"({"detail": [{"loc": ["body", "history"],
+                                          "msg": "ensure this value has at most 4 items",
+                                          "type": "value_error.list.max_items",
+                                          "ctx": {"limit_value": 4}}]})"));
+  EXPECT_TRUE(parse_chat_request(R"({"message": "m", "history": [)" +
+                                     std::string(R"({"role": "user", "content": "c"},)") +
+                                     R"({"role": "user", "content": "c"}]})",
+                                 "application/json", {.max_history_messages = 2})
+                  .has_value());
+}
+
+TEST(ChatRequest, HistoryItemContentIsBoundedInCodePoints) {
+  EXPECT_TRUE(
+      parse_chat_request(R"({"message": "m", "history": [{"role": "user", "content": "ééé"}]})",
+                         "application/json", {.max_history_chars = 3})
+          .has_value());
+  auto e = errors_of(R"({"message": "m", "history": [{"role": "user", "content": "éééé"}]})",
+                     {.max_history_chars = 3});
+  EXPECT_EQ(e["detail"][0]["loc"], json::parse(R"(["body", "history", 0, "content"])"));
+  EXPECT_EQ(e["detail"][0]["type"], "value_error.any_str.max_length");
+  EXPECT_EQ(e["detail"][0]["ctx"]["limit_value"], 3);
+}
+
+TEST(ChatRequest, ReportsAtMostAFixedNumberOfErrorsWhateverTheBody) {
+  std::string items;
+  for (int i = 0; i < 200; ++i) items += std::string(i ? "," : "") + "{}";  // 2 errors each
+  const std::string body = R"({"message": "m", "history": [)" + items + "]}";
+  auto r = parse_chat_request(body, "application/json");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().errors().size(), ValidationErrors::kMaxErrors);
+  EXPECT_LT(r.error().body().size(), 4096u);
+  const auto first = json::parse(r.error().body())["detail"][0];
+  EXPECT_EQ(first["loc"], json::parse(R"(["body", "history", 0, "role"])"));
 }
 
 TEST(ChatRequest, StreamMustBeABool) {

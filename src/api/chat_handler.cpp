@@ -58,8 +58,7 @@ http::Handler chat_handler(std::shared_ptr<const chat::Pipeline> pipeline, ChatA
   return [pipeline = std::move(pipeline),
           options](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
     const unsigned version = ctx.request.version();
-    auto body = parse_chat_request(ctx.request.body(), ctx.header("Content-Type"),
-                                   options.max_message_chars);
+    auto body = parse_chat_request(ctx.request.body(), ctx.header("Content-Type"), options.limits);
     if (!body)
       co_return http::json_response(http::Status::unprocessable_entity, body.error().body(),
                                     version);

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <memory>
 
+#include "api/input_limits.hpp"
 #include "api/sse.hpp"
 #include "http/types.hpp"
 #include "rag/pipeline.hpp"
@@ -18,7 +19,7 @@
 namespace rag::api {
 
 struct ChatApiOptions {
-  std::size_t max_message_chars = 8000;  // MAX_MESSAGE_CHARS
+  InputLimits limits;
   std::chrono::steady_clock::duration ping_interval = kSsePingInterval;
 };
 

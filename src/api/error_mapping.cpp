@@ -20,6 +20,8 @@ HttpError map_error(const Error& error) {
       return {502, "Upstream model error", 0};
     case ErrorCode::kOverloaded:
       return {503, "Server is overloaded. Please try again.", retry_after(1)};
+    case ErrorCode::kIndexUnavailable:
+      return {503, "Index not loaded", retry_after(5)};
     case ErrorCode::kCancelled:
       return {499, "Client closed request", 0};
     case ErrorCode::kInvalidArgument:

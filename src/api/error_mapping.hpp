@@ -6,6 +6,8 @@
 //   kTimeout     → 504 {"detail": "Request timed out. Please try again."}
 //   kUnavailable, kUpstream → 502 {"detail": "Upstream model error"}
 //   kOverloaded  → 503 {"detail": "Server is overloaded. Please try again."} + Retry-After
+//   kIndexUnavailable → 503 {"detail": "Index not loaded"} + Retry-After: retrieval failed, so
+//                  there is nothing to ground an answer in (never the "nothing found" refusal)
 //   kCancelled   → 499 (the client has gone; nobody reads it, the access log does)
 //   kInvalidArgument → 400 {"detail": "Bad request"}
 //   anything else → 500 {"detail": "Internal Server Error"}

@@ -28,6 +28,13 @@ TEST(ErrorMapping, UpstreamFailuresAre502WithoutUpstreamText) {
   }
 }
 
+TEST(ErrorMapping, AFailedRetrievalIs503WithRetryAfter) {
+  auto r = error_to_response(Error{ErrorCode::kIndexUnavailable, "no index at /srv/idx", 0});
+  EXPECT_EQ(r.result_int(), 503u);
+  EXPECT_EQ(r.body(), R"({"detail":"Index not loaded"})");
+  EXPECT_EQ(r["Retry-After"], "5");
+}
+
 TEST(ErrorMapping, OthersAreGeneric) {
   EXPECT_EQ(map_error(Error{ErrorCode::kInternal, "x", 0}).status, 500u);
   EXPECT_EQ(map_error(Error{ErrorCode::kCancelled, "x", 0}).status, 499u);

@@ -37,8 +37,27 @@ OpenAiError bad(std::string message, std::string param) {
   return OpenAiError{400, std::move(message), "invalid_request_error", std::move(param), ""};
 }
 
+OpenAiError too_many_turns(const InputLimits& limits) {
+  return bad("At most " + std::to_string(limits.max_history_messages) +
+                 " earlier user and assistant messages are accepted",
+             "messages");
+}
+
+// The history's bounds (input_limits.hpp), once the question is taken off.
+std::optional<OpenAiError> check_history(const session::History& history,
+                                         const InputLimits& limits) {
+  if (history.size() > limits.max_history_messages) return too_many_turns(limits);
+  for (const auto& turn : history) {
+    if (chat::code_points(turn.content) > limits.max_history_chars)
+      return bad("Earlier messages are limited to " + std::to_string(limits.max_history_chars) +
+                     " characters each",
+                 "messages");
+  }
+  return std::nullopt;
+}
+
 // Fills question and history from `messages`.
-std::optional<OpenAiError> read_messages(const json& messages, std::size_t max_chars,
+std::optional<OpenAiError> read_messages(const json& messages, const InputLimits& limits,
                                          OpenAiRequest& out) {
   if (!messages.is_array() || messages.empty())
     return bad("'messages' must be a non-empty list", "messages");
@@ -51,6 +70,7 @@ std::optional<OpenAiError> read_messages(const json& messages, std::size_t max_c
     auto text = content_text(m.contains("content") ? m["content"] : json(), i);
     if (!text) return text.error();
     if (role == "user" || role == "assistant") turns.push_back({role, std::move(*text), ""});
+    if (turns.size() > limits.max_history_messages + 1) return too_many_turns(limits);
     // system / developer / tool / function: ignored (see the header).
   }
   if (turns.empty() || turns.back().role != "user")
@@ -58,11 +78,11 @@ std::optional<OpenAiError> read_messages(const json& messages, std::size_t max_c
   out.question = std::move(turns.back().content);
   turns.pop_back();
   out.history = std::move(turns);
-  if (chat::code_points(out.question) > max_chars)
-    return bad("The last user message is longer than " + std::to_string(max_chars) +
+  if (chat::code_points(out.question) > limits.max_message_chars)
+    return bad("The last user message is longer than " + std::to_string(limits.max_message_chars) +
                    " characters",
                "messages");
-  return std::nullopt;
+  return check_history(out.history, limits);
 }
 
 std::optional<OpenAiError> read_options(const json& obj, OpenAiRequest& out) {
@@ -91,7 +111,7 @@ std::optional<OpenAiError> read_options(const json& obj, OpenAiRequest& out) {
 
 std::expected<OpenAiRequest, OpenAiError> parse_openai_request(std::string_view body,
                                                                std::string_view content_type,
-                                                               std::size_t max_message_chars) {
+                                                               const InputLimits& limits) {
   auto parsed = parse_json_object_body(body, content_type);
   if (!parsed) {
     const auto& e = parsed.error().errors().front();
@@ -100,7 +120,7 @@ std::expected<OpenAiRequest, OpenAiError> parse_openai_request(std::string_view 
   OpenAiRequest out;
   if (!parsed->contains("messages"))
     return std::unexpected(bad("Missing required parameter: 'messages'", "messages"));
-  if (auto e = read_messages((*parsed)["messages"], max_message_chars, out))
+  if (auto e = read_messages((*parsed)["messages"], limits, out))
     return std::unexpected(std::move(*e));
   if (auto e = read_options(*parsed, out)) return std::unexpected(std::move(*e));
   return out;

@@ -7,6 +7,8 @@
 //     or the built-in one) is authoritative, so a client cannot switch off citations or the
 //     refusal; tool/function messages are ignored too;
 //   - content may be a string or a list of parts; text parts are joined with "\n";
+//   - the bounds of input_limits.hpp apply: the question as MAX_MESSAGE_CHARS, each earlier
+//     user/assistant message as a history item (MAX_HISTORY_CHARS, MAX_HISTORY_MESSAGES);
 //   - temperature (0..2) overrides CHAT_TEMPERATURE for the request; max_tokens /
 //     max_completion_tokens (≥ 1) may lower CHAT_MAX_TOKENS, never raise it; `model` is
 //     accepted and echoed;
@@ -25,6 +27,7 @@
 #include <string_view>
 
 #include "api/error_mapping.hpp"
+#include "api/input_limits.hpp"
 #include "rag/pipeline.hpp"
 #include "session/session_store.hpp"
 
@@ -51,7 +54,7 @@ struct OpenAiError {
 
 std::expected<OpenAiRequest, OpenAiError> parse_openai_request(std::string_view body,
                                                                std::string_view content_type,
-                                                               std::size_t max_message_chars);
+                                                               const InputLimits& limits = {});
 
 // {"error": {...}}
 std::string openai_error_body(const OpenAiError& error);

@@ -25,7 +25,7 @@ TEST(OpenAiRequest, LastUserMessageIsTheQuestionEarlierOnesTheHistory) {
             {"role": "user", "content": [{"type": "text", "text": "part1"},
                                          {"type": "image_url", "image_url": {"url": "x"}},
                                          {"type": "text", "text": "part2"}]}]})",
-      "application/json", 8000);
+      "application/json");
   ASSERT_TRUE(r.has_value()) << r.error().message;
   EXPECT_EQ(r->question, "part1\npart2");
   ASSERT_EQ(r->history.size(), 2u);  // the system message is ignored
@@ -43,13 +43,32 @@ TEST(OpenAiRequest, RejectsWhatOpenAiRejects) {
         R"({"messages": [{"content": "x"}]})", R"({"messages": [{"role": "user", "content": 5}]})",
         R"({"messages": [{"role": "user", "content": "x"}], "temperature": 3})",
         R"({"messages": [{"role": "user", "content": "x"}], "stream": "yes"})", R"(nope)"}) {
-    auto r = parse_openai_request(body, "application/json", 8000);
+    auto r = parse_openai_request(body, "application/json");
     ASSERT_FALSE(r.has_value()) << body;
     EXPECT_EQ(r.error().status, 400u);
     auto j = json::parse(openai_error_body(r.error()));
     EXPECT_EQ(j["error"]["type"], "invalid_request_error");
     EXPECT_TRUE(j["error"]["message"].is_string());
   }
+}
+
+TEST(OpenAiRequest, EarlierMessagesAreBoundedInNumberAndLength) {
+  const std::string turn = R"({"role": "assistant", "content": "abc"},)";
+  std::string three;
+  for (int i = 0; i < 3; ++i) three += turn;
+  const auto body = [](const std::string& earlier) {
+    return R"({"messages": [)" + earlier + R"({"role": "user", "content": "q"}]})";
+  };
+  EXPECT_TRUE(parse_openai_request(body(three), "application/json", {.max_history_messages = 3}));
+  auto many =
+      parse_openai_request(body(three + turn), "application/json", {.max_history_messages = 3});
+  ASSERT_FALSE(many.has_value());
+  EXPECT_EQ(many.error().status, 400u);
+  EXPECT_EQ(many.error().param, "messages");
+  EXPECT_TRUE(parse_openai_request(body(turn), "application/json", {.max_history_chars = 3}));
+  auto long_turn = parse_openai_request(body(turn), "application/json", {.max_history_chars = 2});
+  ASSERT_FALSE(long_turn.has_value());
+  EXPECT_EQ(long_turn.error().status, 400u);
 }
 
 class OpenAiHandlerTest : public ::testing::Test {

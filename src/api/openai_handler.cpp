@@ -84,8 +84,7 @@ http::Handler openai_chat_completions_handler(std::shared_ptr<const chat::Pipeli
   return [pipeline = std::move(pipeline),
           options](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
     const unsigned version = ctx.request.version();
-    auto req = parse_openai_request(ctx.request.body(), ctx.header("Content-Type"),
-                                    options.max_message_chars);
+    auto req = parse_openai_request(ctx.request.body(), ctx.header("Content-Type"), options.limits);
     if (!req) co_return openai_error_response(req.error(), version);
     auto ids = new_completion_ids(req->model.empty() ? options.model_id : req->model);
     const bool stream = req->stream;

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "api/input_limits.hpp"
 #include "api/sse.hpp"
 #include "http/types.hpp"
 #include "rag/pipeline.hpp"
@@ -17,8 +18,8 @@
 namespace rag::api {
 
 struct OpenAiApiOptions {
-  std::string model_id = "rag-server";   // the one model /v1/models lists
-  std::size_t max_message_chars = 8000;  // MAX_MESSAGE_CHARS
+  std::string model_id = "rag-server";  // the one model /v1/models lists
+  InputLimits limits;
   std::chrono::steady_clock::duration ping_interval = kSsePingInterval;
 };
 

@@ -1,11 +1,14 @@
 // /search request parsing and response building.
 #include "api/search_api.hpp"
 
+#include "rag/text.hpp"
+
 namespace rag::api {
 
-std::expected<SearchRequest, ValidationErrors> parse_search_request(
-    std::string_view body, std::string_view content_type, const BodyLimits& limits) {
-  auto parsed = parse_json_object_body(body, content_type, limits);
+std::expected<SearchRequest, ValidationErrors> parse_search_request(std::string_view body,
+                                                                    std::string_view content_type,
+                                                                    const InputLimits& limits) {
+  auto parsed = parse_json_object_body(body, content_type);
   if (!parsed) return std::unexpected(std::move(parsed.error()));
   const nlohmann::json& obj = *parsed;
   ValidationErrors errors;
@@ -15,6 +18,8 @@ std::expected<SearchRequest, ValidationErrors> parse_search_request(
   if (auto it = obj.find("query"); it == obj.end()) {
     errors.add(missing_error(query_loc));
   } else if (auto query = coerce_str(*it, query_loc, errors)) {
+    if (chat::code_points(*query) > limits.max_query_chars)
+      errors.add(max_length_error(query_loc, limits.max_query_chars));
     request.query = std::move(*query);
   }
 

@@ -64,6 +64,21 @@ TEST(SearchRequest, QueryTypes) {
   EXPECT_EQ(parse_search_request(R"({"query": 42})", "")->query, "42");
 }
 
+TEST(SearchRequest, QueryIsBoundedInCodePoints) {
+  const InputLimits limits{.max_query_chars = 3};
+  EXPECT_EQ(parse_search_request(R"({"query": "ééé"})", "application/json", limits)->query, "ééé");
+  auto r = parse_search_request(R"({"query": "éééé"})", "application/json", limits);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(
+      r.error().body(),
+      R"({"detail":[{"loc":["body","query"],"msg":"ensure this value has at most 3 characters",)"
+      R"("type":"value_error.any_str.max_length","ctx":{"limit_value":3}}]})");
+  // The default bound is MAX_MESSAGE_CHARS's: a query of a few hundred thousand words is refused.
+  std::string words;
+  for (int i = 0; i < 100000; ++i) words += "word ";
+  EXPECT_FALSE(parse_search_request(R"({"query": ")" + words + R"("})", "application/json"));
+}
+
 TEST(SearchRequest, EmptyAndBlankQueriesAreValid) {
   EXPECT_EQ(parse_search_request(R"({"query": ""})", "application/json")->query, "");
   EXPECT_EQ(parse_search_request(R"({"query": "   "})", "application/json")->query, "   ");

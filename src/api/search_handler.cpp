@@ -10,12 +10,14 @@
 
 namespace rag::api {
 
-http::Handler search_handler(std::shared_ptr<const retrieval::Searcher> searcher) {
+http::Handler search_handler(std::shared_ptr<const retrieval::Searcher> searcher,
+                             InputLimits limits) {
   auto* latency = &observability::Registry::global().histogram(
       "rag_search_duration_seconds", "Retrieval latency (query embedding included).", {});
-  return [searcher, latency](http::RequestContext& ctx) -> boost::asio::awaitable<http::Response> {
+  return [searcher, latency,
+          limits](http::RequestContext& ctx) -> boost::asio::awaitable<http::Response> {
     const auto version = ctx.request.version();
-    auto request = parse_search_request(ctx.request.body(), ctx.header("Content-Type"));
+    auto request = parse_search_request(ctx.request.body(), ctx.header("Content-Type"), limits);
     if (!request)
       co_return http::json_response(http::Status::unprocessable_entity, request.error().body(),
                                     version);

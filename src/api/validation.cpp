@@ -153,6 +153,10 @@ FieldError max_length_error(Loc loc, std::size_t limit) {
                                   " characters",
               "value_error.any_str.max_length", {{"limit_value", limit}});
 }
+FieldError max_items_error(Loc loc, std::size_t limit) {
+  return make(std::move(loc), "ensure this value has at most " + std::to_string(limit) + " items",
+              "value_error.list.max_items", {{"limit_value", limit}});
+}
 FieldError regex_error(Loc loc, std::string_view pattern) {
   return make(std::move(loc), "string does not match regex \"" + std::string(pattern) + "\"",
               "value_error.str.regex", {{"pattern", pattern}});

@@ -27,6 +27,22 @@ void IndexReloader::stop() {
   if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
 }
 
+IndexReloader::FirstLoad IndexReloader::wait_for_first_load(std::chrono::milliseconds bound) {
+  std::unique_lock lock(mutex_);
+  if (!first_done_.wait_for(lock, bound, [this] { return first_loaded_.has_value(); }))
+    return FirstLoad::kPending;
+  return *first_loaded_ ? FirstLoad::kLoaded : FirstLoad::kFailed;
+}
+
+void IndexReloader::first_attempt_done(bool loaded) {
+  {
+    std::lock_guard lock(mutex_);
+    if (first_loaded_) return;
+    first_loaded_ = loaded;
+  }
+  first_done_.notify_all();
+}
+
 void IndexReloader::run() {
   bool forced = true;  // the first load
   bool missing_logged = false;
@@ -48,6 +64,7 @@ void IndexReloader::run() {
       spdlog::warn("Index not loaded: {}", loaded.error().message);
       missing_logged = true;
     }
+    first_attempt_done(loaded.has_value());
     std::unique_lock lock(mutex_);
     wake_.wait_for(lock, poll_, [this] { return stop_ || reload_requested_; });
     if (stop_) return;

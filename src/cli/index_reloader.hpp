@@ -2,13 +2,17 @@
 // index on disk every `poll` interval, and reloads asked for by SIGHUP. Loading a snapshot
 // takes ~1 s per 20k chunks, so it runs on this thread of its own and never blocks a thread
 // that serves requests; searches keep using the old snapshot until the new one is swapped in.
+// `serve` waits for the first load (wait_for_first_load) before it opens its port, so the
+// first client never meets a server without its index.
 //
-// Thread-safety: request_reload() and stop() from any thread (a signal handler's included).
+// Thread-safety: request_reload(), stop() and wait_for_first_load() from any thread (a signal
+// handler's included).
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "retrieval/live_index.hpp"
@@ -25,15 +29,26 @@ class IndexReloader {
   void request_reload();
   void stop();
 
+  enum class FirstLoad {
+    kLoaded,   // the first snapshot is in
+    kFailed,   // the first attempt failed (no index, unreadable); polls keep trying
+    kPending,  // still loading when `bound` passed
+  };
+  // Waits until the first load attempt ends, or `bound` passes.
+  FirstLoad wait_for_first_load(std::chrono::milliseconds bound);
+
  private:
   void run();
+  void first_attempt_done(bool loaded);
 
   retrieval::LiveIndex& index_;
   const std::chrono::milliseconds poll_;
   std::mutex mutex_;
   std::condition_variable wake_;
+  std::condition_variable first_done_;
   bool reload_requested_ = false;
   bool stop_ = false;
+  std::optional<bool> first_loaded_;  // set once the first attempt ends
   std::thread thread_;
 };
 

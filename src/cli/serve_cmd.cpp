@@ -145,6 +145,29 @@ class SignalHandler {
   bool stopping_ = false;
 };
 
+// Holds the port closed until the first index load ends, so that every answer, from the first
+// connection on, comes from the index (a client connecting as the port opens would otherwise
+// get 503s). Past INDEX_LOAD_WAIT (a huge index), or without an index, the server listens
+// anyway: /healthz answers, /search and /chat answer 503 with Retry-After and /readyz 503 until
+// a snapshot is in.
+void wait_for_index(IndexReloader& reloader, config::Seconds bound) {
+  switch (reloader.wait_for_first_load(duration_cast<milliseconds>(bound))) {
+    case IndexReloader::FirstLoad::kLoaded:
+      return;
+    case IndexReloader::FirstLoad::kFailed:
+      spdlog::warn(
+          "Serving without an index: /search and /chat answer 503 and /readyz is not "
+          "ready until one loads (checked every 5 s)");
+      return;
+    case IndexReloader::FirstLoad::kPending:
+      spdlog::warn(
+          "The index is still loading after {:.0f}s (INDEX_LOAD_WAIT): listening "
+          "anyway; /search and /chat answer 503 until it is loaded",
+          bound.count());
+      return;
+  }
+}
+
 int serve(const config::Config& config, const TestHooks& test_hooks) {
   observability::init_logging(config);
   observability::set_redactions(config.secrets());
@@ -163,14 +186,16 @@ int serve(const config::Config& config, const TestHooks& test_hooks) {
 
   http::Server server(contexts.all(), server_options(config), std::move(handler),
                       on_request_complete);
+  // Installed before the wait: a signal arriving meanwhile is handled once the contexts run.
+  SignalHandler signals(contexts, server, duration_cast<milliseconds>(config.graceful_timeout),
+                        [&parts] { parts->reloader->request_reload(); });
+  wait_for_index(*parts->reloader, config.index_load_wait);
   auto port = server.listen();
   if (!port) {
     spdlog::error("{}", port.error().message);
     return 1;
   }
   server.start();
-  SignalHandler signals(contexts, server, duration_cast<milliseconds>(config.graceful_timeout),
-                        [&parts] { parts->reloader->request_reload(); });
   HeapTrimmer heap_trimmer;  // memory a load spike freed goes back to the system
   heap_trimmer.start(contexts.main().get_executor());
   if (!config.has_chat_upstream())

@@ -54,16 +54,19 @@ void register_process_metrics(const http::LoadShedder& shedder) {
 }
 
 // An upstream is a readiness concern only while configured and circuit-open; running without
-// one is a mode (extractive answers, lexical search), not a failure.
+// one is a mode (extractive answers, lexical search), not a failure. /readyz answers anyone, so
+// it says the state only; which deployment or model is used goes to the log, once.
 template <class Model>
 void add_upstream(observability::Readiness& readiness, const std::string& name,
                   const std::shared_ptr<Model>& model, const char* when_absent,
-                  std::function<std::string()> describe) {
+                  const std::string& description) {
   if (!model) {
     readiness.add({name, [] { return std::optional<std::string>(); },
                    [when_absent] { return std::string(when_absent); }});
     return;
   }
+  spdlog::info("{}: {}", name == "chat_upstream" ? "Chat upstream" : "Embeddings upstream",
+               description);
   const std::string label = name.substr(0, name.find("_upstream"));  // "chat", "embeddings"
   // Weak references: the process-wide metrics registry must not keep the adapter (and its
   // connections) alive past the I/O contexts it posts to.
@@ -80,9 +83,9 @@ void add_upstream(observability::Readiness& readiness, const std::string& name,
                      return "circuit open (upstream failing)";
                    return std::nullopt;
                  },
-                 [model, describe] {
-                   return describe() + " (circuit " +
-                          std::string(to_string(model->circuit_state())) + ")";
+                 [model] {
+                   return "configured (circuit " + std::string(to_string(model->circuit_state())) +
+                          ")";
                  }});
 }
 
@@ -167,10 +170,9 @@ Result<ServerParts> build_parts(const config::Config& config, boost::asio::io_co
   auto chat = parts.chat;
   auto embedder = parts.embedder;
   add_upstream(*parts.readiness, "chat_upstream", chat, "not configured: extractive answers",
-               [chat] { return chat ? chat->describe() : std::string(); });
-  add_upstream(*parts.readiness, "embeddings_upstream", embedder,
-               "not configured: lexical search",
-               [embedder] { return embedder ? embedder->model_name() : std::string(); });
+               chat ? chat->describe() : std::string());
+  add_upstream(*parts.readiness, "embeddings_upstream", embedder, "not configured: lexical search",
+               embedder ? embedder->model_name() : std::string());
 
   auto state = build_shared_state(config, ioc, *parts.readiness);
   if (!state) return std::unexpected(state.error());
@@ -208,8 +210,16 @@ static web::SourceLookup make_source_lookup(const retrieval::LiveIndex& index) {
   };
 }
 
+static api::InputLimits input_limits(const config::Config& config) {
+  return {.max_message_chars = config.max_message_chars,
+          .max_history_messages = config.max_history_messages,
+          .max_history_chars = config.max_history_chars,
+          .max_query_chars = config.max_query_chars};
+}
+
 void register_routes(http::Router& router, const config::Config& config, ServerParts& parts) {
   using http::Verb;
+  const auto limits = input_limits(config);
   router.add(Verb::get, "/", api::root(config.server_name));
   router.add(Verb::get, "/healthz", api::healthz());
   router.add(Verb::get, "/readyz", api::readyz(parts.readiness));
@@ -218,14 +228,12 @@ void register_routes(http::Router& router, const config::Config& config, ServerP
       "rag_sessions_active", "Active conversation sessions (shared ones when in Redis).");
   const std::shared_ptr<session::SessionStore> store(std::shared_ptr<void>{},
                                                      parts.state.sessions);
-  router.add(Verb::post, "/search", api::search_handler(parts.searcher));
-  router.add(Verb::post, "/chat",
-             api::chat_handler(parts.pipeline, {.max_message_chars = config.max_message_chars}));
+  router.add(Verb::post, "/search", api::search_handler(parts.searcher, limits));
+  router.add(Verb::post, "/chat", api::chat_handler(parts.pipeline, {.limits = limits}));
   router.add(Verb::get, "/sessions/{id}/history", api::session_history_handler(store));
   router.add(Verb::delete_, "/sessions/{id}", api::session_delete_handler(store));
   router.add(Verb::post, "/v1/chat/completions",
-             api::openai_chat_completions_handler(
-                 parts.pipeline, {.max_message_chars = config.max_message_chars}));
+             api::openai_chat_completions_handler(parts.pipeline, {.limits = limits}));
   router.add(Verb::get, "/v1/models", api::openai_models_handler({}));
   router.add(Verb::get, "/metrics",
              api::metrics([sessions, &active]() -> boost::asio::awaitable<void> {
@@ -233,7 +241,10 @@ void register_routes(http::Router& router, const config::Config& config, ServerP
              }));
   web::add_ui_routes(
       router, {.site_url = config.site_url, .source_lookup = make_source_lookup(*parts.index)});
-  web::add_openapi_routes(router, {.max_message_chars = config.max_message_chars});
+  web::add_openapi_routes(router, {.max_message_chars = limits.max_message_chars,
+                                   .max_history_messages = limits.max_history_messages,
+                                   .max_history_chars = limits.max_history_chars,
+                                   .max_query_chars = limits.max_query_chars});
 }
 
 http::Handler build_handler(const http::Router& router, const config::Config& config,
@@ -245,8 +256,19 @@ http::Handler build_handler(const http::Router& router, const config::Config& co
                      [&router](http::RequestContext& ctx) { return router.dispatch(ctx); });
 }
 
+// The path as the access log shows it. A session id is a bearer token to its conversation:
+// on the /sessions/{id} routes it is logged as its session::log_id() (`masked` holds the text).
+static std::string_view logged_path(const http::RequestContext& ctx, std::string& masked) {
+  const auto id = ctx.params.find("id");
+  if (id == ctx.params.end() || !ctx.route.starts_with("/sessions/")) return ctx.path();
+  masked = ctx.route;
+  masked.replace(masked.find("{id}"), 4, session::log_id(id->second));
+  return masked;
+}
+
 void on_request_complete(const http::RequestContext& ctx, unsigned status, std::size_t bytes) {
   const auto elapsed = std::chrono::steady_clock::now() - ctx.started;
+  std::string masked;
   const std::string_view method{ctx.request.method_string().data(),
                                 ctx.request.method_string().size()};
   observability::record_http_request(ctx.route.empty() ? "unmatched" : ctx.route, method, status,
@@ -255,7 +277,7 @@ void on_request_complete(const http::RequestContext& ctx, unsigned status, std::
       .request_id = ctx.request_id,
       .client = ctx.client_ip,
       .method = method,
-      .path = ctx.path(),
+      .path = logged_path(ctx, masked),
       .status = status,
       .bytes = bytes,
       .duration_ms = std::chrono::duration<double, std::milli>(elapsed).count(),

@@ -17,6 +17,7 @@ enum class ErrorCode {
   kUpstream,            // an upstream answered with an error we do not retry
   kCancelled,           // the caller went away
   kOverloaded,          // load shedding
+  kIndexUnavailable,    // the index could not be searched (none loaded yet, unreadable)
   kIo,                  // file system, database
   kCorrupt,             // data on disk is not what it should be
   kInternal,

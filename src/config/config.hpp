@@ -64,12 +64,16 @@ struct Config {
   std::size_t max_body_bytes = 1 << 20;
   std::size_t max_header_bytes = 16 << 10;
   std::size_t max_message_chars = 8000;
+  std::size_t max_history_messages = 200;  // items in a request's history
+  std::size_t max_history_chars = 16000;   // characters of one history item
+  std::size_t max_query_chars = 8000;      // characters of a /search query
   std::size_t max_concurrent_requests = 10000;
   std::string server_name = "RAG Server";
   std::string site_url;  // where the indexed site is published (chat page links); "" = none
 
   // Index and retrieval.
   std::filesystem::path vector_db_path = "vector_db";
+  Seconds index_load_wait{30};  // how long serve waits for the first load before listening
   double search_min_score = 0.3;
   double fusion_dense_weight = 0.1;  // FUSION_DENSE_WEIGHT
   std::size_t hnsw_min_vectors = 100000;  // exact search below, HNSW at or above
@@ -79,6 +83,7 @@ struct Config {
   Seconds session_timeout{24 * 3600};
   Seconds cleanup_interval{60 * 60};
   std::size_t max_sessions = 100000;
+  std::size_t max_session_bytes = 64 << 10;  // bytes of messages one session keeps
   std::string system_prompt_file;
   std::string refusal_text;  // empty: the built-in refusal
   double chat_temperature = 0.1;

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "config/loader.hpp"
 
 namespace rag::config {
@@ -35,6 +37,10 @@ TEST(ConfigLoad, DefaultsMatchTheSpec) {
   EXPECT_EQ(c->rate_limit_chat.describe(), "Rate limit exceeded: 20 per 1 minute");
   EXPECT_EQ(c->max_body_bytes, 1u << 20);
   EXPECT_EQ(c->max_message_chars, 8000u);
+  EXPECT_EQ(c->max_history_messages, 200u);
+  EXPECT_EQ(c->max_history_chars, 16000u);
+  EXPECT_EQ(c->max_query_chars, 8000u);
+  EXPECT_EQ(c->max_session_bytes, 65536u);
   EXPECT_DOUBLE_EQ(c->graceful_timeout.count(), 30);
   EXPECT_DOUBLE_EQ(c->keepalive.count(), 5);
   EXPECT_DOUBLE_EQ(c->request_timeout.count(), 120);
@@ -84,6 +90,10 @@ TEST(ConfigLoad, MalformedValuesNameTheVariableAndTheExpectedForm) {
                 "REDIS_URL=\"localhost:6379\": expected redis://host:port/db"},
            Case{"LLM_BREAKER_FAILURES", "0",
                 "LLM_BREAKER_FAILURES=\"0\": expected an integer from 1 to 1000"},
+           Case{"MAX_SESSION_BYTES", "100",
+                "MAX_SESSION_BYTES=\"100\": expected an integer from 1024 to 1073741824"},
+           Case{"MAX_QUERY_CHARS", "0",
+                "MAX_QUERY_CHARS=\"0\": expected an integer from 1 to 10000000"},
            Case{"SITE_URL", "javascript:alert(1)",
                 "SITE_URL=\"javascript:alert(1)\": expected an http:// or https:// URL"},
        }) {
@@ -98,6 +108,31 @@ TEST(ConfigLoad, NeverEchoesASecret) {
   auto c = load_env({{"AZURE_OPENAI_CHAT_API_KEY", "sk-secret"}, {"PORT", "x"}});
   ASSERT_FALSE(c);
   EXPECT_EQ(c.error().message.find("sk-secret"), std::string::npos);
+}
+
+TEST(ConfigLoad, NeverEchoesAPasswordInAUrl) {
+  for (const char* url : {"rediss://:hunter2-password@cache:6380/0",
+                          "memcached://admin:hunter2-password@cache:6380/0"}) {
+    auto c = load_env({{"REDIS_URL", url}});
+    ASSERT_FALSE(c) << url;
+    EXPECT_EQ(c.error().message.find("hunter2"), std::string::npos) << c.error().message;
+    EXPECT_NE(c.error().message.find("REDIS_URL=\""), std::string::npos);
+    EXPECT_NE(c.error().message.find("://***@cache:6380/0\""), std::string::npos);
+  }
+}
+
+TEST(ConfigSecrets, IncludeUrlCredentialsForRedaction) {
+  auto c = load_env({{"REDIS_URL", "redis://:hunter2-password@cache:6379/0"},
+                     {"OPENAI_BASE_URL", "https://user:pass-word-1@llm.example/v1"},
+                     {"OPENAI_API_KEY", "sk-1"}});
+  ASSERT_TRUE(c) << c.error().message;
+  const auto secrets = c->secrets();
+  for (const char* expected :
+       {"sk-1", ":hunter2-password", "hunter2-password", "user:pass-word-1", "pass-word-1"})
+    EXPECT_NE(std::find(secrets.begin(), secrets.end(), expected), secrets.end()) << expected;
+  auto short_password = load_env({{"REDIS_URL", "redis://:pw@cache:6379/0"}});
+  ASSERT_TRUE(short_password);
+  EXPECT_EQ(short_password->secrets(), std::vector<std::string>{":pw"});
 }
 
 TEST(ConfigLoad, CertAndKeyComeTogether) {

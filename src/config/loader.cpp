@@ -174,6 +174,8 @@ const std::vector<Row>& rows() {
        apply_origins},
       {{"VECTOR_DB_PATH", "vector_db", "index folder"},
        [](Config& c, std::string_view v) { return apply_path(&Config::vector_db_path, c, v); }},
+      {{"INDEX_LOAD_WAIT", "30", "seconds serve waits for its index to load before listening"},
+       seconds(&Config::index_load_wait, 0, 3600)},
       {{"MAX_CONVERSATION_HISTORY", "20", "messages kept per session"},
        integer(&Config::max_conversation_history, 0, 10000)},
       {{"SESSION_TIMEOUT_HOURS", "24", "idle sessions expire after this many hours"},
@@ -182,6 +184,8 @@ const std::vector<Row>& rows() {
        seconds(&Config::cleanup_interval, 0.01, 24 * 60, 60, "minutes")},
       {{"MAX_SESSIONS", "100000", "sessions kept at most (least recently used goes first)"},
        integer(&Config::max_sessions, 1, 100000000)},
+      {{"MAX_SESSION_BYTES", "65536", "bytes of messages a session keeps (oldest dropped first)"},
+       integer(&Config::max_session_bytes, 1024, 1LL << 30)},
       {{"RATE_LIMIT_HEALTH", "60/minute", "per-IP limit of GET / (N/second|minute|hour, or off)"},
        rate(&Config::rate_limit_health)},
       {{"RATE_LIMIT_SEARCH", "30/minute", "per-IP limit of POST /search"},
@@ -211,6 +215,12 @@ const std::vector<Row>& rows() {
        integer(&Config::max_header_bytes, 1024, 1 << 20)},
       {{"MAX_MESSAGE_CHARS", "8000", "longest chat message (longer: 422)"},
        integer(&Config::max_message_chars, 1, 10000000)},
+      {{"MAX_HISTORY_MESSAGES", "200", "most items in a request's chat history (more: 422)"},
+       integer(&Config::max_history_messages, 1, 100000)},
+      {{"MAX_HISTORY_CHARS", "16000", "longest chat history item in characters (longer: 422)"},
+       integer(&Config::max_history_chars, 1, 10000000)},
+      {{"MAX_QUERY_CHARS", "8000", "longest search query in characters (longer: 422)"},
+       integer(&Config::max_query_chars, 1, 10000000)},
       {{"MAX_CONCURRENT_REQUESTS", "10000", "requests in progress at once (more: 503)"},
        integer(&Config::max_concurrent_requests, 1, 10000000)},
       {{"CHAT_TEMPERATURE", "0.1", "sampling temperature"}, real(&Config::chat_temperature, 0, 2)},
@@ -293,10 +303,10 @@ Result<Config> load(const std::map<std::string, std::string>& flags, const EnvLo
     if (!value) continue;
     auto applied = row.apply(config, trim(*value));
     if (!applied) {
-      // Never echo a secret's value back, even a malformed one.
+      // Never echo a secret back, even a malformed one: not a key, not a password in a URL.
       const bool is_secret = name.ends_with("_KEY");
       return fail(ErrorCode::kInvalidArgument,
-                  name + (is_secret ? "" : "=\"" + *value + "\"") + ": " +
+                  name + (is_secret ? "" : "=\"" + without_credentials(*value) + "\"") + ": " +
                       applied.error().message);
     }
   }

@@ -53,4 +53,22 @@ std::string format_number(double x) {
   return os.str();
 }
 
+std::string_view url_credentials(std::string_view text) {
+  const auto scheme_end = text.find("://");
+  if (scheme_end == std::string_view::npos) return {};
+  const auto start = scheme_end + 3;
+  const auto authority_end = text.find_first_of("/?#", start);
+  const auto at = text.substr(0, authority_end).rfind('@');
+  if (at == std::string_view::npos || at < start) return {};
+  return text.substr(start, at - start);
+}
+
+std::string without_credentials(std::string_view text) {
+  const auto credentials = url_credentials(text);
+  if (credentials.empty()) return std::string(text);
+  const auto start = static_cast<std::size_t>(credentials.data() - text.data());
+  return std::string(text.substr(0, start)) + "***" +
+         std::string(text.substr(start + credentials.size()));
+}
+
 }  // namespace rag::config

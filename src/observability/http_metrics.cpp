@@ -1,5 +1,6 @@
 #include "observability/http_metrics.hpp"
 
+#include <array>
 #include <charconv>
 #include <string>
 #include <unordered_map>
@@ -8,8 +9,17 @@
 
 namespace rag::observability {
 
-void record_http_request(std::string_view route, std::string_view method, unsigned status,
+std::string_view method_label(std::string_view method) {
+  static constexpr std::array<std::string_view, 9> kKnown = {
+      "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"};
+  for (const auto known : kKnown)
+    if (method == known) return known;
+  return "OTHER";
+}
+
+void record_http_request(std::string_view route, std::string_view raw_method, unsigned status,
                          double seconds) {
+  const std::string_view method = method_label(raw_method);
   struct Series {
     Counter* requests;
     Histogram* latency;

@@ -1,5 +1,6 @@
 #include "observability/logging.hpp"
 
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -17,7 +18,39 @@
 namespace rag::observability {
 namespace {
 
-constexpr const char* kHumanPattern = "%Y-%m-%d %H:%M:%S - %v";
+// `%*` is the level as Python's logging names it (LevelName below).
+constexpr const char* kHumanPattern = "%Y-%m-%d %H:%M:%S - %* - %v";
+
+// The level in upper case, as the Python design's `%(levelname)s`: DEBUG, INFO, WARNING,
+// ERROR, CRITICAL (spdlog's own %l writes "warning", %L a single letter).
+class LevelName final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    const std::string_view name = level_name(msg.level);
+    dest.append(name.data(), name.data() + name.size());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<LevelName>();
+  }
+
+ private:
+  static std::string_view level_name(spdlog::level::level_enum level) {
+    switch (level) {
+      case spdlog::level::trace:
+      case spdlog::level::debug:
+        return "DEBUG";
+      case spdlog::level::info:
+        return "INFO";
+      case spdlog::level::warn:
+        return "WARNING";
+      case spdlog::level::err:
+        return "ERROR";
+      default:
+        return "CRITICAL";
+    }
+  }
+};
 
 spdlog::level::level_enum to_spdlog(config::LogLevel level) {
   switch (level) {
@@ -117,6 +150,12 @@ void flush_access_log() { access_log_writer().flush(); }
 
 std::uint64_t access_log_dropped_lines() { return access_log_writer().dropped(); }
 
+std::unique_ptr<spdlog::formatter> human_formatter() {
+  auto formatter = std::make_unique<spdlog::pattern_formatter>();
+  formatter->add_flag<LevelName>('*').set_pattern(kHumanPattern);
+  return formatter;
+}
+
 void init_logging(const config::Config& config) {
   std::vector<spdlog::sink_ptr> sinks;
   sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_mt>());
@@ -129,7 +168,7 @@ void init_logging(const config::Config& config) {
     file_problem = e.what();
   }
   auto logger = std::make_shared<spdlog::logger>("rag", sinks.begin(), sinks.end());
-  logger->set_pattern(kHumanPattern);
+  logger->set_formatter(human_formatter());
   logger->set_level(to_spdlog(config.log_level));
   logger->flush_on(spdlog::level::info);
   spdlog::set_default_logger(logger);
@@ -141,7 +180,7 @@ void init_logging(const config::Config& config) {
 void init_cli_logging(const config::Config& config) {
   auto logger = std::make_shared<spdlog::logger>(
       "rag", std::make_shared<spdlog::sinks::stderr_sink_mt>());
-  logger->set_pattern(kHumanPattern);
+  logger->set_formatter(human_formatter());
   logger->set_level(to_spdlog(config.log_level));
   spdlog::set_default_logger(logger);
 }

@@ -1,12 +1,16 @@
-// Logging set-up. The human log (file + stderr, `2024-01-15 10:30:45 - message`) is spdlog's
-// default logger, used everywhere as spdlog::info(...). The access log is one JSON object per
+// Logging set-up. The human log (file + stderr, `2024-01-15 10:30:45 - WARNING - message`,
+// the level named as Python's logging does) is spdlog's default logger, used everywhere as
+// spdlog::info(...). The access log is one JSON object per
 // request on stdout, written through AccessLog.
 //
 // Thread-safety: init_logging() once at start-up, before threads; the rest from any thread.
 #pragma once
 
+#include <spdlog/formatter.h>
+
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +23,10 @@ namespace rag::observability {
 // Human log to stderr and LOG_DIR/rag_server.log (rotating, 10 MiB × 5). A log folder that
 // cannot be created is not fatal: the log goes to stderr only, with a warning.
 void init_logging(const config::Config& config);
+
+// The human log's line format: `2024-01-15 10:30:45 - INFO - message` (DEBUG, INFO, WARNING,
+// ERROR, CRITICAL).
+std::unique_ptr<spdlog::formatter> human_formatter();
 
 // For the other subcommands (index, search, check): the same format and level, stderr only.
 void init_cli_logging(const config::Config& config);

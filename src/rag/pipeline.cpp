@@ -59,14 +59,14 @@ asio::awaitable<Result<session::History>> Pipeline::load_history(const ChatInput
   if (input.history) {
     auto replaced = co_await sessions_->replace(input.session_id, *input.history);
     if (!replaced)
-      spdlog::warn("Could not replace the history of session {}: {}", input.session_id,
-                   replaced.error().message);
+      spdlog::warn("Could not replace the history of session {}: {}",
+                   session::log_id(input.session_id), replaced.error().message);
     co_return *input.history;
   }
   auto stored = co_await sessions_->get(input.session_id);
   if (!stored) {
     // A session backend that does not answer costs the conversation its memory, not the answer.
-    spdlog::warn("Could not read the history of session {}: {}", input.session_id,
+    spdlog::warn("Could not read the history of session {}: {}", session::log_id(input.session_id),
                  stored.error().message);
     co_return session::History{};
   }
@@ -76,8 +76,8 @@ asio::awaitable<Result<session::History>> Pipeline::load_history(const ChatInput
 asio::awaitable<Result<Prepared>> Pipeline::prepare(ChatInput input, CancelToken cancel) const {
   Prepared p;
   p.started = Clock::now();
-  spdlog::info("Chat request received - Session: {}, Message length: {}", input.session_id,
-               code_points(input.message));
+  spdlog::info("Chat request received - Session: {}, Message length: {}",
+               session::log_id(input.session_id), code_points(input.message));
   auto history = co_await load_history(input);
   if (!history) co_return std::unexpected(history.error());
   p.history = std::move(*history);
@@ -94,9 +94,10 @@ asio::awaitable<Result<Prepared>> Pipeline::prepare(ChatInput input, CancelToken
   search_histogram().observe(p.search_seconds);
   if (!hits) {
     if (hits.error().code == ErrorCode::kCancelled) co_return std::unexpected(hits.error());
-    // No index loaded (or a broken one): nothing to ground an answer in.
-    spdlog::warn("Search failed, answering with the refusal: {}", hits.error().message);
-    hits = std::vector<retrieval::Hit>{};
+    // No index loaded (or a broken one): nothing to ground an answer in, and "nothing found"
+    // would be a wrong answer. The client gets 503 and tries again.
+    spdlog::warn("Search failed, answering 503: {}", hits.error().message);
+    co_return std::unexpected(Error{ErrorCode::kIndexUnavailable, hits.error().message, 0});
   }
   spdlog::info("Vector search completed in {:.2f}s, found {} documents", p.search_seconds,
                hits->size());
@@ -132,8 +133,8 @@ asio::awaitable<void> Pipeline::store_exchange(const Prepared& p, const std::str
   auto stored = co_await sessions_->append(p.input.session_id, std::move(user),
                                            std::move(assistant));
   if (!stored)
-    spdlog::warn("Could not store the exchange of session {}: {}", p.input.session_id,
-                 stored.error().message);
+    spdlog::warn("Could not store the exchange of session {}: {}",
+                 session::log_id(p.input.session_id), stored.error().message);
 }
 
 asio::awaitable<Result<ChatOutcome>> Pipeline::generate(Prepared p, upstream::DeltaSink sink,

@@ -9,7 +9,8 @@
 //               guide's timing lines are logged. Nothing is stored when the answer fails.
 //   answer():   prepare() + generate().
 // Upstream errors come back as they are (kRateLimited, kTimeout, kUnavailable, kUpstream,
-// kCancelled); api/error_mapping.hpp turns them into HTTP answers.
+// kCancelled); a failed search is kIndexUnavailable, never the refusal (which means "searched
+// and found nothing relevant"); api/error_mapping.hpp turns them into HTTP answers.
 //
 // Thread-safety: shared by all requests; every method may run concurrently on any thread. The
 // Searcher, ChatModel and SessionStore it holds must be (and are) safe for that.

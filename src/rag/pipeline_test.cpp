@@ -262,5 +262,17 @@ TEST_F(PipelineTest, ConcurrentRequestsWithTheRealMemoryStoreKeepWholeBoundedExc
   EXPECT_EQ(memory->get_now("shared").size(), 20u);
 }
 
+TEST_F(PipelineTest, AFailedSearchIsAnErrorNeverTheRefusal) {
+  auto state = std::make_shared<retrieval::testing::FakeIndexState>();
+  retrieval::LiveIndex unloaded(retrieval::testing::fake_opener(state), {});
+  retrieval::Searcher searcher(unloaded, nullptr, nullptr);
+  Pipeline p(searcher, model_, store_, options_);
+  auto out = ask(p, input("s9", "How do I change the port the server listens on?"));
+  ASSERT_FALSE(out.has_value());
+  EXPECT_EQ(out.error().code, ErrorCode::kIndexUnavailable);
+  EXPECT_EQ(model_->calls.load(), 0);
+  EXPECT_TRUE(store_->peek("s9").empty());
+}
+
 }  // namespace
 }  // namespace rag::chat

@@ -1,6 +1,8 @@
 // See memory_session_store.hpp for the invariants.
 #include "session/memory_session_store.hpp"
 
+#include "session/history_bounds.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -70,10 +72,7 @@ void MemorySessionStore::remove(Shard& shard, std::list<Entry>::iterator it) {
 }
 
 void MemorySessionStore::trim(History& history) const {
-  if (history.size() > options_.max_history) {
-    history.erase(history.begin(),
-                  history.begin() + static_cast<long>(history.size() - options_.max_history));
-  }
+  trim_history(history, {options_.max_history, options_.max_bytes});
 }
 
 History MemorySessionStore::get_now(std::string_view id) {

@@ -1,8 +1,9 @@
-// In-process SessionStore: bounded history per session, idle expiry by a background sweep, a
-// global bound on sessions with least-recently-used eviction.
+// In-process SessionStore: bounded history per session (messages and bytes), idle expiry by a
+// background sweep, a global bound on sessions with least-recently-used eviction.
 //
 // How to use it:
 //   session::MemorySessionStore store({.max_history = cfg.max_conversation_history,
+//                                      .max_bytes = cfg.max_session_bytes,
 //                                      .idle_timeout = cfg.session_timeout,
 //                                      .max_sessions = cfg.max_sessions});
 //   store.start_sweeper(ioc.get_executor(), cfg.cleanup_interval);  // logs "Cleaned up N ..."
@@ -39,6 +40,7 @@ using SteadyClock = std::function<std::chrono::steady_clock::time_point()>;
 
 struct MemorySessionOptions {
   std::size_t max_history = 20;
+  std::size_t max_bytes = 64 << 10;  // bytes of messages per session (history_bounds.hpp)
   std::chrono::duration<double> idle_timeout = std::chrono::hours(24);
   std::size_t max_sessions = 100000;
 };

@@ -52,6 +52,21 @@ TEST(MemorySessionStore, AppendTrimsOldestFirst) {
   EXPECT_EQ(store.size(), 1u);
 }
 
+TEST(MemorySessionStore, KeepsAtMostMaxBytesOfMessagesOldestFirstOut) {
+  MemorySessionStore store({.max_history = 20, .max_bytes = 4096});
+  store.replace_now("s", {user(std::string(900'000, 'x')), bot("short")});
+  auto h = store.get_now("s");
+  ASSERT_EQ(h.size(), 1u);  // the 900 KB message is not kept
+  EXPECT_EQ(h[0].content, "short");
+  for (int i = 0; i < 5; ++i) store.append_now("s", user(std::string(1000, 'q')), bot("a"));
+  h = store.get_now("s");
+  std::size_t bytes = 0;
+  for (const auto& m : h) bytes += m.role.size() + m.content.size() + m.timestamp.size();
+  EXPECT_LE(bytes, 4096u);
+  EXPECT_EQ(h.back().content, "a");  // the newest exchange is kept
+  EXPECT_EQ(h[h.size() - 2].content, std::string(1000, 'q'));
+}
+
 TEST(MemorySessionStore, ReplaceKeepsTheNewestAndDeleteReportsExistence) {
   MemorySessionStore store({.max_history = 2});
   store.append_now("s", user("old"), bot("old"));
@@ -115,7 +130,7 @@ TEST(MemorySessionStore, EvictsTheLeastRecentlyUsedAtCapacity) {
 }
 
 TEST(MemorySessionStore, ConcurrentAppendsToOneSessionNeverCorruptIt) {
-  MemorySessionStore store({.max_history = 100000});
+  MemorySessionStore store({.max_history = 100000, .max_bytes = SIZE_MAX});
   constexpr int kThreads = 8, kEach = 500;
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {

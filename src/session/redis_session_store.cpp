@@ -2,6 +2,8 @@
 // {"role","content","timestamp"}; scripts keep the list, its TTL and the index consistent.
 #include "session/redis_session_store.hpp"
 
+#include "session/history_bounds.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <cmath>
@@ -11,10 +13,25 @@ namespace {
 
 using redis::RedisScript;
 
-// KEYS: list, index. ARGV: ttl_s, max, now_ms, id, messages...
+// The byte bound (MAX_SESSION_BYTES) on a list already trimmed to its message bound: drops the
+// oldest messages until their stored JSON fits in ARGV[5] bytes.
+constexpr const char* kTrimBytes = R"lua(
+local stored = redis.call('LRANGE', KEYS[1], 0, -1)
+local total, drop = 0, 0
+for _, v in ipairs(stored) do total = total + #v end
+while total > tonumber(ARGV[5]) and drop < #stored do
+  drop = drop + 1
+  total = total - #stored[drop]
+end
+if drop > 0 then redis.call('LTRIM', KEYS[1], drop, -1) end
+)lua";
+
+// KEYS: list, index. ARGV: ttl_s, max, now_ms, id, max_bytes, messages...
 const RedisScript kAppend(R"lua(
-redis.call('RPUSH', KEYS[1], unpack(ARGV, 5))
+redis.call('RPUSH', KEYS[1], unpack(ARGV, 6))
 redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)
+)lua" + std::string(kTrimBytes) +
+                          R"lua(
 redis.call('EXPIRE', KEYS[1], ARGV[1])
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', tonumber(ARGV[3]) - 1000 * tonumber(ARGV[1]))
@@ -24,9 +41,11 @@ return redis.call('LLEN', KEYS[1])
 // Same ARGV; replaces the list (an empty history deletes it).
 const RedisScript kReplace(R"lua(
 redis.call('DEL', KEYS[1])
-if #ARGV >= 5 then
-  redis.call('RPUSH', KEYS[1], unpack(ARGV, 5))
+if #ARGV >= 6 then
+  redis.call('RPUSH', KEYS[1], unpack(ARGV, 6))
   redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)
+)lua" + std::string(kTrimBytes) +
+                           R"lua(
   redis.call('EXPIRE', KEYS[1], ARGV[1])
   redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
 else
@@ -91,7 +110,8 @@ RedisSessionStore::RedisSessionStore(redis::RedisClient& client, RedisSessionOpt
 
 std::vector<std::string> RedisSessionStore::write_args(const std::string& id) const {
   const long long ttl = std::max<long long>(1, std::llround(options_.idle_timeout.count()));
-  return {std::to_string(ttl), std::to_string(options_.max_history), std::to_string(now_ms()), id};
+  return {std::to_string(ttl), std::to_string(options_.max_history), std::to_string(now_ms()), id,
+          std::to_string(options_.max_bytes)};
 }
 
 asio::awaitable<Result<History>> RedisSessionStore::get(std::string id) {
@@ -122,9 +142,8 @@ asio::awaitable<Result<void>> RedisSessionStore::append(std::string id, Message 
 
 asio::awaitable<Result<void>> RedisSessionStore::replace(std::string id, History history) {
   auto args = write_args(id);
-  const std::size_t skip =
-      history.size() > options_.max_history ? history.size() - options_.max_history : 0;
-  for (std::size_t i = skip; i < history.size(); ++i) args.push_back(encode(history[i]));
+  trim_history(history, {options_.max_history, options_.max_bytes});
+  for (const auto& message : history) args.push_back(encode(message));
   std::vector<std::string> keys{list_key(id), index_key()};
   auto r = co_await client_.eval(kReplace, std::move(keys), std::move(args));
   if (!r) co_return std::unexpected(r.error());

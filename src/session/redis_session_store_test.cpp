@@ -58,6 +58,26 @@ TEST_F(RedisSessionTest, ReplaceDeleteAndUnknownSessions) {
   EXPECT_EQ(*io_.run(s.count()), 0u);
 }
 
+TEST_F(RedisSessionTest, KeepsAtMostMaxBytesOfStoredMessagesOldestFirstOut) {
+  RedisSessionStore s(
+      client(0), {.max_history = 20, .max_bytes = 4096, .idle_timeout = 1h, .key_prefix = "t4:"});
+  ASSERT_TRUE(io_.run(s.replace("big", History{user(std::string(900'000, 'x')), bot("short")})));
+  auto h = io_.run(s.get("big"));
+  ASSERT_TRUE(h);
+  ASSERT_EQ(h->size(), 1u);  // the 900 KB message never reached Redis
+  EXPECT_EQ((*h)[0].content, "short");
+  for (int i = 0; i < 5; ++i)
+    ASSERT_TRUE(io_.run(s.append("big", user(std::string(1000, 'q')), bot("a"))));
+  ASSERT_TRUE(io_.run(s.append("big", user(std::string(5000, 'z')), bot("b"))));
+  h = io_.run(s.get("big"));
+  ASSERT_TRUE(h);
+  ASSERT_EQ(h->size(), 1u);  // the 5,000-byte question alone is over the bound
+  EXPECT_EQ((*h)[0].content, "b");
+  ASSERT_TRUE(io_.run(s.append("big", user(std::string(1000, 'q')), bot("c"))));
+  const auto stored = std::stoul(server_.sync_command({"MEMORY", "USAGE", "t4:session:big"}));
+  EXPECT_LT(stored, 8192u);
+}
+
 TEST_F(RedisSessionTest, FallsBackToMemoryWhileRedisIsDownAndReturns) {
   auto& c = client(0);
   RedisSessionStore shared(c, {.max_history = 10, .idle_timeout = 1h, .key_prefix = "t3:"});

@@ -1,4 +1,5 @@
-// Session id validation and generation.
+// Session id validation, generation, and the form logs show.
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <stdexcept>
@@ -29,6 +30,20 @@ std::string new_session_id() {
   for (unsigned char b : bytes) {
     out.push_back(kHex[b >> 4]);
     out.push_back(kHex[b & 15]);
+  }
+  return out;
+}
+
+std::string log_id(std::string_view id) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  if (EVP_Digest(id.data(), id.size(), digest, &size, EVP_sha256(), nullptr) != 1 || size < 4)
+    return "????????";
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < 4; ++i) {
+    out.push_back(kHex[digest[i] >> 4]);
+    out.push_back(kHex[digest[i] & 15]);
   }
   return out;
 }

@@ -58,5 +58,8 @@ class SessionStore {
 bool is_valid_session_id(std::string_view id);
 // 128 random bits from OpenSSL's CSPRNG as 32 lower-case hex characters.
 std::string new_session_id();
+// What logs show of a session id, which is a bearer token to its conversation: the first 8 hex
+// digits of its SHA-256 ("3b1f9a0c"). `printf %s ID | sha256sum | cut -c1-8` finds an id's lines.
+std::string log_id(std::string_view id);
 
 }  // namespace rag::session

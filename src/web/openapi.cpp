@@ -44,8 +44,11 @@ std::string openapi_document(const OpenApiOptions& options) {
   try {
     auto doc = nlohmann::ordered_json::parse(asset->body);
     doc["info"]["version"] = options.version.empty() ? RAG_SERVER_VERSION : options.version;
-    doc["components"]["schemas"]["ChatRequest"]["properties"]["message"]["maxLength"] =
-        options.max_message_chars;
+    auto& schemas = doc["components"]["schemas"];
+    schemas["ChatRequest"]["properties"]["message"]["maxLength"] = options.max_message_chars;
+    schemas["ChatRequest"]["properties"]["history"]["maxItems"] = options.max_history_messages;
+    schemas["HistoryItem"]["properties"]["content"]["maxLength"] = options.max_history_chars;
+    schemas["SearchRequest"]["properties"]["query"]["maxLength"] = options.max_query_chars;
     return doc.dump();
   } catch (const nlohmann::json::exception& e) {
     spdlog::error("The embedded OpenAPI document is broken ({}); serving it unchanged", e.what());

@@ -2,7 +2,7 @@
 // GET /docs, both from the assets compiled into the binary (src/web/assets/apidoc/). The
 // document is hand-written (src/web/assets/apidoc/openapi.json, checked against the running
 // server by tests/integration/test_openapi.py); at start-up the server fills in what only it
-// knows: `info.version` and the configured message length limit. The page is plain HTML/CSS/JS
+// knows: `info.version` and the configured input limits. The page is plain HTML/CSS/JS
 // that fetches /openapi.json and renders it in the browser: no CDN, no inline script, served
 // with a strict Content-Security-Policy.
 //
@@ -18,8 +18,11 @@
 namespace rag::web {
 
 struct OpenApiOptions {
-  std::size_t max_message_chars = 8000;  // MAX_MESSAGE_CHARS: ChatRequest.message maxLength
-  std::string version = {};                   // info.version; empty = this build's version
+  std::size_t max_message_chars = 8000;    // MAX_MESSAGE_CHARS: ChatRequest.message maxLength
+  std::size_t max_history_messages = 200;  // MAX_HISTORY_MESSAGES: ChatRequest.history maxItems
+  std::size_t max_history_chars = 16000;   // MAX_HISTORY_CHARS: HistoryItem.content maxLength
+  std::size_t max_query_chars = 8000;      // MAX_QUERY_CHARS: SearchRequest.query maxLength
+  std::string version = {};                // info.version; empty = this build's version
 };
 
 // Registers GET /openapi.json, GET /docs and GET /docs/{file} (the page's .js and .css).

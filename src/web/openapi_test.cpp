@@ -133,6 +133,17 @@ TEST(OpenApiDocument, ServedDocumentCarriesTheVersionAndTheMessageLimit) {
   EXPECT_EQ(served, expected);
 }
 
+TEST(OpenApiDocument, ServedDocumentCarriesTheHistoryAndQueryLimits) {
+  OpenApiOptions o;
+  o.max_history_messages = 7;
+  o.max_history_chars = 99;
+  o.max_query_chars = 55;
+  const json schemas = json::parse(openapi_document(o))["components"]["schemas"];
+  EXPECT_EQ(schemas["ChatRequest"]["properties"]["history"]["maxItems"], 7);
+  EXPECT_EQ(schemas["HistoryItem"]["properties"]["content"]["maxLength"], 99);
+  EXPECT_EQ(schemas["SearchRequest"]["properties"]["query"]["maxLength"], 55);
+}
+
 TEST(OpenApiRoutes, ServeTheDocumentAsJson) {
   http::Router router;
   add_openapi_routes(router, options(99));

@@ -46,8 +46,9 @@ void add_source_chunk(SourceDoc& doc, std::string text, std::string_view metadat
 
 struct UiOptions {
   // Where the indexed site is published (e.g. "https://docs.example.org/"): relative citation
-  // urls such as "/configuration" are linked there. Empty: the page falls back to its `?site=`
-  // parameter, then to the server's own origin. Only http(s) urls are used.
+  // urls such as "/configuration" are linked there. Only this setting decides it (the page
+  // ignores its own address, so a crafted link cannot redirect citations). Empty: they open
+  // the server's own copy, GET /ui/source. Only http(s) urls are used.
   std::string site_url = {};
   // Backs GET /ui/source; without it every source is a 404.
   SourceLookup source_lookup = {};

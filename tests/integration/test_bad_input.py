@@ -79,8 +79,9 @@ def open_fds(pid):
     return len(os.listdir(f"/proc/{pid}/fd"))
 
 
-class BadInput(unittest.TestCase):
-    """One server with the SPEC's default limits (1 MiB body, 16 KiB head, 8000 chars)."""
+class DefaultLimitsServer:
+    """Mixin for a TestCase: one server for the class, with the default limits and no rate
+    limits; after every test it must be alive and healthy."""
 
     @classmethod
     def setUpClass(cls):
@@ -94,6 +95,10 @@ class BadInput(unittest.TestCase):
         # Whatever a test sent, the process is alive and healthy afterwards.
         self.assertIsNone(self.server.proc.poll(), "the server died")
         self.assertEqual(self.server.request("GET", "/healthz")[0], 200)
+
+
+class BadInput(DefaultLimitsServer, unittest.TestCase):
+    """One server with the SPEC's default limits (1 MiB body, 16 KiB head, 8000 chars)."""
 
     def assert_422(self, path, body, kind=None):
         """422 (FastAPI shape) on our routes; 400 invalid_request_error on the OpenAI face."""

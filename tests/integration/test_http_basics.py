@@ -124,12 +124,18 @@ class HttpBasics(unittest.TestCase):
         self.assertGreater(record["bytes"], 0)
 
     def test_human_log_goes_to_file_and_stderr_in_the_guide_format(self):
-        line_format = r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d - "
-        self.assertRegex(self.server.stderr.lines[0], line_format + "Starting Test Server")
+        # The guide's `date - message`, with every line's level in between (as Python's logging
+        # names it), so an operator can grep for WARNING or ERROR.
+        date = r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d - "
+        any_level = date + r"(DEBUG|INFO|WARNING|ERROR|CRITICAL) - "
+        self.assertRegex(self.server.stderr.lines[0], date + "INFO - Starting Test Server")
+        self.server.stderr.wait_for(date + "WARNING - No chat upstream configured")
+        for line in self.server.stderr.lines:
+            self.assertRegex(line, any_level)
         path = os.path.join(self.server.env["LOG_DIR"], "rag_server.log")
         with open(path, encoding="utf-8") as f:
             first = f.readline()
-        self.assertRegex(first, line_format + "Starting Test Server")
+        self.assertRegex(first, date + "INFO - Starting Test Server")
 
 
 class LogLevel(unittest.TestCase):

@@ -474,6 +474,14 @@ class LimitsAndDegradedModes(unittest.TestCase):
             status, headers, body = rec.send(server, "POST", "/search", body={"query": "port"})
             self.assertEqual((status, json.loads(body)), (503, {"detail": "Index not loaded"}))
             self.assertEqual(headers["retry-after"], "5")
+            # A chat cannot be grounded either: 503, never the refusal (checked against the doc).
+            status, headers, body = rec.send(server, "POST", "/chat", body={"message": "port"})
+            self.assertEqual((status, json.loads(body)), (503, {"detail": "Index not loaded"}))
+            self.assertEqual(headers["retry-after"], "5")
+            status, _, body = rec.send(server, "POST", "/v1/chat/completions", body={
+                "model": "rag", "messages": [{"role": "user", "content": "port"}]})
+            self.assertEqual(status, 503)
+            self.assertEqual(json.loads(body)["error"]["type"], "server_error")
             status, _, body = rec.send(server, "GET", "/readyz")
             self.assertEqual(status, 503)
             self.assertEqual(json.loads(body)["status"], "not ready")

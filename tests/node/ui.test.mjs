@@ -210,13 +210,29 @@ describe('chat with the fake upstream', () => {
     });
   });
 
-  it('links sources to the published site given by ?site=', async () => {
-    await withPage(LLM, { query: '?site=https://docs.example.org/' }, async (page) => {
+  it('links sources to the published site named by SITE_URL', async () => {
+    await withPage(LLM, { siteUrl: 'https://docs.example.org/' }, async (page) => {
       const answer = await ask(page, QUESTION);
       const hrefs = await answer.locator('a.source-link').evaluateAll((links) => links.map((a) => a.href));
       assert.ok(hrefs.length >= 1);
       for (const href of hrefs) assert.match(href, /^https:\/\/docs\.example\.org\/[A-Za-z]/, href);
     });
+  });
+
+  it('ignores a site named in the address: a crafted link cannot redirect the citations', async () => {
+    for (const [query, siteUrl] of [['?site=https://evil.example/', ''],
+      ['?site=https://evil.example/', 'https://docs.example.org/']]) {
+      await withPage(LLM, { query, siteUrl }, async (page) => {
+        const answer = await ask(page, QUESTION);
+        const hrefs = await answer.locator('a.source-link').evaluateAll((links) => links.map((a) => a.href));
+        assert.ok(hrefs.length >= 1);
+        const expected = siteUrl ? 'https://docs.example.org/' : `${LLM}/ui/source?url=%2F`;
+        for (const href of hrefs) {
+          assert.ok(!href.includes('evil.example'), href);
+          assert.ok(href.startsWith(expected), href);
+        }
+      });
+    }
   });
 
   it('renders the tokens as they arrive: the answer grows while the stream runs', async () => {

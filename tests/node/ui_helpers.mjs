@@ -27,10 +27,20 @@ export async function launch() {
 
 // A new context + page on `base`/ui. `problems` collects uncaught page errors and CSP
 // violations (failed fetches with 4xx/5xx statuses are expected in some tests and not counted).
-export async function openUi(browser, base, { colorScheme = 'light', viewport = { width: 1280, height: 800 }, query = '' } = {}) {
+// `siteUrl`: serve the page as a server with SITE_URL=siteUrl renders it (its rag-site meta;
+// src/web/ui_test.cpp and test_browser_ui.py's SiteUrl check that rendering itself).
+export async function openUi(browser, base, { colorScheme = 'light', viewport = { width: 1280, height: 800 }, query = '', siteUrl = '' } = {}) {
   const context = await browser.newContext({ colorScheme, viewport, deviceScaleFactor: 1 });
   const page = await context.newPage();
   page.setDefaultTimeout(WAIT_MS);
+  if (siteUrl) {
+    await page.route((url) => url.pathname === '/ui', async (route) => {
+      const response = await route.fetch();
+      const html = (await response.text()).replace('<meta name="rag-site" content="">',
+        `<meta name="rag-site" content="${siteUrl}">`);
+      await route.fulfill({ response, body: html });
+    });
+  }
   const problems = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('console', (msg) => {

@@ -16,16 +16,15 @@ const ui = {
   reset: $('new-conversation'),
 };
 
-// Relative citation urls (e.g. "/configuration") point into the documented site: the page's
-// `?site=` parameter, else the server's setting (<meta name="rag-site">), names where it is
-// published; without either (null) they open this server's copy, GET /ui/source.
+// Relative citation urls (e.g. "/configuration") point into the documented site, which only
+// the server's setting names (SITE_URL, as <meta name="rag-site">): nothing in the page's
+// address may, or a crafted link would send every citation to another site. Without it (null)
+// they open this server's copy, GET /ui/source.
 const siteBase = (() => {
-  const candidates = [new URLSearchParams(location.search).get('site'),
-    document.querySelector('meta[name="rag-site"]')?.content];
-  for (const site of candidates) {
-    try {
-      if (site && /^https?:$/.test(new URL(site).protocol)) return new URL(site).href;
-    } catch { /* not a url: try the next */ }
+  const site = document.querySelector('meta[name="rag-site"]')?.content;
+  try {
+    if (site && /^https?:$/.test(new URL(site).protocol)) return new URL(site).href;
+  } catch { /* not a url */
   }
   return null;
 })();
