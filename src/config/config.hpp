@@ -65,6 +65,7 @@ struct Config {
   std::size_t max_header_bytes = 16 << 10;
   std::size_t max_message_chars = 8000;
   std::size_t max_concurrent_requests = 10000;
+  std::size_t max_connections = 10000;  // open client connections (more: 503 and closed)
   std::string server_name = "RAG Server";
   std::string site_url;  // where the indexed site is published (chat page links); "" = none
 
