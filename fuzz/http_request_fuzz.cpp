@@ -3,7 +3,8 @@
 // (http_world.hpp): request id, client ip (X-Forwarded-For from a trusted peer), security
 // headers, CORS, load shedding, rate limits, router, and the api handlers for /, /healthz,
 // /readyz, /search, /chat (plain and SSE), /sessions/..., /v1/..., /metrics, /ui, /openapi.json.
-// Up to kMaxRequests pipelined requests per input, as one keep-alive connection would send.
+// Up to kMaxRequests pipelined requests per input, as one keep-alive connection would send,
+// under the connection's framing rules (http/framing.hpp: Transfer-Encoding, trailers).
 //
 // Oracles (besides ASan/UBSan): no exception escapes a handler (the connection would turn it
 // into a 500, but it is a bug) and no 500; no response header carries CR, LF or NUL (header
@@ -23,6 +24,7 @@
 
 #include "cli/server_parts.hpp"
 #include "fuzz_target.hpp"
+#include "http/framing.hpp"
 #include "http/middleware.hpp"
 #include "http/response_head.hpp"
 #include "http_world.hpp"
@@ -222,19 +224,27 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(world.config.max_header_bytes));
     parser.body_limit(world.config.max_body_bytes);
-    parser.eager(true);
     boost::beast::error_code ec;
-    while (!rest.empty() && !parser.is_done()) {
-      const auto used = parser.put(asio::buffer(rest.data(), rest.size()), ec);
-      rest.remove_prefix(used);
-      if (ec == bhttp::error::need_more) {
-        ec = {};
-        if (used == 0) break;  // an incomplete request: the connection would wait and time out
-      } else if (ec) {
-        break;  // 400 / 413 / 431 and close, in the connection
+    // The head first, then the body, with the connection's framing rules in between and after
+    // (http/framing.hpp: 400 and close).
+    auto read = [&](auto done) {
+      while (!rest.empty() && !done()) {
+        const auto used = parser.put(asio::buffer(rest.data(), rest.size()), ec);
+        rest.remove_prefix(used);
+        if (ec == bhttp::error::need_more) {
+          ec = {};
+          if (used == 0) return;  // an incomplete request: the connection would time out
+        } else if (ec) {
+          return;  // 400 / 413 / 431 and close, in the connection
+        }
       }
-    }
-    if (ec || !parser.is_done()) break;
+    };
+    read([&] { return parser.is_header_done(); });
+    if (ec || !parser.is_header_done() || !rag::http::acceptable_transfer_encoding(parser)) break;
+    const auto fields = rag::http::field_count(parser.get());
+    parser.eager(true);
+    read([&] { return parser.is_done(); });
+    if (ec || !parser.is_done() || rag::http::field_count(parser.get()) != fields) break;
     const auto length = parser.content_length();
     if (length && *length > world.config.max_body_bytes) break;  // 413 and close
     rag::http::Request request = parser.release();

@@ -16,11 +16,11 @@ ROOT=$PWD
 BUILD=$ROOT/build-fuzz
 CXX=${RAG_FUZZ_CXX:-clang++-19}
 
-ALL_TARGETS=(http_request json_validation html_loader markdown_loader splitter sse_parser
-             chat_completion_parser pickle_reader)
-declare -A DICT=([http_request]=http [json_validation]=json [html_loader]=html
+ALL_TARGETS=(http_request request_path json_validation html_loader markdown_loader splitter sse_parser
+             chat_completion_parser pickle_reader faiss_file)
+declare -A DICT=([http_request]=http [request_path]=path [json_validation]=json [html_loader]=html
                  [markdown_loader]=markdown [splitter]=splitter [sse_parser]=sse
-                 [chat_completion_parser]=sse [pickle_reader]=pickle)
+                 [chat_completion_parser]=sse [pickle_reader]=pickle [faiss_file]=faiss)
 
 ci=0
 seconds=""

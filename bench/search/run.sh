@@ -3,7 +3,7 @@
 # and hybrid (fake embedder at 0 ms), start-up to ready, and the cost of rate limiting (off vs
 # in-memory vs Redis, limits set high so nothing is refused).
 #
-#   bench/search/run.sh [duration_s=10] [connections=64] [rounds=3]
+#   [RAG_SERVER_BIN=path] bench/search/run.sh [duration_s=10] [connections=64] [rounds=3]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 duration=${1:-10}; connections=${2:-64}; rounds=${3:-3}
@@ -11,7 +11,7 @@ corpus=/usr/share/doc/python3.11/html
 [ -d "$corpus" ] || apt-get install -y -qq python3.11-doc >/dev/null
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
-bin=build/rag-server
+bin=${RAG_SERVER_BIN:-build/rag-server}  # another binary to compare (a Release build)
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 # Starts the server with the given environment; sets $port, $server_pid and $ready_s (seconds

@@ -1,14 +1,16 @@
 #include "api/error_mapping.hpp"
 
+#include <algorithm>
 #include <boost/beast/http/field.hpp>
 #include <cmath>
 
 namespace rag::api {
 
 HttpError map_error(const Error& error) {
+  // Whole seconds in [1, one day]: a NaN, an infinity or 1e300 must not reach the cast.
   auto retry_after = [&](double fallback) {
     const double s = error.retry_after_s > 0 ? error.retry_after_s : fallback;
-    return static_cast<int>(std::max(1.0, std::ceil(s)));
+    return static_cast<int>(std::clamp(std::ceil(s), 1.0, 86400.0));
   };
   switch (error.code) {
     case ErrorCode::kRateLimited:

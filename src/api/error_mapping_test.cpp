@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace rag::api {
 namespace {
 
@@ -10,6 +12,16 @@ TEST(ErrorMapping, RateLimitedIs429WithRetryAfter) {
   EXPECT_EQ(r.result_int(), 429u);
   EXPECT_EQ(r.body(), R"({"detail":"Rate limit exceeded. Please try again in a moment."})");
   EXPECT_EQ(r["Retry-After"], "3");
+}
+
+// An upstream's Retry-After is passed on: whatever it said, the client's is 1 s to one day.
+TEST(ErrorMapping, RetryAfterStaysWithinADayWhateverTheUpstreamSaid) {
+  const double inf = std::numeric_limits<double>::infinity();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (double s : {1e300, inf, 4294967296.0, 86401.0})
+    EXPECT_EQ(map_error(Error{ErrorCode::kRateLimited, "", s}).retry_after_s, 86400) << s;
+  for (double s : {nan, -inf, -5.0, 0.0})
+    EXPECT_EQ(map_error(Error{ErrorCode::kRateLimited, "", s}).retry_after_s, 1) << s;
 }
 
 TEST(ErrorMapping, TimeoutIs504) {

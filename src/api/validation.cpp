@@ -1,6 +1,8 @@
 // pydantic-1 shaped validation errors, FastAPI's body handling, and pydantic 1's coercions.
 #include "api/validation.hpp"
 
+#include "common/json_depth.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -38,27 +40,6 @@ bool is_json_content_type(std::string_view content_type) {
   if (!media.starts_with("application/")) return false;
   const std::string_view subtype = std::string_view(media).substr(12);
   return subtype == "json" || subtype.ends_with("+json");
-}
-
-// Byte offset where nesting first exceeds max_depth, or npos.
-std::size_t depth_violation(std::string_view text, int max_depth) {
-  int depth = 0;
-  bool in_string = false, escaped = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > max_depth) return i;
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return std::string_view::npos;
 }
 
 // Python's int("...") for decimal text: sign, digits, single underscores between digits.
@@ -217,7 +198,7 @@ std::expected<json, ValidationErrors> parse_json_object_body(std::string_view bo
   if (body.empty()) return failed(missing_error({std::string("body")}));
   if (!is_json_content_type(content_type)) return failed(not_dict_error({std::string("body")}));
   if (!is_valid_utf8(body)) return failed(json_decode_error(0, "Body is not valid UTF-8"));
-  if (auto at = depth_violation(body, limits.max_depth); at != std::string_view::npos) {
+  if (auto at = json_depth_violation(body, limits.max_depth); at != std::string_view::npos) {
     return failed(json_decode_error(char_offset(body, at),
                                     "JSON nested deeper than " + std::to_string(limits.max_depth) +
                                         " levels"));

@@ -37,8 +37,10 @@ http::ServerOptions server_options(const config::Config& c) {
   o.header_timeout = duration_cast<milliseconds>(c.header_timeout);
   o.keepalive = duration_cast<milliseconds>(c.keepalive);
   o.write_timeout = duration_cast<milliseconds>(c.request_timeout);
+  o.request_timeout = duration_cast<milliseconds>(c.request_timeout);
   o.max_body_bytes = c.max_body_bytes;
   o.max_header_bytes = c.max_header_bytes;
+  o.max_connections = c.max_connections;
   o.ssl_certfile = c.ssl_certfile;
   o.ssl_keyfile = c.ssl_keyfile;
   return o;

@@ -249,11 +249,14 @@ void register_routes(http::Router& router, const config::Config& config, ServerP
 
 http::Handler build_handler(const http::Router& router, const config::Config& config,
                             ServerParts& parts) {
-  return http::chain({http::request_id(), api::client_ip(config.trusted_proxies),
-                      http::security_headers(), http::cors({config.allowed_origins, 600})},
-                     {parts.shedder->middleware(),
-                      api::rate_limit(*parts.state.limiter, api::default_rate_limit_rules(config))},
-                     [&router](http::RequestContext& ctx) { return router.dispatch(ctx); });
+  // canonical_path() before everything that reads the path: one spelling for the load
+  // shedder's probes, the rate limits and the router alike.
+  return http::chain(
+      {http::request_id(), http::security_headers(), http::canonical_path(),
+       api::client_ip(config.trusted_proxies), http::cors({config.allowed_origins, 600})},
+      {parts.shedder->middleware(),
+       api::rate_limit(*parts.state.limiter, api::default_rate_limit_rules(config))},
+      [&router](http::RequestContext& ctx) { return router.dispatch(ctx); });
 }
 
 // The path as the access log shows it. A session id is a bearer token to its conversation:

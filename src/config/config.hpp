@@ -68,6 +68,7 @@ struct Config {
   std::size_t max_history_chars = 16000;   // characters of one history item
   std::size_t max_query_chars = 8000;      // characters of a /search query
   std::size_t max_concurrent_requests = 10000;
+  std::size_t max_connections = 10000;  // open client connections (more: 503 and closed)
   std::string server_name = "RAG Server";
   std::string site_url;  // where the indexed site is published (chat page links); "" = none
 

@@ -223,6 +223,8 @@ const std::vector<Row>& rows() {
        integer(&Config::max_query_chars, 1, 10000000)},
       {{"MAX_CONCURRENT_REQUESTS", "10000", "requests in progress at once (more: 503)"},
        integer(&Config::max_concurrent_requests, 1, 10000000)},
+      {{"MAX_CONNECTIONS", "10000", "open client connections at once (more: 503 and closed)"},
+       integer(&Config::max_connections, 1, 10000000)},
       {{"CHAT_TEMPERATURE", "0.1", "sampling temperature"}, real(&Config::chat_temperature, 0, 2)},
       {{"CHAT_MAX_TOKENS", "1000", "longest answer in tokens"},
        integer(&Config::chat_max_tokens, 1, 1000000)},

@@ -44,12 +44,20 @@ class Connection final : public ConnectionHandle,
   static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
   static constexpr std::size_t kCopyBodyUpTo = 16 * 1024;  // bodies copied behind the head
 
+  // Past the head limit, what a request may leave in the read buffer at once: a chunk header
+  // with its extensions, the line ending a chunk, pipelined bytes. The buffer never grows
+  // beyond max_header_bytes + this (Beast 1.74 bounds neither chunk extensions nor trailers).
+  static constexpr std::size_t kBufferSlack = 64 * 1024;
+
+  // REQUIRES: a slot was taken with state->try_open(); the connection gives it back.
   Connection(Stream stream, std::shared_ptr<ServerState> state, std::string peer)
-      : stream_(std::move(stream)),
+      : slot_(*state),
+        stream_(std::move(stream)),
         watchdog_(beast::get_lowest_layer(stream_).get_executor()),
         state_(std::move(state)),
         peer_(std::move(peer)),
-        ctx_(request_, peer_) {
+        ctx_(request_, peer_),
+        buffer_(state_->options.max_header_bytes + kBufferSlack) {
     ctx_.stream = this;
     // The cancel token exists only for handlers that wait on something long (they call
     // watch_disconnect first); a GET / pays for neither the token nor the watcher.
@@ -105,11 +113,19 @@ class Connection final : public ConnectionHandle,
   // pending operation fails and the connection ends.
   void arm(std::chrono::milliseconds timeout);
   void disarm() { deadline_ = std::chrono::steady_clock::time_point::max(); }
+  // While a request is handled: the earlier of `timeout` and the request's own deadline
+  // (REQUEST_TIMEOUT), or that deadline alone while the handler waits.
+  void arm_write() { arm_until(std::chrono::steady_clock::now() + state_->options.write_timeout); }
+  void arm_request() { arm_until(request_deadline_); }
+  void arm_until(std::chrono::steady_clock::time_point when);
   asio::awaitable<void> watch_deadline();
 
+  ConnectionSlot slot_;
   Stream stream_;
   asio::steady_timer watchdog_;
   std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+  std::chrono::steady_clock::time_point request_deadline_ =
+      std::chrono::steady_clock::time_point::max();
   bool closed_ = false;
   bool timed_out_ = false;
   std::shared_ptr<ServerState> state_;

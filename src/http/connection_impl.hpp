@@ -1,6 +1,7 @@
 // Member definitions of Connection<Stream> (see connection.hpp).
 #pragma once
 
+#include "http/framing.hpp"
 #include "http/middleware.hpp"
 
 namespace rag::http {
@@ -47,9 +48,12 @@ asio::awaitable<void> Connection<Stream>::run() {
     arm(options.header_timeout);
     co_await bhttp::async_read_header(stream_, buffer_, parser,
                                       asio::redirect_error(asio::use_awaitable, ec));
-    if (ec || !parser.is_done() || parser.get()[bhttp::field::expect] == "100-continue")
+    const auto& head = parser.get();
+    if (ec || !parser.is_done() || head.find(bhttp::field::transfer_encoding) != head.end() ||
+        head[bhttp::field::expect] == "100-continue")
       if (!co_await read_rest(parser, ec)) break;
-    disarm();
+    request_deadline_ = std::chrono::steady_clock::now() + options.request_timeout;
+    arm_request();
     request_ = parser.release();
     keep_alive_ = request_.keep_alive();
 
@@ -75,7 +79,7 @@ asio::awaitable<void> Connection<Stream>::run() {
         const std::array<asio::const_buffer, 2> buffers{
             asio::buffer(head_), with_body && !copy ? asio::buffer(response.body())
                                                     : asio::const_buffer()};
-        arm(options.write_timeout);
+        arm_write();
         co_await asio::async_write(stream_, buffers, asio::redirect_error(asio::use_awaitable, ec));
         if (ec) keep_alive_ = false;
         if (head_.capacity() > kCopyBodyUpTo * 4) std::string().swap(head_);
@@ -83,6 +87,7 @@ asio::awaitable<void> Connection<Stream>::run() {
     }
     current_ = nullptr;
     cancel_.reset();
+    request_deadline_ = std::chrono::steady_clock::time_point::max();
     if (!keep_alive_) break;
   }
   co_await close();
@@ -110,6 +115,12 @@ asio::awaitable<bool> Connection<Stream>::read_rest(
       co_await reply_and_close(Status::bad_request, "Bad Request");
     co_return false;
   }
+  if (!acceptable_transfer_encoding(parser)) {
+    // RFC 9112 §6.1: a request whose body length cannot be determined reliably is refused
+    // and the connection closed, so no byte of it is taken for the next request.
+    co_await reply_and_close(Status::bad_request, "Unsupported Transfer-Encoding");
+    co_return false;
+  }
   const auto length = parser.content_length();
   if (length && *length > state_->options.max_body_bytes) {
     co_await reply_and_close(Status::payload_too_large, "Request body too large");
@@ -120,9 +131,16 @@ asio::awaitable<bool> Connection<Stream>::read_rest(
     co_await bhttp::async_write(stream_, cont, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return false;
   }
+  // Trailer fields would be merged into the headers (a trailer X-Forwarded-For would be
+  // believed): a chunked request that ends with any is refused.
+  const auto fields_before_body = field_count(parser.get());
   if (!parser.is_done())
     co_await bhttp::async_read(stream_, buffer_, parser,
                                asio::redirect_error(asio::use_awaitable, ec));
+  if (!ec && field_count(parser.get()) != fields_before_body) {
+    co_await reply_and_close(Status::bad_request, "Trailer fields are not accepted");
+    co_return false;
+  }
   if (ec == bhttp::error::body_limit) {
     co_await reply_and_close(Status::payload_too_large, "Request body too large");
     co_return false;
@@ -187,7 +205,7 @@ asio::awaitable<bool> Connection<Stream>::send_with_beast(Response& response) {
 template <class Stream>
 asio::awaitable<bool> Connection<Stream>::send(Response& response) {
   beast::error_code ec;
-  arm(state_->options.write_timeout);
+  arm_write();
   keep_alive_ = keep_alive_ && response.keep_alive();
   co_await bhttp::async_write(stream_, response, asio::redirect_error(asio::use_awaitable, ec));
   disarm();
@@ -223,10 +241,10 @@ asio::awaitable<bool> Connection<Stream>::start(Response head) {
   head.body().clear();
   bhttp::response_serializer<bhttp::string_body> serializer{head};
   beast::error_code ec;
-  arm(state_->options.write_timeout);
+  arm_write();
   co_await bhttp::async_write_header(stream_, serializer,
                                      asio::redirect_error(asio::use_awaitable, ec));
-  disarm();  // the handler may wait long for its next chunk
+  arm_request();  // the handler may wait for its next chunk, within the request's deadline
   if (ec) keep_alive_ = false;
   co_return !ec;
 }
@@ -235,10 +253,10 @@ template <class Stream>
 asio::awaitable<bool> Connection<Stream>::write(std::string data) {
   if (!current_ || !current_->streamed || data.empty()) co_return current_ != nullptr;
   beast::error_code ec;
-  arm(state_->options.write_timeout);
+  arm_write();
   co_await asio::async_write(stream_, bhttp::make_chunk(asio::buffer(data)),
                              asio::redirect_error(asio::use_awaitable, ec));
-  disarm();
+  arm_request();
   if (ec) {
     keep_alive_ = false;
     co_return false;
@@ -251,7 +269,7 @@ template <class Stream>
 asio::awaitable<void> Connection<Stream>::finish() {
   if (!current_ || !current_->streamed) co_return;
   beast::error_code ec;
-  arm(state_->options.write_timeout);
+  arm_write();
   co_await asio::async_write(stream_, bhttp::make_chunk_last(),
                              asio::redirect_error(asio::use_awaitable, ec));
   disarm();
@@ -308,11 +326,18 @@ void Connection<Stream>::arm(std::chrono::milliseconds timeout) {
 }
 
 template <class Stream>
+void Connection<Stream>::arm_until(std::chrono::steady_clock::time_point when) {
+  deadline_ = std::min(when, request_deadline_);
+  if (watchdog_.expiry() > deadline_) watchdog_.cancel();
+}
+
+template <class Stream>
 asio::awaitable<void> Connection<Stream>::watch_deadline() {
   while (!closed_) {
     const auto now = std::chrono::steady_clock::now();
     if (deadline_ <= now) {
       timed_out_ = true;
+      if (cancel_) cancel_->cancel();  // a handler waiting upstream stops too
       beast::error_code ec;
       lowest().socket().close(ec);  // the pending operation fails: the connection ends
       co_return;

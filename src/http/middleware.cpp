@@ -2,6 +2,8 @@
 
 #include <random>
 
+#include "http/path.hpp"
+
 namespace rag::http {
 
 bool is_sane_request_id(std::string_view id) {
@@ -41,6 +43,23 @@ Filter request_id() {
     // A view into ctx.request_id, which nothing changes once set.
     ctx.header_views.emplace_back("X-Request-Id", ctx.request_id);
     return std::nullopt;
+  };
+}
+
+Filter canonical_path() {
+  return [](RequestContext& ctx) -> std::optional<Response> {
+    thread_local std::string rewritten;  // capacity kept across requests
+    switch (canonicalize_path(ctx.path(), rewritten)) {
+      case PathForm::kCanonical:
+        return std::nullopt;
+      case PathForm::kRewritten:
+        ctx.set_path(rewritten);
+        return std::nullopt;
+      case PathForm::kInvalid:
+        break;
+    }
+    ctx.route = "unmatched";
+    return error_response(Status::bad_request, "Invalid request path", ctx.request.version());
   };
 }
 

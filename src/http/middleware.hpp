@@ -20,6 +20,10 @@ void generate_request_id(std::string& out);
 // header to the response.
 Filter request_id();
 
+// Puts the path in its one spelling (http/path.hpp) before anything routes or limits on it;
+// a malformed path, or one climbing above the root, is answered 400.
+Filter canonical_path();
+
 // X-Content-Type-Options, X-Frame-Options, Referrer-Policy, and Cache-Control: no-store unless
 // the handler says otherwise.
 Filter security_headers();

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "http/connection.hpp"
+#include "http/middleware.hpp"
 
 namespace rag::http {
 
@@ -118,8 +119,38 @@ asio::awaitable<void> Server::Impl::accept_loop() {
   }
 }
 
+// Past max_connections: a 503 written at once without waiting (the socket's send buffer is
+// empty), what the client already sent is read away so the close does not reset the answer,
+// and the socket is closed. Over TLS there is no handshake to answer in: just closed.
+static void refuse(asio::ip::tcp::socket& socket, bool tls) {
+  if (!tls) {
+    std::string answer =
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json; charset=utf-8\r\n"
+        "Retry-After: 1\r\nConnection: close\r\nX-Content-Type-Options: nosniff\r\n"
+        "X-Frame-Options: DENY\r\nReferrer-Policy: no-referrer\r\nCache-Control: no-store\r\n"
+        "X-Request-Id: ";
+    answer += generate_request_id();
+    constexpr std::string_view kBody = R"({"detail":"Too many open connections"})";
+    answer += "\r\nContent-Length: " + std::to_string(kBody.size()) + "\r\n\r\n";
+    answer += kBody;
+    const int fd = socket.native_handle();
+    [[maybe_unused]] auto sent =
+        ::send(fd, answer.data(), answer.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    char sink[4096];
+    for (int i = 0; i < 16 && ::recv(fd, sink, sizeof sink, MSG_DONTWAIT) > 0; ++i) {
+    }
+  }
+  beast::error_code ec;
+  socket.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  socket.close(ec);
+}
+
 void Server::Impl::serve(asio::ip::tcp::socket socket) {
   beast::error_code ec;
+  if (!state->try_open()) {
+    refuse(socket, tls != nullptr);
+    return;
+  }
   socket.set_option(asio::ip::tcp::no_delay(true), ec);
   auto peer = peer_address(socket);
   auto executor = socket.get_executor();
@@ -190,5 +221,7 @@ std::size_t Server::active_connections() const {
 }
 
 std::size_t Server::active_requests() const { return impl_->state->requests.load(); }
+
+std::uint64_t Server::refused_connections() const { return impl_->state->refused.load(); }
 
 }  // namespace rag::http

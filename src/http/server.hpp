@@ -33,8 +33,13 @@ struct ServerOptions {
   std::chrono::milliseconds header_timeout{10000};  // to receive a whole request head + body
   std::chrono::milliseconds keepalive{5000};        // idle time between requests
   std::chrono::milliseconds write_timeout{120000};  // to send one response (or stream chunk)
+  // From the end of the request's head to the end of its response, streams included: past it
+  // the connection is closed and the request's cancel token fires (its upstream call stops).
+  std::chrono::milliseconds request_timeout{120000};
   std::size_t max_body_bytes = 1 << 20;
   std::size_t max_header_bytes = 16 << 10;
+  // Open connections at most; one more is answered 503 and closed at once.
+  std::size_t max_connections = 10000;
   std::string ssl_certfile;  // both set: HTTPS
   std::string ssl_keyfile;
 };
@@ -61,6 +66,8 @@ class Server {
 
   std::size_t active_connections() const;
   std::size_t active_requests() const;
+  // Connections refused since start because max_connections were open.
+  std::uint64_t refused_connections() const;
 
  private:
   struct Impl;

@@ -28,6 +28,17 @@ struct ServerState {
   CompletionHook on_complete;
   std::atomic<bool> stopping{false};
   std::atomic<std::size_t> requests{0};
+  std::atomic<std::size_t> open{0};       // connections accepted and not yet destroyed
+  std::atomic<std::uint64_t> refused{0};  // connections refused at max_connections
+
+  // Takes one of max_connections (the listener, before a connection exists); false when all
+  // are in use. A ConnectionSlot gives it back.
+  bool try_open() {
+    if (open.fetch_add(1, std::memory_order_relaxed) < options.max_connections) return true;
+    open.fetch_sub(1, std::memory_order_relaxed);
+    refused.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
 
   std::mutex mutex;  // guards connections and drained
   std::unordered_map<std::uint64_t, std::weak_ptr<ConnectionHandle>> connections;
@@ -47,6 +58,18 @@ struct ServerState {
     if (drained)
       boost::asio::post(drained->get_executor(), [timer = drained] { timer->cancel(); });
   }
+};
+
+// Owns one slot taken with ServerState::try_open(), for the life of a connection.
+class ConnectionSlot {
+ public:
+  explicit ConnectionSlot(ServerState& state) : state_(state) {}
+  ~ConnectionSlot() { state_.open.fetch_sub(1, std::memory_order_relaxed); }
+  ConnectionSlot(const ConnectionSlot&) = delete;
+  ConnectionSlot& operator=(const ConnectionSlot&) = delete;
+
+ private:
+  ServerState& state_;
 };
 
 // Keeps ServerState::requests exact across early returns.

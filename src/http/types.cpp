@@ -2,32 +2,32 @@
 
 #include <boost/beast/http/field.hpp>
 
+#include "http/path.hpp"
 #include "observability/logging.hpp"
 
 namespace rag::http {
 
 std::string_view RequestContext::path() const {
+  if (path_rewritten_) return canonical_path_;
   std::string_view target(request.target().data(), request.target().size());
   return target.substr(0, target.find('?'));
 }
 
-namespace {
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
+void RequestContext::set_path(std::string_view path) {
+  canonical_path_.assign(path);
+  path_rewritten_ = true;
 }
 
+namespace {
 std::string percent_decode(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '+') {
       out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 &&
-               hex_value(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+    } else if (s[i] == '%' && i + 2 < s.size() && hex_digit(s[i + 1]) >= 0 &&
+               hex_digit(s[i + 2]) >= 0) {
+      out += static_cast<char>(hex_digit(s[i + 1]) * 16 + hex_digit(s[i + 2]));
       i += 2;
     } else {
       out += s[i];
@@ -85,6 +85,7 @@ void RequestContext::reset() {
   client_ip.clear();
   route.clear();
   params.clear();
+  path_rewritten_ = false;
   response_headers.clear();
   header_views.clear();
   cancel.reset();

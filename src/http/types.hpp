@@ -79,8 +79,11 @@ struct RequestContext {
   // capacity kept. Runs what is deferred first.
   void reset();
 
-  // The target without its query string.
+  // The target without its query string, in its canonical spelling once the canonical_path()
+  // filter ran (http/path.hpp): what routing, rate limits and logs see.
   std::string_view path() const;
+  // Replaces what path() returns (the canonical_path() filter; `path` is copied).
+  void set_path(std::string_view path);
   // The query string parameter `name`, percent-decoded, or "" when absent.
   std::string query_param(std::string_view name) const;
   std::string_view header(std::string_view name) const;
@@ -90,6 +93,8 @@ struct RequestContext {
     void (*fn)(void*);
     void* arg;
   };
+  std::string canonical_path_;  // path() when path_rewritten_
+  bool path_rewritten_ = false;
   Deferred deferred_[4] = {};
   std::size_t deferred_count_ = 0;
   std::vector<Deferred> more_deferred_;  // past four: rare

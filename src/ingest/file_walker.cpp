@@ -2,6 +2,7 @@
 #include "ingest/file_walker.hpp"
 
 #include <fnmatch.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cctype>
@@ -40,6 +41,28 @@ std::vector<std::string> read_ignore_file(const fs::path& folder) {
   return out;
 }
 
+namespace {
+
+// Whether `link`, met under the folder whose real path is `real_root`, is a file to read: it
+// must resolve (every link on the way) to a regular file inside that folder. Links to folders
+// are never followed, so a walk cannot loop; the others are skipped with a warning.
+bool readable_link(const fs::path& link, const fs::path& real_root) {
+  std::error_code ec;
+  const fs::path target = fs::canonical(link, ec);
+  if (ec) {
+    spdlog::warn("skipping {}: a link that does not resolve", link.string());
+    return false;
+  }
+  const fs::path rel = target.lexically_relative(real_root);
+  if (rel.empty() || *rel.begin() == "..") {
+    spdlog::warn("skipping {}: a link to outside {}", link.string(), real_root.string());
+    return false;
+  }
+  return fs::is_regular_file(target, ec);
+}
+
+}  // namespace
+
 Result<std::vector<SourceFile>> collect_files(const std::vector<fs::path>& paths,
                                               const std::vector<std::string>& exclude) {
   std::vector<SourceFile> out;
@@ -57,6 +80,8 @@ Result<std::vector<SourceFile>> collect_files(const std::vector<fs::path>& paths
     fs::path root = arg;
     std::vector<std::string> patterns = exclude;
     std::ranges::move(read_ignore_file(root), std::back_inserter(patterns));
+    const fs::path real_root = fs::canonical(root, ec);
+    if (ec) return fail(ErrorCode::kIo, "cannot read folder " + arg.string() + ": " + ec.message());
     fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
     if (ec) return fail(ErrorCode::kIo, "cannot read folder " + arg.string() + ": " + ec.message());
     for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
@@ -67,7 +92,8 @@ Result<std::vector<SourceFile>> collect_files(const std::vector<fs::path>& paths
         if (it->is_directory(ec)) it.disable_recursion_pending();
         continue;
       }
-      if (it->is_regular_file(ec)) out.push_back({it->path(), root, source_path(root, it->path())});
+      if (it->is_symlink(ec) ? readable_link(it->path(), real_root) : it->is_regular_file(ec))
+        out.push_back({it->path(), root, source_path(root, it->path())});
     }
     if (ec) return fail(ErrorCode::kIo, "cannot walk " + arg.string() + ": " + ec.message());
   }

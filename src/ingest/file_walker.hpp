@@ -1,6 +1,9 @@
 // Expands the PATH arguments of `index` into files: folders recursively (hidden entries,
 // symlinked folders and excluded entries skipped), sorted by their source path so runs are
-// deterministic.
+// deterministic. Nothing outside a PATH folder is read through a link: a symlinked file is
+// taken only when it resolves to a regular file inside the folder (otherwise skipped with a
+// warning), and links to folders are never followed, so no walk loops. The check is made
+// during the walk; a folder someone rewrites while it is indexed is not defended against.
 #pragma once
 
 #include <filesystem>

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "ingest/html_depth.hpp"
 #include "ingest/loaders.hpp"
 #include "ingest/text_util.hpp"
 
@@ -206,9 +207,18 @@ void read_head(const GumboNode* head, Document& doc) {
 
 Result<Document> load_html(std::string_view bytes) {
   std::string html = sanitize_utf8(bytes);
+  const auto too_deep = [] {
+    return fail(ErrorCode::kInvalidArgument,
+                "HTML nested deeper than " + std::to_string(kMaxHtmlDepth) + " elements");
+  };
+  if (scan_html_depth(html) > kMaxHtmlDepth) return too_deep();  // before gumbo: see html_depth.hpp
+  // No parse-error list: nothing reads it, and gumbo copies its open-element stack into each.
+  GumboOptions options = kGumboDefaultOptions;
+  options.max_errors = 0;
   std::unique_ptr<GumboOutput, OutputDeleter> out(
-      gumbo_parse_with_options(&kGumboDefaultOptions, html.data(), html.size()));
+      gumbo_parse_with_options(&options, html.data(), html.size()));
   if (!out || !out->root) return fail(ErrorCode::kInvalidArgument, "HTML parser failed");
+  if (html_tree_depth(out->root) > kMaxHtmlDepth) return too_deep();  // the walks below recurse
   Document doc;
   const GumboNode* root = out->root;
   if (const GumboNode* head = child(root, GUMBO_TAG_HEAD)) read_head(head, doc);

@@ -154,6 +154,29 @@ TEST(FileWalker, ExcludePatternsMatchNamesAnywhereAndPathsFromTheFolder) {
   EXPECT_FALSE(is_excluded("a.pdf", {}));
 }
 
+// A committed `leak.md -> ../.env` must not put the secret in the index: links are read only
+// when they stay inside the folder, and links to folders are never followed (no loops).
+TEST_F(IndexerTest, LinksLeavingTheFolderAreNotIndexedAndFolderLinksNotFollowed) {
+  write("a.md", "# A\n\n" + para("alpha"));
+  std::ofstream(base_ / ".env") << "OPENAI_API_KEY=sk-must-not-be-indexed\n";
+  fs::create_directories(base_ / "outside");
+  std::ofstream(base_ / "outside" / "b.md") << "# B\n\n" + para("outside");
+  fs::create_symlink("../.env", base_ / "docs" / "leak.md");
+  fs::create_symlink(base_ / ".env", base_ / "docs" / "absolute.txt");
+  fs::create_symlink("../outside", base_ / "docs" / "guide" / "elsewhere");  // folder, outside
+  fs::create_symlink("..", base_ / "docs" / "guide" / "loop");               // folder, a loop
+  fs::create_symlink("guide/../a.md", base_ / "docs" / "alias.md");          // inside: fine
+  fs::create_symlink("missing.md", base_ / "docs" / "dangling.md");
+  auto files = collect_files({base_ / "docs"});
+  ASSERT_TRUE(files) << files.error().message;
+  std::vector<std::string> sources;
+  for (const auto& f : *files) sources.push_back(f.source);
+  EXPECT_EQ(sources, (std::vector<std::string>{"docs/a.md", "docs/alias.md"}));
+  run();
+  for (const auto& chunk : chunks())
+    EXPECT_EQ(chunk.text.find("sk-must-not-be-indexed"), std::string::npos) << chunk.text;
+}
+
 TEST_F(IndexerTest, ExcludedFilesAndFoldersAreNotIndexedAndLeaveTheIndex) {
   fs::create_directories(base_ / "docs" / "drafts");
   write("guide/index.md", para("g1") + "\n");

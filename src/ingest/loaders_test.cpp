@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "ingest/html_depth.hpp"
 #include "ingest/loaders.hpp"
 #include "ingest/markdown_prep.hpp"
 #include "ingest/text_util.hpp"
@@ -71,6 +72,41 @@ TEST(HtmlLoader, CharacterReferencesBeyondUnicodeGiveValidUtf8) {
   ASSERT_TRUE(doc) << doc.error().message;
   ASSERT_FALSE(doc->blocks.empty());
   for (const auto& block : doc->blocks) EXPECT_EQ(sanitize_utf8(block.text), block.text);
+}
+
+std::string nested(const std::string& open, const std::string& close, std::size_t n) {
+  std::string html = "<html><body>";
+  for (std::size_t i = 0; i < n; ++i) html += open;
+  html += "deep text";
+  for (std::size_t i = 0; i < n; ++i) html += close;
+  return html + "</body></html>";
+}
+
+// Tens of thousands of nested elements once exhausted the stack or the memory of `index`; now
+// the file is an error the indexer reports and skips.
+TEST(HtmlLoader, NestingBeyondTheBoundIsAnErrorNotACrash) {
+  for (const auto& html : {nested("<div>", "</div>", 100000), nested("<div>", "", 100000),
+                           nested("<b><i>", "", 50000), nested("<x-a>", "</x-a>", 600)}) {
+    auto doc = load_html(html);
+    ASSERT_FALSE(doc);
+    EXPECT_EQ(doc.error().message, "HTML nested deeper than 512 elements");
+  }
+  auto fine = load_html(nested("<div>", "</div>", 400));
+  ASSERT_TRUE(fine) << fine.error().message;
+  EXPECT_NE(all_text(*fine).find("deep text"), std::string::npos);
+}
+
+TEST(HtmlDepth, CountsOnlyElementsThatCanNest) {
+  EXPECT_EQ(scan_html_depth("<div><p>a</div>"), 1u);
+  EXPECT_EQ(scan_html_depth(nested("<p>", "", 10000)), 0u);  // each <p> closes the one before
+  std::string list = "<ul>";
+  for (int i = 0; i < 10000; ++i) list += "<li>item<br><img src='a>b'>";
+  EXPECT_EQ(scan_html_depth(list + "</ul>"), 1u);
+  std::string script = "<script>";
+  for (int i = 0; i < 10000; ++i) script += "if(a<b){x=<div>}";
+  EXPECT_EQ(scan_html_depth(script + "</SCRIPT><!-- <div><div> --><div/>"), 0u);
+  EXPECT_EQ(scan_html_depth("<div></span></span><div>"), 2u);  // stray end tags close nothing
+  EXPECT_EQ(scan_html_depth(nested("<section>", "", 100000)), kMaxHtmlDepth + 1);  // stops early
 }
 
 TEST(MarkdownLoader, MdxFrontMatterImportsAndJsxDropped) {

@@ -6,6 +6,7 @@
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexHNSW.h>
 #include <faiss/impl/FaissException.h>
+#include <faiss/impl/io.h>
 #include <faiss/index_io.h>
 
 #include <cmath>
@@ -14,14 +15,14 @@
 #include <cstring>
 #include <exception>
 #include <fstream>
-#include <map>
 #include <memory>
+#include <sstream>
 #include <typeinfo>
+
+#include "migrate/faiss_layout.hpp"
 
 namespace rag::migrate {
 namespace {
-
-constexpr std::int32_t kMaxDimension = 65536;
 
 std::string type_name(const faiss::Index& index) {
   const char* mangled = typeid(index).name();
@@ -50,51 +51,56 @@ std::string refused(const std::filesystem::path& file, const std::string& type) 
          "with `rag-server index PATH...` instead";
 }
 
-// Checks the file's type tag and the header that follows it (faiss/impl/index_write.cpp:
-// tag[4], int32 d, int64 ntotal) before FAISS parses the file, so a file that is not an exact
-// store, or that claims more vectors than it holds, never makes FAISS allocate for them.
-Result<void> check_header(const std::filesystem::path& file) {
-  static const std::map<std::string, std::string> kRefused = {{"IxSQ", "IndexScalarQuantizer"},
-                                                              {"IxPq", "IndexPQ"},
-                                                              {"IwFl", "IndexIVFFlat"},
-                                                              {"IvFl", "IndexIVFFlat"},
-                                                              {"IvPQ", "IndexIVFPQ"},
-                                                              {"IwPQ", "IndexIVFPQ"},
-                                                              {"IwSq", "IndexIVFScalarQuantizer"},
-                                                              {"IxMp", "IndexIDMap"},
-                                                              {"IxM2", "IndexIDMap2"},
-                                                              {"IHNp", "IndexHNSWPQ"},
-                                                              {"IHNs", "IndexHNSWSQ"},
-                                                              {"IxPT", "IndexPreTransform"},
-                                                              {"IxLS", "IndexLSH"},
-                                                              {"IxHe", "IndexLSH"},
-                                                              {"IxRF", "IndexRefine"}};
-  std::ifstream in(file, std::ios::binary);
-  char head[16] = {};
-  in.read(head, sizeof head);
-  if (in.gcount() != sizeof head)
-    return fail(ErrorCode::kCorrupt, file.string() + " is too short for a FAISS index");
-  const std::string tag(head, 4);
-  if (tag != "IxFI" && tag != "IxF2" && tag != "IHNf") {
-    if (auto it = kRefused.find(tag); it != kRefused.end()) {
-      return fail(ErrorCode::kInvalidArgument, refused(file, it->second));
-    }
-    return fail(ErrorCode::kCorrupt, file.string() + " is not a FAISS index import-faiss knows");
+// The vectors of an index FAISS has read from a file check_faiss_layout accepted.
+Result<FaissVectors> vectors_of(faiss::Index& index, const std::string& name) {
+  FaissVectors out;
+  out.index_type = accepted_type(index);
+  if (out.index_type.empty())
+    return fail(ErrorCode::kInvalidArgument, refused(name, type_name(index)));
+  // Checked again on what FAISS built, before reconstruct_n writes count × d floats.
+  if (const auto* hnsw = dynamic_cast<const faiss::IndexHNSW*>(&index);
+      hnsw &&
+      (!hnsw->storage || hnsw->storage->d != index.d || hnsw->storage->ntotal != index.ntotal))
+    return fail(ErrorCode::kCorrupt, name + ": its HNSW storage disagrees with its header");
+  if (index.d <= 0) return fail(ErrorCode::kCorrupt, name + ": dimension is not positive");
+  out.dimension = index.d;
+  out.count = static_cast<std::size_t>(index.ntotal);
+  out.inner_product = index.metric_type == faiss::METRIC_INNER_PRODUCT;
+  try {
+    out.data.resize(out.count * static_cast<std::size_t>(out.dimension));
+    if (out.count > 0) index.reconstruct_n(0, index.ntotal, out.data.data());
+  } catch (const faiss::FaissException& e) {
+    return fail(ErrorCode::kCorrupt, name + ": cannot read its vectors: " + e.msg);
+  } catch (const std::exception& e) {
+    return fail(ErrorCode::kCorrupt, name + ": cannot read its vectors: " + e.what());
   }
-  std::int32_t d = 0;
-  std::int64_t ntotal = 0;
-  std::memcpy(&d, head + 4, sizeof d);
-  std::memcpy(&ntotal, head + 8, sizeof ntotal);
-  std::error_code ec;
-  const auto size = std::filesystem::file_size(file, ec);
-  if (d <= 0 || d > kMaxDimension || ntotal < 0 ||
-      static_cast<unsigned __int128>(ntotal) * static_cast<unsigned>(d) * sizeof(float) > size) {
-    return fail(ErrorCode::kCorrupt, file.string() + " claims " + std::to_string(ntotal) +
-                                         " vectors of dimension " + std::to_string(d) +
-                                         ", more than its " + std::to_string(size) +
-                                         " bytes can hold");
+  for (float x : out.data) {
+    if (!std::isfinite(x))
+      return fail(ErrorCode::kCorrupt, name + " holds a vector with NaN or infinity");
   }
-  return {};
+  return out;
+}
+
+// Layout check, then FAISS's reader (`read` calls faiss::read_index), then the vectors.
+template <class ReadIndex>
+Result<FaissVectors> read_checked(std::istream& in, std::uint64_t size, const std::string& name,
+                                  ReadIndex read) {
+  auto layout = check_faiss_layout(in, size, name);
+  if (!layout) {
+    if (layout.error().code == ErrorCode::kInvalidArgument)
+      return fail(ErrorCode::kInvalidArgument, refused(name, layout.error().message));
+    return std::unexpected(layout.error());
+  }
+  std::unique_ptr<faiss::Index> index;
+  try {
+    index.reset(read());
+  } catch (const faiss::FaissException& e) {
+    return fail(ErrorCode::kCorrupt, name + " is not a FAISS index FAISS can read: " + e.msg);
+  } catch (const std::exception& e) {
+    return fail(ErrorCode::kCorrupt, name + " could not be read by FAISS: " + e.what());
+  }
+  if (!index) return fail(ErrorCode::kCorrupt, name + ": FAISS returned no index");
+  return vectors_of(*index, name);
 }
 
 }  // namespace
@@ -104,42 +110,19 @@ Result<FaissVectors> read_faiss_vectors(const std::filesystem::path& file) {
   if (!std::filesystem::is_regular_file(file, ec)) {
     return fail(ErrorCode::kNotFound, "no " + file.string());
   }
-  if (auto r = check_header(file); !r) return std::unexpected(r.error());
-  std::unique_ptr<faiss::Index> index;
-  try {
-    index.reset(faiss::read_index(file.c_str()));
-  } catch (const faiss::FaissException& e) {
-    return fail(ErrorCode::kCorrupt,
-                file.string() + " is not a FAISS index FAISS can read: " + std::string(e.msg));
-  } catch (const std::exception& e) {
-    return fail(ErrorCode::kCorrupt, file.string() + " could not be read by FAISS: " + e.what());
-  }
-  if (!index) return fail(ErrorCode::kCorrupt, file.string() + ": FAISS returned no index");
+  const auto size = std::filesystem::file_size(file, ec);
+  std::ifstream in(file, std::ios::binary);
+  if (ec || !in) return fail(ErrorCode::kIo, "cannot open " + file.string());
+  return read_checked(in, size, file.string(), [&file] { return faiss::read_index(file.c_str()); });
+}
 
-  FaissVectors out;
-  out.index_type = accepted_type(*index);
-  if (out.index_type.empty()) {
-    return fail(ErrorCode::kInvalidArgument, refused(file, type_name(*index)));
-  }
-  if (index->d <= 0)
-    return fail(ErrorCode::kCorrupt, file.string() + ": dimension is not positive");
-  out.dimension = index->d;
-  out.count = static_cast<std::size_t>(index->ntotal);
-  out.inner_product = index->metric_type == faiss::METRIC_INNER_PRODUCT;
-  try {
-    out.data.resize(out.count * static_cast<std::size_t>(out.dimension));
-    if (out.count > 0) index->reconstruct_n(0, index->ntotal, out.data.data());
-  } catch (const faiss::FaissException& e) {
-    return fail(ErrorCode::kCorrupt, file.string() + ": cannot read its vectors: " + e.msg);
-  } catch (const std::exception& e) {
-    return fail(ErrorCode::kCorrupt, file.string() + ": cannot read its vectors: " + e.what());
-  }
-  for (float x : out.data) {
-    if (!std::isfinite(x)) {
-      return fail(ErrorCode::kCorrupt, file.string() + " holds a vector with NaN or infinity");
-    }
-  }
-  return out;
+Result<FaissVectors> read_faiss_vectors(std::string_view bytes, const std::string& name) {
+  std::istringstream in{std::string(bytes)};
+  return read_checked(in, bytes.size(), name, [bytes] {
+    faiss::VectorIOReader reader;
+    reader.data.assign(bytes.begin(), bytes.end());
+    return faiss::read_index(&reader);
+  });
 }
 
 std::size_t count_non_unit_rows(const FaissVectors& vectors, double tolerance) {

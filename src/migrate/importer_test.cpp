@@ -3,6 +3,7 @@
 #include "migrate/importer.hpp"
 
 #include <faiss/IndexFlat.h>
+#include <faiss/impl/io.h>
 #include <faiss/index_factory.h>
 #include <faiss/index_io.h>
 #include <gmock/gmock.h>
@@ -230,6 +231,28 @@ TEST_F(ImporterTest, AcceptsExactStoresAndRefusesLossyOnes) {
   ASSERT_FALSE(cut.has_value());
   EXPECT_EQ(cut.error().code, ErrorCode::kCorrupt);
   EXPECT_THAT(cut.error().message, HasSubstr("claims 5 vectors of dimension 4"));
+  expect_nothing_written(out_);
+}
+
+// An IndexHNSWFlat whose nested storage holds 5 vectors of dimension 8 under a header of
+// dimension 4: FAISS 1.7.3 reads it, and reconstruct_n wrote 40 floats into room for 20.
+TEST_F(ImporterTest, RefusesAnHnswFileWhoseStorageDisagreesWithItsHeader) {
+  write_faiss("HNSW8", faiss::METRIC_INNER_PRODUCT, 5);
+  std::ifstream in(src_ / "vector.index", std::ios::binary);
+  std::string hnsw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  faiss::IndexFlatIP narrow(kDim), wide(2 * kDim);
+  auto v = vectors(10);
+  narrow.add(5, v.data());
+  wide.add(5, v.data());
+  auto bytes = [](const faiss::Index& index) {
+    faiss::VectorIOWriter w;
+    faiss::write_index(&index, &w);
+    return std::string(w.data.begin(), w.data.end());
+  };
+  write(src_ / "vector.index", hnsw.substr(0, hnsw.size() - bytes(narrow).size()) + bytes(wide));
+  auto r = import_faiss(options());
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, ErrorCode::kCorrupt);
   expect_nothing_written(out_);
 }
 

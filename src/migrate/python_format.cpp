@@ -6,11 +6,26 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
+#include "common/json_depth.hpp"
+
 namespace rag::migrate {
 namespace {
 
 using Json = nlohmann::json;
 using OrderedJson = nlohmann::ordered_json;
+
+// Each chunk's metadata is copied and serialised by nlohmann, which recurse once per level:
+// a file nested deeper than this is refused before it is parsed.
+constexpr int kMaxJsonDepth = 256;
+
+Result<Json> parse_bounded(std::string_view text, const char* file) {
+  if (json_depth_violation(text, kMaxJsonDepth) != std::string_view::npos)
+    return fail(ErrorCode::kCorrupt, std::string(file) + " is nested deeper than " +
+                                         std::to_string(kMaxJsonDepth) + " levels");
+  Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return fail(ErrorCode::kCorrupt, std::string(file) + " is not valid JSON");
+  return j;
+}
 
 std::string text_of(const Json& obj, std::initializer_list<const char*> keys) {
   for (const char* key : keys) {
@@ -64,8 +79,9 @@ std::string map_metadata(const Json& in, const std::string& source, const std::s
 
 Result<std::vector<ImportedDocument>> map_python_chunks(std::string_view metadata_json,
                                                         const std::vector<std::string>& texts) {
-  Json entries = Json::parse(metadata_json, nullptr, /*allow_exceptions=*/false);
-  if (entries.is_discarded()) return fail(ErrorCode::kCorrupt, "metadata.json is not valid JSON");
+  auto parsed = parse_bounded(metadata_json, "metadata.json");
+  if (!parsed) return std::unexpected(parsed.error());
+  const Json& entries = *parsed;
   if (!entries.is_array()) return fail(ErrorCode::kInvalidArgument, "metadata.json is not a list");
   if (entries.size() != texts.size()) {
     return fail(ErrorCode::kInvalidArgument, "metadata.json has " + std::to_string(entries.size()) +
@@ -97,10 +113,10 @@ Result<std::vector<ImportedDocument>> map_python_chunks(std::string_view metadat
 }
 
 Result<PythonBuildInfo> parse_python_build_info(std::string_view json) {
-  Json j = Json::parse(json, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) {
+  auto parsed = parse_bounded(json, "build_info.json");
+  if (!parsed || !parsed->is_object())
     return fail(ErrorCode::kCorrupt, "build_info.json is not a JSON object");
-  }
+  const Json& j = *parsed;
   PythonBuildInfo info;
   if (auto it = j.find("embedding_dimension"); it != j.end() && it->is_number_integer()) {
     info.embedding_dimension = it->get<int>();

@@ -83,6 +83,23 @@ TEST(PythonFormat, RejectsMismatchedCountsAndBadEntries) {
   EXPECT_EQ(map_python_chunks("[{", {}).error().code, ErrorCode::kCorrupt);
 }
 
+// A metadata value nested a million levels deep once overflowed the stack when the import
+// copied it; it is refused before parsing, and a value nested a little is still carried over.
+TEST(PythonFormat, RefusesDeeplyNestedJsonInsteadOfRecursingThroughIt) {
+  const std::size_t n = 1000000;
+  const std::string deep =
+      R"([{"source": "a", "tags": )" + std::string(n, '[') + std::string(n, ']') + "}]";
+  auto docs = map_python_chunks(deep, {"x"});
+  ASSERT_FALSE(docs.has_value());
+  EXPECT_EQ(docs.error().code, ErrorCode::kCorrupt);
+  EXPECT_EQ(docs.error().message, "metadata.json is nested deeper than 256 levels");
+  const std::string info = R"({"x": )" + std::string(n, '{') + std::string(n, '}') + "}";
+  EXPECT_EQ(parse_python_build_info(info).error().code, ErrorCode::kCorrupt);
+  auto fine = map_python_chunks(R"([{"source": "a", "tags": [[["k"]]]}])", {"x"});
+  ASSERT_TRUE(fine.has_value()) << fine.error().message;
+  EXPECT_THAT(fine->at(0).chunks.at(0).metadata_json, HasSubstr(R"("tags":[[["k"]]])"));
+}
+
 TEST(PythonFormat, ReadsBuildInfo) {
   auto info = parse_python_build_info(R"({"total_documents": 3, "total_chunks": 12,
       "embedding_dimension": 1536, "build_timestamp": "2024-01-15T10:30:45.123456",

@@ -21,6 +21,7 @@ double since(Clock::time_point start) {
 // Per-call stream state, shared by the body sink and the adapter.
 struct StreamState {
   DeltaSink sink;
+  std::size_t max_answer_bytes = 0;
   wire::SseParser parser;
   std::string text;
   std::string finish_reason;
@@ -37,6 +38,11 @@ struct StreamState {
   }
 };
 
+Error too_long(std::size_t max_bytes) {
+  return Error{ErrorCode::kUpstream,
+               "upstream answer longer than " + std::to_string(max_bytes) + " bytes"};
+}
+
 asio::awaitable<bool> handle_event(std::shared_ptr<StreamState> state, std::string data) {
   if (data == "[DONE]") {
     state->done = true;
@@ -51,6 +57,10 @@ asio::awaitable<bool> handle_event(std::shared_ptr<StreamState> state, std::stri
   if (chunk->prompt_tokens >= 0) state->prompt_tokens = chunk->prompt_tokens;
   if (chunk->completion_tokens >= 0) state->completion_tokens = chunk->completion_tokens;
   if (chunk->delta.empty()) co_return true;
+  if (chunk->delta.size() > state->max_answer_bytes - state->text.size()) {
+    state->error = too_long(state->max_answer_bytes);
+    co_return false;
+  }
   state->text += chunk->delta;
   state->delivered = true;
   co_await state->sink(chunk->delta);
@@ -87,6 +97,8 @@ asio::awaitable<Result<ChatAnswer>> OpenAiChatModel::complete(const ChatRequest&
     out = std::unexpected(core_.status_error(*response));
   else
     out = wire::parse_chat_completion(response->body);
+  if (out && out->content.size() > core_.options().max_answer_bytes)
+    out = std::unexpected(too_long(core_.options().max_answer_bytes));
   core_.stats().on_done(since(start), out ? nullptr : &out.error());
   co_return out;
 }
@@ -97,6 +109,7 @@ asio::awaitable<Result<ChatAnswer>> OpenAiChatModel::stream(const ChatRequest& r
   core_.stats().on_call();
   auto state = std::make_shared<StreamState>();
   state->sink = std::move(sink);
+  state->max_answer_bytes = core_.options().max_answer_bytes;
   CallHooks hooks;
   hooks.sink = [state](std::string_view piece) { return feed_stream(state, std::string(piece)); };
   hooks.may_retry = [state] { return !state->delivered; };

@@ -151,6 +151,31 @@ TEST_F(ChatAdapterTest, StreamDeliversDeltasAsTheyArrive) {
   EXPECT_GE(arrivals.back() - arrivals.front(), 200ms);
 }
 
+// An upstream that never stops talking cannot grow an answer without bound: past
+// max_answer_bytes the stream ends as an upstream error, after what was delivered so far.
+TEST_F(ChatAdapterTest, AnswerLongerThanTheCapFailsStreamedOrNot) {
+  std::string words;
+  for (int i = 0; i < 200; ++i) words += "word" + std::to_string(i) + " ";
+  ASSERT_TRUE(fake_.configure(R"({"answer":")" + words + R"("})"));
+  auto options = testing::fast_options();
+  options.max_answer_bytes = 100;
+  auto model = openai(options);
+  std::vector<std::string> deltas;
+  auto streamed = stream(*model, deltas);
+  ASSERT_FALSE(streamed);
+  EXPECT_EQ(streamed.error().code, ErrorCode::kUpstream);
+  EXPECT_NE(streamed.error().message.find("longer than 100 bytes"), std::string::npos)
+      << streamed.error().message;
+  std::size_t delivered = 0;
+  for (const auto& d : deltas) delivered += d.size();
+  EXPECT_GT(delivered, 0u);
+  EXPECT_LE(delivered, 100u);
+  auto whole = complete(*model);
+  ASSERT_FALSE(whole);
+  EXPECT_EQ(whole.error().code, ErrorCode::kUpstream);
+  EXPECT_EQ(fake_.requests().size(), 2u);  // neither is retried
+}
+
 TEST_F(ChatAdapterTest, HonoursRetryAfterOn429) {
   fake_.script(R"([{"status":429,"headers":{"Retry-After":"1"}}])");
   auto model = azure();

@@ -31,6 +31,9 @@ struct AdapterOptions {
   RetryingCaller::Options call;
   HttpClient::Options http;
   int embed_batch_size = 16;
+  // The longest chat answer read, streamed or not (bytes of content): a longer one fails as an
+  // upstream error instead of growing without bound. 1 MiB is ~250k tokens of English.
+  std::size_t max_answer_bytes = 1 << 20;
   Sleeper sleeper;  // empty = a real timer
 
   // LLM_MAX_RETRIES → attempts in all, LLM_BASE_DELAY / LLM_MAX_DELAY → backoff,

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <ctime>
 #include <random>
 
 namespace rag::upstream {
@@ -12,17 +11,6 @@ namespace {
 double default_random() {
   thread_local std::mt19937_64 engine{std::random_device{}()};
   return std::uniform_real_distribution<double>(0.0, 1.0)(engine);
-}
-
-std::optional<double> parse_number(std::string_view text) {
-  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
-  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
-  if (text.empty()) return std::nullopt;
-  std::string s(text);
-  char* end = nullptr;
-  const double v = std::strtod(s.c_str(), &end);
-  if (end != s.c_str() + s.size() || !std::isfinite(v) || v < 0) return std::nullopt;
-  return v;
 }
 
 const std::string* find_header(const Headers& headers, std::string_view name) {
@@ -44,20 +32,6 @@ std::string_view reason_phrase(int status) {
 }
 
 }  // namespace
-
-std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string_view text) {
-  const std::string s(text);
-  for (const char* format : {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT",
-                             "%a %b %d %H:%M:%S %Y"}) {
-    std::tm tm{};
-    const char* end = strptime(s.c_str(), format, &tm);
-    if (end == nullptr || *end != '\0') continue;
-    const time_t t = timegm(&tm);
-    if (t == static_cast<time_t>(-1)) continue;
-    return std::chrono::system_clock::from_time_t(t);
-  }
-  return std::nullopt;
-}
 
 RetryPolicy::RetryPolicy(Options options, Random random)
     : options_(options), random_(random ? std::move(random) : Random(default_random)) {}
@@ -91,15 +65,9 @@ Seconds RetryPolicy::backoff(int attempt) const {
 std::optional<Seconds> RetryPolicy::suggested_wait(const Headers& headers, SystemTime now) {
   for (const char* name : {"retry-after-ms", "x-ms-retry-after-ms"}) {
     if (const auto* v = find_header(headers, name))
-      if (auto ms = parse_number(*v)) return Seconds(*ms / 1000.0);
+      if (auto wait = parse_delay(*v, Seconds(0.001))) return wait;
   }
-  if (const auto* v = find_header(headers, "retry-after")) {
-    if (auto s = parse_number(*v)) return Seconds(*s);
-    if (auto when = parse_http_date(*v)) {
-      const Seconds wait = std::chrono::duration_cast<Seconds>(*when - now);
-      return wait.count() > 0 ? wait : Seconds(0);
-    }
-  }
+  if (const auto* v = find_header(headers, "retry-after")) return parse_retry_after(*v, now);
   return std::nullopt;
 }
 

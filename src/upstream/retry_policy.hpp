@@ -16,10 +16,10 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "upstream/retry_after.hpp"
 
 namespace rag::upstream {
 
-using Seconds = std::chrono::duration<double>;
 using Headers = std::vector<std::pair<std::string, std::string>>;  // names lower-case
 
 // What one attempt ended with, as far as the retry rules care.
@@ -75,7 +75,8 @@ class RetryPolicy {
   Seconds backoff(int attempt) const;
 
   // The server's suggested wait, if any: retry-after-ms, then x-ms-retry-after-ms, then
-  // Retry-After (delta-seconds or an HTTP date relative to `now`).
+  // Retry-After (delta-seconds or an HTTP date relative to `now`), each read by
+  // upstream/retry_after.hpp (so never beyond kMaxSuggestedWait).
   static std::optional<Seconds> suggested_wait(const Headers& headers, SystemTime now);
 
   // The decision after attempt `attempt` (1-based) failed with `outcome`.
@@ -93,8 +94,5 @@ class RetryPolicy {
   Options options_;
   Random random_;
 };
-
-// Parses an HTTP date (IMF-fixdate, RFC 850 or asctime); nullopt when malformed.
-std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string_view text);
 
 }  // namespace rag::upstream

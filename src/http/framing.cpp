@@ -1,0 +1,26 @@
+// Request framing rules (see framing.hpp).
+#include "http/framing.hpp"
+
+#include <boost/beast/core/string.hpp>
+#include <iterator>
+
+namespace rag::http {
+
+namespace bhttp = boost::beast::http;
+
+bool acceptable_transfer_encoding(const RequestParser& parser) {
+  const auto& head = parser.get();
+  const auto [first, last] = head.equal_range(bhttp::field::transfer_encoding);
+  if (first == last) return true;
+  if (std::next(first) != last || !parser.chunked()) return false;
+  auto value = first->value();
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  return boost::beast::iequals(value, "chunked");
+}
+
+std::size_t field_count(const bhttp::fields& fields) {
+  return static_cast<std::size_t>(std::distance(fields.begin(), fields.end()));
+}
+
+}  // namespace rag::http
