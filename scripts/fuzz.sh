@@ -45,11 +45,13 @@ command -v "$CXX" >/dev/null || { echo "fuzz.sh: $CXX not found (apt-get install
 # The whole tree gets the coverage instrumentation and the sanitizers; only the targets link
 # libFuzzer (fuzz/CMakeLists.txt, RAG_FUZZ_ENGINE). clang specifics: cmake/Clang.cmake.
 flags="-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined"
-cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_COMPILER="$CXX" \
+if [[ -f $BUILD/CMakeCache.txt ]] && ! grep -q "CMAKE_GENERATOR:INTERNAL=Ninja" "$BUILD/CMakeCache.txt"; then
+  rm -rf "$BUILD"  # made by another generator
+fi
+cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_COMPILER="$CXX" \
   -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
   -DRAG_FUZZ_ENGINE=libfuzzer -DRAG_BUILD_TESTS=OFF -DRAG_BUILD_BENCH=OFF >/dev/null
-cmake --build "$BUILD" -j"$(nproc)" --target "${targets[@]/#/fuzz_}" 2>&1 \
-  | { grep -vE '^\[ *[0-9]+%\] (Building|Linking|Built)' || true; }
+"$ROOT/scripts/build.sh" "$BUILD" --target "${targets[@]/#/fuzz_}"
 
 # A huge allocation is a finding (malloc_limit_mb), not an out-of-memory of the machine.
 # Leaks are checked after every input whose allocations outlive it (libFuzzer's -detect_leaks),

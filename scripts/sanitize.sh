@@ -32,12 +32,14 @@ chmod 755 "$supp" && chmod 644 "$supp"/*.supp
 
 # RelWithDebInfo with -O1 -g and *without* NDEBUG: assertions stay on in sanitizer builds.
 start=$(date +%s)
-cmake -S . -B "$build" -DRAG_SANITIZE="$kind" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRAG_BUILD_BENCH=OFF \
+if [ -f "$build/CMakeCache.txt" ] && ! grep -q "CMAKE_GENERATOR:INTERNAL=Ninja" "$build/CMakeCache.txt"; then
+  rm -rf "$build"  # made by another generator
+fi
+cmake -S . -B "$build" -G Ninja -DRAG_SANITIZE="$kind" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRAG_BUILD_BENCH=OFF \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" >/dev/null
 targets=()
 for t in ${RAG_SANITIZE_TARGETS:-}; do targets+=(--target "$t"); done
-cmake --build "$build" "${targets[@]}" -j"${RAG_JOBS:-$(nproc)}" 2>&1 \
-  | { grep -vE '^\[ *[0-9]+%\] (Building|Linking|Built)' || true; }
+scripts/build.sh "$build" "${targets[@]}"
 built=$(date +%s)
 echo "sanitize.sh: $kind build took $((built - start)) s"
 

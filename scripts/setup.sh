@@ -2,13 +2,19 @@
 # Installs the Debian packages rag-server needs (as root, only those missing, quietly when
 # nothing is missing) and builds into build/. Idempotent: run it as often as you like.
 #
-#   scripts/setup.sh            # runtime + build packages, then build
-#   scripts/setup.sh --test     # also what the test suite needs (redis-server, haproxy, ...)
+#   scripts/setup.sh            # runtime + build packages, then build the server (rag-server)
+#   scripts/setup.sh --test     # also what the test suite needs (redis-server, haproxy, ...),
+#                               # then build everything the tests run
+#
+# Builds go through Ninja and ccache (cmake/Ccache.cmake), so a second build, in this folder or
+# in a fresh clone elsewhere, recompiles only what changed (docs/DEVELOPING.md). On a terminal
+# Ninja shows one status line ([done/total] and the file); elsewhere (CI, a pipe) only
+# warnings and errors are printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BUILD_PACKAGES=(
-  build-essential cmake pkg-config ccache
+  build-essential cmake ninja-build pkg-config ccache
   libboost-dev libssl-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
   libfaiss-dev libopenblas-dev libsqlite3-dev libstemmer-dev
   libgumbo-dev libmd4c-dev libyaml-cpp-dev libpoppler-cpp-dev libhiredis-dev
@@ -48,12 +54,16 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 build_type=${RAG_BUILD_TYPE:-Release}
-if [ ! -f build/CMakeCache.txt ] || ! grep -q "CMAKE_BUILD_TYPE:STRING=$build_type" build/CMakeCache.txt; then
-  cmake -S . -B build -DCMAKE_BUILD_TYPE="$build_type" >/dev/null
+# A build folder made by another generator (Makefiles, before Ninja) cannot be reused: remake it.
+if [ -f build/CMakeCache.txt ] && ! grep -q "CMAKE_GENERATOR:INTERNAL=Ninja" build/CMakeCache.txt; then
+  rm -rf build
 fi
-# Progress lines are noise; errors and warnings are not. The build's own status decides
-# (pipefail: a failed build fails the pipeline, whatever grep does).
-cmake --build build -j"$(nproc)" 2>&1 | { grep -vE '^\[ *[0-9]+%\] (Building|Linking|Built)' || true; }
+if [ ! -f build/CMakeCache.txt ] || ! grep -q "CMAKE_BUILD_TYPE:STRING=$build_type" build/CMakeCache.txt; then
+  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE="$build_type" >/dev/null
+fi
+targets=(--target rag-server)
+if [ "$want_tests" = 1 ]; then targets=(); fi
+scripts/build.sh build "${targets[@]}"
 test -x build/rag-server
 
 # Node packages for the browser and OpenAPI tests (tests/node/package-lock.json pins them).
