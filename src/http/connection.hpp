@@ -1,6 +1,6 @@
 // One client connection: read a request, run the handler, write the response, repeat while
 // keep-alive holds. Templated over the stream so plain TCP and TLS share all of this code.
-// Internal to http/ (included by server.cpp only).
+// Internal to http/ (included by connection_tcp.cpp and connection_tls.cpp only).
 //
 // Thread-safety: every member runs on the connection's executor (a single-threaded
 // io_context); the server reaches a connection only through close_if_idle()/force_close(),

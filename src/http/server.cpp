@@ -1,15 +1,22 @@
 #include "http/server.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/beast/core/error.hpp>
+#include <sys/socket.h>
 #include <spdlog/spdlog.h>
 
-#include "http/connection.hpp"
+#include "http/connection_start.hpp"
 #include "http/middleware.hpp"
 
 namespace rag::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
 
 struct Server::Impl {
   Impl(std::vector<asio::io_context*> c, std::shared_ptr<ServerState> s)
@@ -153,16 +160,10 @@ void Server::Impl::serve(asio::ip::tcp::socket socket) {
   }
   socket.set_option(asio::ip::tcp::no_delay(true), ec);
   auto peer = peer_address(socket);
-  auto executor = socket.get_executor();
   if (tls) {
-    using TlsStream = beast::ssl_stream<beast::tcp_stream>;
-    auto conn = std::make_shared<Connection<TlsStream>>(
-        TlsStream(beast::tcp_stream(std::move(socket)), *tls), state, std::move(peer));
-    asio::co_spawn(executor, [conn] { return conn->run(); }, asio::detached);
+    start_tls_connection(std::move(socket), *tls, state, std::move(peer));
   } else {
-    auto conn = std::make_shared<Connection<beast::tcp_stream>>(
-        beast::tcp_stream(std::move(socket)), state, std::move(peer));
-    asio::co_spawn(executor, [conn] { return conn->run(); }, asio::detached);
+    start_tcp_connection(std::move(socket), state, std::move(peer));
   }
 }
 
