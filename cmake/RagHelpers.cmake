@@ -40,24 +40,3 @@ function(rag_embed_assets)
     COMMENT "Embedding assets from ${E_DIR}")
   set(${E_OUT} "${out}" PARENT_SCOPE)
 endfunction()
-
-# rag_precompile_headers(<target> <header>...)
-# Precompiles third-party headers for the target's sources (they are force-included first, so
-# list only what most of them include anyway). System headers only, written <like/this.hpp>:
-# their precompiled form then holds no path of this source tree, and ccache still hits across
-# clones in other folders (checked: docs/DEVELOPING.md). -DRAG_PCH=OFF turns it off.
-option(RAG_PCH "Precompile the heavy third-party headers of the large modules" ON)
-function(rag_precompile_headers target)
-  if(RAG_PCH)
-    target_precompile_headers(${target} PRIVATE ${ARGN})
-  endif()
-endfunction()
-
-# Header sets for rag_precompile_headers. <utility> first: Boost 1.74's awaitable.hpp uses
-# std::exchange without including it.
-set(RAG_PCH_ASIO <utility> <boost/asio/awaitable.hpp> <boost/asio/co_spawn.hpp>
-    <boost/asio/io_context.hpp> <boost/asio/use_awaitable.hpp> <boost/asio/redirect_error.hpp>
-    <boost/asio/steady_timer.hpp> <boost/asio/post.hpp>)
-set(RAG_PCH_BEAST <boost/beast/core.hpp> <boost/beast/http.hpp>)
-set(RAG_PCH_LOG <spdlog/spdlog.h>)
-set(RAG_PCH_JSON <nlohmann/json.hpp>)
