@@ -6,9 +6,8 @@
 #   ones before hashing, so /tmp/ci/src/x.cpp and /work/main/src/x.cpp share an entry.
 # - CCACHE_NOHASHDIR: with -g the working directory would otherwise be part of the hash (it is
 #   written into the debug information); build folders differ from clone to clone.
-# - CCACHE_SLOPPINESS: what ccache's manual requires for precompiled headers
-#   (pch_defines,time_macros), and mtimes of headers ignored (a fresh clone has new ones; the
-#   content is hashed anyway).
+# - CCACHE_SLOPPINESS: mtimes of headers ignored (a fresh clone has new ones; their content is
+#   hashed anyway).
 # Opt out with -DRAG_CCACHE=OFF. A launcher given on the command line wins.
 option(RAG_CCACHE "Compile through ccache when it is installed" ON)
 find_program(RAG_CCACHE_PROGRAM ccache)
@@ -17,6 +16,6 @@ if(RAG_CCACHE AND RAG_CCACHE_PROGRAM AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
       ${CMAKE_COMMAND} -E env
       CCACHE_BASEDIR=${PROJECT_SOURCE_DIR}
       CCACHE_NOHASHDIR=true
-      CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
+      CCACHE_SLOPPINESS=include_file_mtime,include_file_ctime
       ${RAG_CCACHE_PROGRAM})
 endif()

@@ -41,9 +41,11 @@ else()
   message(FATAL_ERROR "RAG_SANITIZE must be empty, 'asan' or 'tsan' (got '${RAG_SANITIZE}')")
 endif()
 
-# -O1 -g come after the build type's own -O flags on the command line, so they win: fast
-# enough to run the whole suite, still precise stack traces.
-add_compile_options(${_rag_san_flags} -O1 -g)
+# -O1 -g1 come after the build type's own -O flags on the command line, so they win: fast
+# enough to run the whole suite, still precise stack traces. -g1 is line tables and function
+# names, all a sanitizer report's symbolised trace uses; full -g doubled the compile time of
+# the instrumented tree (docs/DEVELOPING.md) for variables only a debugger shows.
+add_compile_options(${_rag_san_flags} -O1 -g1)
 add_link_options(${_rag_san_flags})
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
   add_compile_options(${_rag_quiet})

@@ -44,7 +44,7 @@ command -v "$CXX" >/dev/null || { echo "fuzz.sh: $CXX not found (apt-get install
 
 # The whole tree gets the coverage instrumentation and the sanitizers; only the targets link
 # libFuzzer (fuzz/CMakeLists.txt, RAG_FUZZ_ENGINE). clang specifics: cmake/Clang.cmake.
-flags="-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined"
+flags="-O1 -gline-tables-only -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined"
 if [[ -f $BUILD/CMakeCache.txt ]] && ! grep -q "CMAKE_GENERATOR:INTERNAL=Ninja" "$BUILD/CMakeCache.txt"; then
   rm -rf "$BUILD"  # made by another generator
 fi

@@ -30,13 +30,13 @@ trap 'rm -rf "$supp"' EXIT
 cp "$root"/tests/sanitizers/*.supp "$supp"/
 chmod 755 "$supp" && chmod 644 "$supp"/*.supp
 
-# RelWithDebInfo with -O1 -g and *without* NDEBUG: assertions stay on in sanitizer builds.
+# RelWithDebInfo with -O1 -g1 and *without* NDEBUG: assertions stay on in sanitizer builds.
 start=$(date +%s)
 if [ -f "$build/CMakeCache.txt" ] && ! grep -q "CMAKE_GENERATOR:INTERNAL=Ninja" "$build/CMakeCache.txt"; then
   rm -rf "$build"  # made by another generator
 fi
 cmake -S . -B "$build" -G Ninja -DRAG_SANITIZE="$kind" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRAG_BUILD_BENCH=OFF \
-  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" >/dev/null
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" >/dev/null
 targets=()
 for t in ${RAG_SANITIZE_TARGETS:-}; do targets+=(--target "$t"); done
 scripts/build.sh "$build" "${targets[@]}"
