@@ -124,7 +124,7 @@ int run_eval(const config::Config& config, const EvalOptions& opts) {
               << local.error().message << "\n";
     return 2;
   }
-  ingest::ConsoleProgress progress(::isatty(STDERR_FILENO) == 1);
+  ingest::ConsoleProgress progress(::isatty(STDERR_FILENO) == 1, "scoring");
   auto report = eval::evaluate(
       *collection, [&](const std::string& q) { return (*local)->search(q, opts.depth); },
       [&](std::size_t done, std::size_t total) { progress.update("queries", done, total, ""); });

@@ -33,7 +33,7 @@ void ConsoleProgress::update(const char* phase, std::size_t done, std::size_t to
     if (done == total && step == last_step_ && step == 20) return;  // already said 100%
     last_step_ = step;
     last_log_ = now;
-    spdlog::info("indexing {}: {}/{} ({}%) {}", phase, done, total,
+    spdlog::info("{} {}: {}/{} ({}%) {}", activity_, phase, done, total,
                  total ? 100 * done / total : 100, extra);
   }
 }

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <utility>
 
 namespace rag::ingest {
 
@@ -19,16 +20,19 @@ class Progress {
   virtual void done() = 0;
 };
 
-// The real one: a bar when `terminal`, else spdlog::info lines.
+// The real one: a bar when `terminal`, else spdlog::info lines ("indexing files: 40/809 (5%)";
+// `activity` names what is being done: "indexing", "scoring").
 class ConsoleProgress final : public Progress {
  public:
-  explicit ConsoleProgress(bool terminal) : terminal_(terminal) {}
+  explicit ConsoleProgress(bool terminal, std::string activity = "indexing")
+      : terminal_(terminal), activity_(std::move(activity)) {}
   void update(const char* phase, std::size_t done, std::size_t total,
               const std::string& extra) override;
   void done() override;
 
  private:
   bool terminal_;
+  std::string activity_;
   bool drawn_ = false;
   std::string phase_;
   std::size_t last_step_ = 0;
