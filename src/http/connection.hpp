@@ -51,7 +51,7 @@ class Connection final : public ConnectionHandle,
 
   // REQUIRES: a slot was taken with state->try_open(); the connection gives it back.
   Connection(Stream stream, std::shared_ptr<ServerState> state, std::string peer)
-      : slot_(*state),
+      : slot_(state),
         stream_(std::move(stream)),
         watchdog_(beast::get_lowest_layer(stream_).get_executor()),
         state_(std::move(state)),

@@ -60,16 +60,18 @@ struct ServerState {
   }
 };
 
-// Owns one slot taken with ServerState::try_open(), for the life of a connection.
+// Owns one slot taken with ServerState::try_open(), for the life of a connection. It shares
+// ownership of the state: a connection may outlive the server that accepted it, and the slot
+// is given back after whatever else the connection holds has gone.
 class ConnectionSlot {
  public:
-  explicit ConnectionSlot(ServerState& state) : state_(state) {}
-  ~ConnectionSlot() { state_.open.fetch_sub(1, std::memory_order_relaxed); }
+  explicit ConnectionSlot(std::shared_ptr<ServerState> state) : state_(std::move(state)) {}
+  ~ConnectionSlot() { state_->open.fetch_sub(1, std::memory_order_relaxed); }
   ConnectionSlot(const ConnectionSlot&) = delete;
   ConnectionSlot& operator=(const ConnectionSlot&) = delete;
 
  private:
-  ServerState& state_;
+  std::shared_ptr<ServerState> state_;
 };
 
 // Keeps ServerState::requests exact across early returns.
