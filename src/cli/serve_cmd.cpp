@@ -22,6 +22,7 @@
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "observability/logging.hpp"
+#include "observability/metrics.hpp"
 
 namespace rag::cli {
 namespace {
@@ -188,6 +189,12 @@ int serve(const config::Config& config, const TestHooks& test_hooks) {
 
   http::Server server(contexts.all(), server_options(config), std::move(handler),
                       on_request_complete);
+  observability::Registry::global().callback(
+      "rag_http_connections_refused_total",
+      "Connections answered 503 and closed at accept because MAX_CONNECTIONS were open.",
+      "counter", {}, [refused = server.refused_connections()] {
+        return static_cast<double>(refused->load(std::memory_order_relaxed));
+      });
   // Installed before the wait: a signal arriving meanwhile is handled once the contexts run.
   SignalHandler signals(contexts, server, duration_cast<milliseconds>(config.graceful_timeout),
                         [&parts] { parts->reloader->request_reload(); });

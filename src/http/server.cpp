@@ -226,6 +226,8 @@ std::size_t Server::active_connections() const {
 
 std::size_t Server::active_requests() const { return impl_->state->requests.load(); }
 
-std::uint64_t Server::refused_connections() const { return impl_->state->refused.load(); }
+std::shared_ptr<const std::atomic<std::uint64_t>> Server::refused_connections() const {
+  return impl_->state->refused;
+}
 
 }  // namespace rag::http

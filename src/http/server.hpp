@@ -15,6 +15,7 @@
 #include <utility>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -66,8 +67,9 @@ class Server {
 
   std::size_t active_connections() const;
   std::size_t active_requests() const;
-  // Connections refused since start because max_connections were open.
-  std::uint64_t refused_connections() const;
+  // Connections refused since start because max_connections were open: a live count that
+  // stays readable after the server is gone (for a metric read at scrape time).
+  std::shared_ptr<const std::atomic<std::uint64_t>> refused_connections() const;
 
  private:
   struct Impl;

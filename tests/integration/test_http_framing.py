@@ -70,7 +70,12 @@ class MaxConnections(unittest.TestCase):
             self.assertIn(b"x-request-id:", reply.lower())
             for conn in held:  # the open ones still work
                 conn.request("GET", "/")
-                self.assertEqual(conn.getresponse().status, 200)
+                response = conn.getresponse()
+                response.read()
+                self.assertEqual(response.status, 200)
+            held[0].request("GET", "/metrics")  # and the refusal is counted
+            self.assertIn("\nrag_http_connections_refused_total 1\n",
+                          held[0].getresponse().read().decode())
             held.pop().close()
             # The freed slot is taken again once the server has seen the close.
             deadline = time.monotonic() + harness.scaled(20)
