@@ -1,11 +1,20 @@
 # rag_add_unit_test(NAME <name> SOURCES <files...> LIBS <targets...>)
 # Builds one GoogleTest executable and registers its tests with CTest.
+# rag_optimize_as_test_code(<target>)
+# Test code (unit tests, fuzz replay drivers) is compiled at -O1 in Release: the code under test
+# is the libraries, built at -O3 as they ship; -O3 on the test files only cost compile time
+# (about 30 % of each test file's, measured in docs/DEVELOPING.md).
+function(rag_optimize_as_test_code target)
+  target_compile_options(${target} PRIVATE $<$<CONFIG:Release>:-O1>)
+endfunction()
+
 function(rag_add_unit_test)
   cmake_parse_arguments(T "" "NAME" "SOURCES;LIBS" ${ARGN})
   if(NOT RAG_BUILD_TESTS)
     return()
   endif()
   add_executable(${T_NAME} ${T_SOURCES})
+  rag_optimize_as_test_code(${T_NAME})
   target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} GTest::gtest GTest::gmock GTest::gtest_main)
   include(GoogleTest)
   gtest_discover_tests(${T_NAME} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS unit)

@@ -4,11 +4,11 @@
 #   scripts/fuzz.sh [--ci] [--seconds N] [target...]
 #
 # Builds build-fuzz/ (clang 19, libFuzzer + ASan + UBSan, -O1), then runs each target in
-# process for N seconds (default 15 with --ci, else 60), one after the other, on a working
-# corpus seeded with fuzz/corpus/<target>/ + fuzz/regressions/<target>/ and the target's
-# dictionary. Exits non-zero when any run found a crash, a leak, a timeout or an allocation
-# over the limit, and prints each reproducer's path and the command that replays it. No
-# target named: all of them. The long run of one target:
+# process for N seconds (default 15 with --ci, else 60), RAG_FUZZ_JOBS at once (default: one
+# per core), on a working corpus seeded with fuzz/corpus/<target>/ + fuzz/regressions/<target>/
+# and the target's dictionary. Exits non-zero when any run found a crash, a leak, a timeout or
+# an allocation over the limit, and prints each reproducer's path and the command that replays
+# it. No target named: all of them. The long run of one target:
 #   scripts/fuzz.sh --seconds 3600 http_request
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -66,19 +66,40 @@ done
 [[ -n "${ASAN_SYMBOLIZER_PATH:-}" ]] || { echo "fuzz.sh: llvm-symbolizer not found (apt-get install llvm)" >&2; exit 2; }
 export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
 
-findings=()
-for t in "${targets[@]}"; do
-  bin=$BUILD/fuzz/fuzz_$t
-  work=$BUILD/corpus/$t  # what this run found; the seeds below are only read
-  out=$BUILD/findings/$t
-  log=$BUILD/fuzz-$t.log
+# One target's run; its exit status goes to fuzz-<target>.status beside its log.
+run_target() {
+  local t=$1 status=0
+  local work=$BUILD/corpus/$t  # what this run found; the seeds below are only read
+  local out=$BUILD/findings/$t
   rm -rf "$work" "$out"
   mkdir -p "$work" "$out"
+  "$BUILD/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+    -malloc_limit_mb=1024 -dict="$ROOT/fuzz/dicts/${DICT[$t]}.dict" -artifact_prefix="$out/" \
+    -print_final_stats=1 "$work" "$ROOT/fuzz/corpus/$t" "$ROOT/fuzz/regressions/$t" \
+    >"$BUILD/fuzz-$t.log" 2>&1 || status=$?
+  echo "$status" >"$BUILD/fuzz-$t.status"
+}
+
+# RAG_FUZZ_JOBS targets at once (default: one per core), each in its own process for N seconds.
+jobs=${RAG_FUZZ_JOBS:-$(nproc)}
+echo "fuzz.sh: ${#targets[@]} targets, ${seconds}s each, $jobs at a time"
+running=0
+for t in "${targets[@]}"; do
+  if (( running >= jobs )); then
+    wait -n
+    running=$((running - 1))
+  fi
+  run_target "$t" &
+  running=$((running + 1))
+done
+wait
+
+findings=()
+for t in "${targets[@]}"; do
+  out=$BUILD/findings/$t
+  log=$BUILD/fuzz-$t.log
+  status=$(cat "$BUILD/fuzz-$t.status")
   echo "== $t: ${seconds}s"
-  status=0
-  "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 \
-    -dict="$ROOT/fuzz/dicts/${DICT[$t]}.dict" -artifact_prefix="$out/" -print_final_stats=1 \
-    "$work" "$ROOT/fuzz/corpus/$t" "$ROOT/fuzz/regressions/$t" >"$log" 2>&1 || status=$?
   # One line: executions, exec/s, inputs added, peak RSS, and coverage (edges) from the
   # seeds to the end of the run.
   awk '/^#[0-9]+[ \t]+INITED/{for (i = 1; i < NF; i++) if ($i == "cov:") from = $(i + 1)}
