@@ -309,6 +309,10 @@ Result<std::unique_ptr<IndexWriter>> IndexWriter::open(const std::filesystem::pa
   // WAL while writing: a reader (the server) keeps reading the last committed state, and a
   // crash loses at most the open batch. NORMAL sync is durable at checkpoints in WAL mode.
   RAG_TRY(db->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"));
+  // One transaction: a run killed while it drops an old schema or creates this one leaves the
+  // database as it was, never half a schema (a reader then sees no index, or the old one).
+  auto schema = sql::Transaction::begin(*db);
+  if (!schema) return std::unexpected(schema.error());
   auto version = read_schema_version(*db);
   if (!version) return std::unexpected(version.error());
   if (*version != 0 && *version != kSchemaVersion) {
@@ -317,6 +321,7 @@ Result<std::unique_ptr<IndexWriter>> IndexWriter::open(const std::filesystem::pa
     RAG_TRY(drop_schema(*db));
   }
   RAG_TRY(create_schema(*db));
+  RAG_TRY(schema->commit());
   return std::unique_ptr<IndexWriter>(new SqliteIndexWriter(std::move(*db), dir));
 }
 

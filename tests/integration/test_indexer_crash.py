@@ -105,6 +105,14 @@ class IndexerCrash(unittest.TestCase):
         path = os.path.join(db, "index.sqlite")
         if not os.path.exists(path):
             return set(), 0  # killed before the database was created: nothing to open yet
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            tables = {name for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        finally:
+            con.close()
+        if not tables:
+            return set(), 0  # killed before its schema was committed: an empty database
+        self.assertEqual(tables, {"meta", "documents", "chunks"}, "half a schema")
         docs, chunks = test_index_cli.check_consistent(path)
         con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
