@@ -1,5 +1,5 @@
 // POST /chat without HTTP: the request body's validation (FastAPI/pydantic-1 shaped 422s via
-// api/validation.hpp) and the JSON of the answer (SPEC §3, COMPAT.md).
+// api/validation.hpp) and the JSON of the answer (docs/api.md).
 //
 //   request:  {"message": str (required, ≤ MAX_MESSAGE_CHARS code points),
 //              "session_id": str? (null = absent; 1-128 chars of [A-Za-z0-9._:-]),

@@ -12,7 +12,8 @@
 //   - temperature (0..2) overrides CHAT_TEMPERATURE for the request; max_tokens /
 //     max_completion_tokens (≥ 1) may lower CHAT_MAX_TOKENS, never raise it; `model` is
 //     accepted and echoed;
-//   - the answer carries an extra top-level `sources` field (SPEC §3 S objects); in a stream it
+//   - the answer carries an extra top-level `sources` field (docs/api.md's source objects); in a
+//   stream it
 //     rides on the first and the last chunk.
 // Errors use OpenAI's shape: {"error": {"message", "type", "param", "code"}}.
 //

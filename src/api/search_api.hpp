@@ -1,4 +1,4 @@
-// POST /search without HTTP: parse and validate the body (SPEC §3, COMPAT.md), and build the
+// POST /search without HTTP: parse and validate the body (docs/api.md), and build the
 // response JSON from retrieval hits. The HTTP handler (lead) calls parse_search_request(),
 // answers 422 with errors.body() on failure, runs the Searcher, then search_response_body().
 //

@@ -1,4 +1,4 @@
-// GET /sessions/{id}/history and DELETE /sessions/{id} (SPEC §3, COMPAT.md):
+// GET /sessions/{id}/history and DELETE /sessions/{id} (docs/api.md):
 //   GET    → 200 {"session_id": id, "history": [{"role", "content"}]} (empty list when unknown)
 //   DELETE → 200 {"message": "Session {id} cleared"} or {"message": "Session {id} not found"}
 // An id outside 1-128 chars of [A-Za-z0-9._:-] → 422 at ["path", "session_id"]. A session

@@ -1,4 +1,4 @@
-// Server-Sent Events for the conversation endpoints: event framing, the response head (SPEC §8:
+// Server-Sent Events for the conversation endpoints: event framing, the response head (docs/api.md:
 // `Cache-Control: no-cache`, `X-Accel-Buffering: no`) and SseChannel, which serialises the
 // writes of the handler and of its keep-alive pinger (`: ping` every interval while the
 // handler waits on its upstream) onto one StreamWriter. A failed write means the client is

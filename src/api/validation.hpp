@@ -3,7 +3,7 @@
 // field with the coerce_* helpers (pydantic 1's lenient coercions: "5" → 5, 3.7 → 3, 5 → "5"),
 // collects every problem in one ValidationErrors, and answers 422 with errors.body():
 //   {"detail": [{"loc": ["body", "query"], "msg": "field required", "type": "value_error.missing"}]}
-// The messages and types are pydantic 1.10's (COMPAT.md), except value_error.jsondecode, whose
+// The messages and types are pydantic 1.10's (docs/api.md), except value_error.jsondecode, whose
 // msg is our own and never echoes the body.
 //
 // Thread-safety: pure functions and plain values.

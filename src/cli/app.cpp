@@ -1,5 +1,5 @@
 // The command line: global configuration flags (one per setting, overriding the environment
-// and .env), --version, and the subcommands of SPEC §1. `serve` is the default.
+// and .env), --version, and the subcommands of docs/index.md. `serve` is the default.
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <map>

@@ -4,8 +4,8 @@
 // never printed (adapter errors are redacted). Exit status: 0 all is well, 3 the index is
 // missing, unreadable or does not fit the embeddings upstream, otherwise 4 chat failed,
 // 5 embeddings failed, 6 both failed. An upstream that is not configured is not a failure
-// (SPEC §2: the server runs without one).
-#include <utility>  // before Boost.Asio (STACK-NOTES)
+// (docs/configuration.md: the server runs without one).
+#include <utility>  // before Boost.Asio (Boost 1.74's Asio uses std::exchange without it)
 #include <CLI/CLI.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>

@@ -1,4 +1,4 @@
-// The subcommands of SPEC §1. Each file registers one subcommand on the CLI11 app and
+// The subcommands of docs/index.md. Each file registers one subcommand on the CLI11 app and
 // returns the function that runs it once the configuration is loaded.
 #pragma once
 

@@ -12,7 +12,8 @@
 
 namespace rag::config {
 
-// One configuration name of SPEC §2 (plus our own additions), as documented in --help.
+// One configuration name of docs/configuration.md (plus our own additions), as documented in
+// --help.
 struct Setting {
   const char* name;          // environment name, e.g. "PORT"
   const char* default_text;  // as shown in --help and docs ("" = unset)

@@ -1,7 +1,7 @@
-// A chunk's metadata, exactly SPEC §4's keys (chunk_id is added by the store's reader, which
-// numbers chunks densely): source, section, section_level, length, content_hash (SHA-256 hex
-// of the text), citation_url, page_title, page_description, published (only when known),
-// source_file. Also the path rules that feed them.
+// A chunk's metadata, exactly the metadata keys of docs/migration.md (chunk_id is added by the
+// store's reader, which numbers chunks densely): source, section, section_level, length,
+// content_hash (SHA-256 hex of the text), citation_url, page_title, page_description, published
+// (only when known), source_file. Also the path rules that feed them.
 //
 // Thread-safety: pure functions.
 #pragma once

@@ -1,4 +1,5 @@
-// Chunk metadata: exactly SPEC §4's keys, SHA-256, citation_url and source path rules.
+// Chunk metadata: exactly the metadata keys of docs/migration.md, SHA-256, citation_url and source
+// path rules.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>

@@ -1,4 +1,4 @@
-// Splits a Document into chunks with the Python design's rules (SPEC §4): a heading starts a
+// Splits a Document into chunks with the Python design's rules (docs/index.md): a heading starts a
 // section; a code block ends one (the code is the section's last unit); paragraphs shorter
 // than min_paragraph_chars are dropped; chunk_paragraphs units per chunk with chunk_overlap
 // units shared between neighbours, never across sections; a paragraph longer than

@@ -1,5 +1,5 @@
-// The splitter's rules one by one (SPEC §4 defaults: 3 paragraphs, 1 overlap, min 100 chars,
-// max 2000 chars cut at sentence ends, sections from headings, code ends a section).
+// The splitter's rules one by one (docs/configuration.md defaults: 3 paragraphs, 1 overlap, min 100
+// chars, max 2000 chars cut at sentence ends, sections from headings, code ends a section).
 #include <gtest/gtest.h>
 
 #include "ingest/splitter.hpp"

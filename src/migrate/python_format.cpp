@@ -48,7 +48,8 @@ std::string without_extension(const std::string& source) {
   return (p.parent_path() / p.stem()).generic_string();
 }
 
-// One chunk's metadata, SPEC §4's keys first (see python_format.hpp for the fallbacks).
+// One chunk's metadata, the metadata keys of docs/migration.md first (see python_format.hpp for the
+// fallbacks).
 std::string map_metadata(const Json& in, const std::string& source, const std::string& text,
                          const std::string& hash) {
   OrderedJson j;

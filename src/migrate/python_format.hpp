@@ -1,16 +1,16 @@
 // The Python design's metadata.json and build_info.json, mapped onto this project's index.
 //
-// Each metadata.json entry becomes one chunk whose metadata has SPEC §4's keys in the order
-// `rag-server index` writes them — source, length, content_hash, section, section_level,
-// source_file, citation_url, page_title, page_description, published (only when known) —
-// followed by any other keys of the entry, unchanged. chunk_id is dropped (the store numbers
-// chunks itself). length (code points) and content_hash (SHA-256 of the text) are recomputed
-// from the text, so a later `rag-server index` run recognises unchanged chunks and keeps their
-// imported vectors. Fallbacks for entries that lack a key: source ← source_file ← "imported";
+// Each metadata.json entry becomes one chunk whose metadata has the metadata keys of
+// docs/migration.md in the order `rag-server index` writes them — source, length, content_hash,
+// section, section_level, source_file, citation_url, page_title, page_description, published (only
+// when known) — followed by any other keys of the entry, unchanged. chunk_id is dropped (the store
+// numbers chunks itself). length (code points) and content_hash (SHA-256 of the text) are
+// recomputed from the text, so a later `rag-server index` run recognises unchanged chunks and keeps
+// their imported vectors. Fallbacks for entries that lack a key: source ← source_file ← "imported";
 // citation_url ← url ← "/" + source without extension; page_title ← title ← the file stem;
-// page_description ← description ← ""; section ← ""; section_level ← "none".
-// Chunks are grouped into documents by source (first appearance order); a document's chunks
-// keep their order in the Python lists.
+// page_description ← description ← ""; section ← ""; section_level ← "none". Chunks are grouped
+// into documents by source (first appearance order); a document's chunks keep their order in the
+// Python lists.
 //
 // Thread-safety: pure functions.
 #pragma once

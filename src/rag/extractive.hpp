@@ -1,4 +1,4 @@
-// Extractive answers (SPEC §7), used when no chat upstream is configured: the sentences of the
+// Extractive answers (docs/api.md), used when no chat upstream is configured: the sentences of the
 // top passages that best match the query, scored BM25-style (term overlap weighted by how rare
 // a term is among the candidate sentences, saturated and length-normalised) with retrieval's
 // tokenizer, so "configuring ports" matches "configure the port". The chosen sentences keep

@@ -1,4 +1,4 @@
-// The conversation pipeline behind POST /chat and /v1/chat/completions (SPEC §7), without HTTP:
+// The conversation pipeline behind POST /chat and /v1/chat/completions (docs/api.md), without HTTP:
 //   prepare():  log, apply a request's history (replaces the stored one), read the history,
 //               build the retrieval query (query_rewrite.hpp), search (k = 5, the Searcher's
 //               adaptive filter), decide the mode: refusal (blank message or no passage left:

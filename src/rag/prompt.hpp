@@ -1,7 +1,7 @@
-// The prompt of a grounded answer (SPEC §7): the system template with `{context}` replaced by
+// The prompt of a grounded answer (docs/api.md): the system template with `{context}` replaced by
 // one `From {citation_url}: {content}` line per retrieved passage, then the conversation's
 // history (at most max_history messages, the newest), then the user's message. Also the
-// sources of an answer (SPEC §3's S objects, as plain values) made from the same passages.
+// sources of an answer (docs/api.md's source objects, as plain values) made from the same passages.
 //
 // Thread-safety: pure functions; load_system_template() reads a file.
 #pragma once

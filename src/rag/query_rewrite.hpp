@@ -1,7 +1,7 @@
-// The chat retrieval query (SPEC §5, the Python design's rule): a follow-up such as "and the
-// second one?" or "how do I configure it?" says too little to search for on its own, so a
-// message of 3 words or fewer, or one with a pronoun, is searched together with the last 4
-// messages of the conversation (oldest first, then the message, joined by spaces).
+// The chat retrieval query (src/retrieval/README.md, the Python design's rule): a follow-up such as
+// "and the second one?" or "how do I configure it?" says too little to search for on its own, so a
+// message of 3 words or fewer, or one with a pronoun, is searched together with the last 4 messages
+// of the conversation (oldest first, then the message, joined by spaces).
 //
 // Thread-safety: pure functions.
 #pragma once

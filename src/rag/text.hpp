@@ -19,7 +19,8 @@ std::size_t code_points(std::string_view text);
 // The first `max_chars` code points of `text`, never cutting a UTF-8 sequence.
 std::string_view prefix_code_points(std::string_view text, std::size_t max_chars);
 
-// SPEC §3 content_preview: the first `max_chars` code points, plus "..." when `text` is longer.
+// docs/api.md's content_preview: the first `max_chars` code points, plus "..." when `text` is
+// longer.
 std::string preview(std::string_view text, std::size_t max_chars = 200);
 
 // Sentences of `text`, trimmed, in order: a sentence ends after '.', '!' or '?' (or a CJK full

@@ -1,4 +1,4 @@
-// A RateLimiter that decides in Redis while it is healthy and locally while it is not (SPEC §8:
+// A RateLimiter that decides in Redis while it is healthy and locally while it is not (docs/api.md:
 // "if Redis fails, fall back to local limits"). During an outage each replica counts on its
 // own, so a client spread over N replicas may get up to N× the limit until Redis returns; the
 // local counts are not merged back.

@@ -1,4 +1,5 @@
-// Adaptive filter implementation (see adaptive_filter.hpp for the reading of SPEC §5).
+// Adaptive filter implementation (see adaptive_filter.hpp for the reading of the Python design's
+// rule).
 #include "retrieval/adaptive_filter.hpp"
 
 #include <algorithm>

@@ -1,7 +1,7 @@
-// Hybrid fusion of a lexical and a dense candidate list (SPEC §5). Default: weighted sum of
-// min-max-normalised scores (Anserini's fusion experiments: better than RRF on average over 18
-// BEIR sets); option: reciprocal rank fusion, sum of 1 / (rrf_k + rank), rank from 1.
-// Min-max: (s - min) / (max - min) within each list; a list whose scores are all equal maps to
+// Hybrid fusion of a lexical and a dense candidate list (src/retrieval/README.md). Default:
+// weighted sum of min-max-normalised scores (Anserini's fusion experiments: better than RRF on
+// average over 18 BEIR sets); option: reciprocal rank fusion, sum of 1 / (rrf_k + rank), rank from
+// 1. Min-max: (s - min) / (max - min) within each list; a list whose scores are all equal maps to
 // 1.0; a document missing from a list gets 0 from it. Pure functions.
 #pragma once
 

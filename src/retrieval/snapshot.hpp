@@ -3,11 +3,12 @@
 // the store's chunks (start-up, SIGHUP, or a changed index on disk) and shared by
 // std::shared_ptr<const Snapshot>; a new build never disturbs searches on an old one.
 //
-// Search (SPEC §5): 3k candidates from BM25 and, given a query vector, from the vector index;
-// fused (fusion.hpp) when both exist; reported score = cosine similarity clamped to [0, 1] when
-// a query vector is given (a chunk without a vector then reports its scaled BM25 score), else
-// BM25 scaled into [0, 1] (Bm25Index::scaled); then the adaptive filter (adaptive_filter.hpp).
-// The lexical document of a chunk is its text plus its page title and section name.
+// Search (src/retrieval/README.md): 3k candidates from BM25 and, given a query vector, from the
+// vector index; fused (fusion.hpp) when both exist; reported score = cosine similarity clamped to
+// [0, 1] when a query vector is given (a chunk without a vector then reports its scaled BM25
+// score), else BM25 scaled into [0, 1] (Bm25Index::scaled); then the adaptive filter
+// (adaptive_filter.hpp). The lexical document of a chunk is its text plus its page title and
+// section name.
 //
 // Vectors at or above options.vectors.hnsw_threshold are searched through an HNSW graph. With
 // options.graph_file empty the graph is built here (minutes at those sizes: `rag-server

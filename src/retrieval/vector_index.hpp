@@ -6,7 +6,7 @@
 // it once and save()s it beside the index; the server load()s it (seconds).
 //
 // FAISS exceptions are caught here and returned as errors. Every search pins OpenMP to one
-// thread (STACK-NOTES: FAISS's own threads compete with the request threads).
+// thread (FAISS's own OpenMP threads would compete with the request threads).
 // Thread-safety: immutable after build() / load(); search(), similarity() and save() may run
 // concurrently.
 #pragma once

@@ -18,7 +18,7 @@ namespace rag::store {
 struct StoredChunk {
   std::int64_t chunk_id = 0;       // the metadata's chunk_id: 0-based across the index
   std::string text;
-  std::string metadata_json;       // an object with SPEC §4's keys
+  std::string metadata_json;       // an object with the metadata keys of docs/migration.md
   std::vector<float> embedding;    // empty when the chunk has no vector yet
 };
 

@@ -34,7 +34,7 @@ struct DocumentState {
 
 struct NewChunk {
   std::string text;
-  std::string metadata_json;  // SPEC §4's keys except chunk_id (the reader adds it)
+  std::string metadata_json;  // the keys of docs/migration.md but chunk_id (the reader adds it)
   std::string content_hash;   // hex SHA-256 of text
 };
 

@@ -1,7 +1,7 @@
-// One upstream call with SPEC §6's policy around it: the circuit breaker is asked before each
-// attempt, each attempt gets min(LLM_TIMEOUT, time left before the call's deadline), failed
-// attempts are retried per RetryPolicy after a (cancellable, injectable) sleep, and every
-// attempt, retry and 429 is counted. Logs the guide's lines:
+// One upstream call with the retry policy of docs/configuration.md around it: the circuit breaker
+// is asked before each attempt, each attempt gets min(LLM_TIMEOUT, time left before the call's
+// deadline), failed attempts are retried per RetryPolicy after a (cancellable, injectable) sleep,
+// and every attempt, retry and 429 is counted. Logs the guide's lines:
 // `Rate limit detected: 429 Too Many Requests` and
 // `Retryable error on attempt 1/3: Rate limit exceeded. Retrying in 2.0s...`.
 //

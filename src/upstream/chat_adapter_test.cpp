@@ -1,5 +1,6 @@
 // Chat adapter + HTTP client + retry loop against the in-process fake upstream: wire format,
-// headers, streaming, and every retry / timeout / breaker / cancellation rule of SPEC §6.
+// headers, streaming, and every retry / timeout / breaker / cancellation rule of
+// docs/configuration.md.
 #include <gtest/gtest.h>
 
 #include <thread>

@@ -286,7 +286,8 @@ asio::awaitable<HttpResult> HttpClient::send(const HttpRequest& request,
   auto impl = impl_;
   // One send is one attempt on the wire: a pooled connection the server already closed is
   // weeded out before use (looks_open), never by sending the request twice, because a POST
-  // that reached the upstream must count against the retry budget (SPEC §6).
+  // that reached the upstream must count against the retry budget (docs/configuration.md,
+  // LLM_MAX_RETRIES).
   auto conn = impl->take(key);
   if (!conn) {
     conn = std::make_shared<Connection>(asio::make_strand(impl->executor));

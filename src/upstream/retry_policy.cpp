@@ -1,4 +1,4 @@
-// Implementation of the retry rules (see retry_policy.hpp and SPEC §6).
+// Implementation of the retry rules (see retry_policy.hpp and docs/configuration.md).
 #include "upstream/retry_policy.hpp"
 
 #include <algorithm>
@@ -143,7 +143,8 @@ RetryDecision RetryPolicy::decide(int attempt, const AttemptOutcome& outcome,
   if (outcome.kind == AttemptOutcome::Kind::kHttpStatus)
     suggestion = suggested_wait(outcome.headers, now);
   if (suggestion && *suggestion > options_.max_suggested) {
-    // Too long to wait out: the client hears 429 + Retry-After at once (SPEC §6).
+    // Too long to wait out: the client hears 429 + Retry-After at once (docs/configuration.md,
+    // LLM_MAX_RETRIES).
     d.error = Error{ErrorCode::kRateLimited, "upstream asks to wait longer than we wait",
                     std::ceil(suggestion->count())};
     return d;

@@ -1,7 +1,8 @@
-// SPEC §6's retry rules as a pure value: which attempt outcomes are retried, how long to wait
-// before the next attempt (exponential backoff with jitter, unless the server suggests a wait),
-// and when a server's suggestion is too long to wait out. No I/O, no clock of its own: the
-// caller passes "now" for HTTP-date suggestions and a random source for jitter.
+// The retry rules of docs/configuration.md (LLM_MAX_RETRIES and after) as a pure value: which
+// attempt outcomes are retried, how long to wait before the next attempt (exponential backoff with
+// jitter, unless the server suggests a wait), and when a server's suggestion is too long to wait
+// out. No I/O, no clock of its own: the caller passes "now" for HTTP-date suggestions and a random
+// source for jitter.
 //
 // Thread-safety: const methods are safe to call concurrently; the jitter source must be too
 // (the default one is).

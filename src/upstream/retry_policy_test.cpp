@@ -1,4 +1,4 @@
-// Unit tests for SPEC §6's retry rules (RetryPolicy).
+// Unit tests for the retry rules (RetryPolicy; docs/configuration.md, LLM_MAX_RETRIES).
 #include "upstream/retry_policy.hpp"
 
 #include <gtest/gtest.h>

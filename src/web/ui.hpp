@@ -39,9 +39,9 @@ struct SourceDoc {
 // none. Called from any I/O thread, concurrently; it may block briefly.
 using SourceLookup = std::function<std::optional<SourceDoc>(std::string_view url)>;
 
-// Appends one chunk of the index to `doc`: its text and its metadata object (SPEC §4 keys).
-// The chunk's section comes from `section`; the doc's title from `page_title` while it has
-// none. Unparsable metadata leaves both empty. Pure.
+// Appends one chunk of the index to `doc`: its text and its metadata object (the metadata keys of
+// docs/migration.md). The chunk's section comes from `section`; the doc's title from `page_title`
+// while it has none. Unparsable metadata leaves both empty. Pure.
 void add_source_chunk(SourceDoc& doc, std::string text, std::string_view metadata_json);
 
 struct UiOptions {

@@ -34,7 +34,7 @@ def _cell(value):
 
 
 def _flag(o, field, shown):
-    """`shown`, plus what SPEC expects when the observation differs from it."""
+    """`shown`, plus what docs/api.md expects when the observation differs from it."""
     expected = (o.get("expected") or {}).get(field)
     if expected is not None and expected != o.get(field):
         return f"{shown} **(expected {expected})**"

@@ -3,7 +3,8 @@ or unbounded memory. One test per row of the bad-input table in docs/RELIABILITY
 
 The basics (413 for a small limit, chunked 413, 431 at 8 KB, request-id sanity, 20 slow-loris
 clients on one worker) live in test_http_basics.py / test_slow_clients.py; this file pushes
-the same defences to the sizes and counts of the issue with the SPEC's default limits.
+the same defences to the sizes and counts of the issue with the default limits of
+docs/configuration.md.
 """
 import json
 import os
@@ -98,7 +99,8 @@ class DefaultLimitsServer:
 
 
 class BadInput(DefaultLimitsServer, unittest.TestCase):
-    """One server with the SPEC's default limits (1 MiB body, 16 KiB head, 8000 chars)."""
+    """One server with the default limits (docs/configuration.md): 1 MiB body, 16 KiB head,
+    8000 chars."""
 
     def assert_422(self, path, body, kind=None):
         """422 (FastAPI shape) on our routes; 400 invalid_request_error on the OpenAI face."""

@@ -1,5 +1,5 @@
 """POST /chat, its SSE stream and the sessions API against the real binary and the fake upstream
-(SPEC §3, §7, §8; COMPAT.md shapes). Needs the routes wired in cli/serve and `rag-server index`.
+(docs/api.md). Needs the routes wired in cli/serve and `rag-server index`.
 """
 import json
 import re

@@ -1,12 +1,13 @@
-"""Upstream fault matrix (issue 8 point 3; SPEC §3 error shapes, §6 retries, breaker, timeouts).
+"""Upstream fault matrix (issue 8 point 3; error shapes of docs/api.md; retries, breaker and
+timeouts of docs/configuration.md).
 
 Every operation that calls an upstream -- chat (JSON), streamed chat (SSE), the query embedding
 of a hybrid /search and of a /chat -- meets every fault the fake upstream scripts (429 with and
 without Retry-After or retry-after-ms, 408, 500, 503, 400, 401, a hang past LLM_TIMEOUT, a
 connection reset, truncated answers, malformed JSON, embeddings of the wrong dimension), on
 every attempt. Each cell checks
-the client-visible status and body (SPEC's exact shapes, nothing of the upstream's text, key or
-address), the number of upstream attempts (the fake's record, cross-checked with /metrics), that
+the client-visible status and body (docs/api.md's exact shapes, nothing of the upstream's text,
+key or address), the number of upstream attempts (the fake's record, cross-checked with /metrics), that
 the server stays healthy (process alive, GET /healthz 200, the next normal request served by the
 upstream) and the breaker's state. Indexing (`rag-server index` with an embeddings upstream) is
 in test_fault_matrix_index.py; the breaker's opening in test_fault_matrix_breaker.py.
@@ -21,7 +22,8 @@ import unittest
 import harness
 import test_fault_matrix_support as fm
 
-# -- expected outcomes (SPEC §3 / §6) -----------------------------------------------------------
+# -- expected outcomes (docs/api.md, docs/configuration.md)
+# -----------------------------------------------------------
 RATE = {"detail": "Rate limit exceeded. Please try again in a moment."}
 BAD_GATEWAY = {"detail": "Upstream model error"}
 TIMEOUT = {"detail": "Request timed out. Please try again."}

@@ -1,10 +1,10 @@
-"""Upstream fault matrix, breaker rows (SPEC §6: "after repeated failures a circuit breaker fails
-fast for a cool-down, and /readyz shows it").
+"""Upstream fault matrix, breaker rows (the circuit breaker of docs/configuration.md: after
+repeated failures it fails fast for a cool-down, and /readyz shows it).
 
 Each upstream has its own breaker; 5 consecutive health failures (5xx, 408, timeouts, connection
 failures) open it for 30 s by default (LLM_BREAKER_FAILURES, LLM_BREAKER_COOLDOWN; the last class
 sets them). While open: calls fail fast with no upstream attempt (chat: 502 in
-SPEC's shape; search: lexical, 200), /readyz is 503 naming the upstream, /healthz stays 200.
+docs/api.md's shape; search: lexical, 200), /readyz is 503 naming the upstream, /healthz stays 200.
 Answers that say nothing about the upstream's health (400, 401, 429) never open it. Each test
 has its own server, so an open breaker does not leak into other tests.
 """
@@ -135,7 +135,8 @@ class BreakerFaults(ServerPerTest):
         self.assertEqual(self.circuit_open("chat"), 0)
         self.assertEqual(self.readyz()[0], 200)
         self.record("chat, breaker", "400/401 ×6 then 429 ×9 in a row",
-                    status="502 ×6, 429 ×3", body="SPEC shapes", attempts=6 + 3 * fm.ATTEMPTS,
+                    status="502 ×6, 429 ×3", body="docs/api.md shapes",
+                    attempts=6 + 3 * fm.ATTEMPTS,
                     breaker="closed",
                     notes=["client errors and rate limits are not health failures"])
 

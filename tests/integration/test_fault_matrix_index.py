@@ -6,7 +6,7 @@ Each cell checks: exit status 1 (embedding failed, lexical index saved: cli/inde
 that the index stayed consistent (the earlier vectors and dimension intact, the new document's
 chunks stored without a vector and found lexically, `rag-server search` still works) and that
 the next run, with the upstream healthy, completes and embeds the rest. A single 413 instead
-halves the batch and the run completes (SPEC §6). Observations go to
+halves the batch and the run completes (docs/configuration.md, LLM_MAX_RETRIES). Observations go to
 fault_matrix.json like the other test_fault_matrix*.py files.
 """
 import json

@@ -240,7 +240,7 @@ class Cell:
         self.body = None
         self.retry_after = None
         self.notes = []
-        self.expected = {}       # what SPEC asks for, where the table should flag a difference
+        self.expected = {}       # what docs/api.md asks for, where the table flags a difference
         self.requests = []
         self.seconds = 0.0
         self.failures = {}

@@ -184,8 +184,8 @@ class ImportFaissTest(unittest.TestCase):
 
     @staticmethod
     def expected(faiss_hits, min_score=0.3):
-        """FAISS's ranking through the adaptive filter (SPEC §5): drop under the floor, keep those
-        at least half the best."""
+        """FAISS's ranking through the adaptive filter (src/retrieval/README.md): drop under the
+        floor, keep those at least half the best."""
         kept = [(i, s) for i, s in faiss_hits if s >= min_score]
         return [(i, s) for i, s in kept if s >= kept[0][1] / 2] if kept else []
 

@@ -505,7 +505,7 @@ class LimitsAndDegradedModes(unittest.TestCase):
 
 class ConnectionLevelErrors(unittest.TestCase):
     def test_connection_level_errors_carry_a_request_id(self):
-        # SPEC §3: every response carries X-Request-Id, also the 413 and 431 written by
+        # docs/api.md: every response carries X-Request-Id, also the 413 and 431 written by
         # http/connection_impl.hpp (reply_and_close, before the middleware chain).
         rec = Recorder()
         with harness.Server() as server, tempfile.TemporaryDirectory() as d:
