@@ -51,13 +51,13 @@ class Connection final : public ConnectionHandle,
 
   // REQUIRES: a slot was taken with state->try_open(); the connection gives it back.
   Connection(Stream stream, std::shared_ptr<ServerState> state, std::string peer)
-      : slot_(state),
+      : slot_(std::move(state)),
         stream_(std::move(stream)),
         watchdog_(beast::get_lowest_layer(stream_).get_executor()),
-        state_(std::move(state)),
+        state_(slot_.state()),
         peer_(std::move(peer)),
         ctx_(request_, peer_),
-        buffer_(state_->options.max_header_bytes + kBufferSlack) {
+        buffer_(state_.options.max_header_bytes + kBufferSlack) {
     ctx_.stream = this;
     // The cancel token exists only for handlers that wait on something long (they call
     // watch_disconnect first); a GET / pays for neither the token nor the watcher.
@@ -115,7 +115,7 @@ class Connection final : public ConnectionHandle,
   void disarm() { deadline_ = std::chrono::steady_clock::time_point::max(); }
   // While a request is handled: the earlier of `timeout` and the request's own deadline
   // (REQUEST_TIMEOUT), or that deadline alone while the handler waits.
-  void arm_write() { arm_until(std::chrono::steady_clock::now() + state_->options.write_timeout); }
+  void arm_write() { arm_until(std::chrono::steady_clock::now() + state_.options.write_timeout); }
   void arm_request() { arm_until(request_deadline_); }
   void arm_until(std::chrono::steady_clock::time_point when);
   asio::awaitable<void> watch_deadline();
@@ -128,7 +128,7 @@ class Connection final : public ConnectionHandle,
       std::chrono::steady_clock::time_point::max();
   bool closed_ = false;
   bool timed_out_ = false;
-  std::shared_ptr<ServerState> state_;
+  ServerState& state_;  // kept alive by slot_
   std::string peer_;
   // One request and one context per connection, reset between requests: their strings and
   // lists keep their capacity. The context refers to request_.

@@ -13,12 +13,12 @@ namespace rag::http {
 template <class Stream>
 asio::awaitable<void> Connection<Stream>::run() {
   auto self = this->shared_from_this();
-  const auto id = state_->add(self);
+  const auto id = state_.add(self);
   struct Unregister {
     ServerState& state;
     std::uint64_t id;
     ~Unregister() { state.remove(id); }
-  } unregister{*state_, id};
+  } unregister{state_, id};
 
   asio::co_spawn(
       lowest().get_executor(), [self] { return self->watch_deadline(); }, asio::detached);
@@ -27,13 +27,13 @@ asio::awaitable<void> Connection<Stream>::run() {
     watchdog_.cancel();
     co_return;
   }
-  const auto& options = state_->options;
+  const auto& options = state_.options;
   beast::error_code ec;
-  for (bool first = true; !state_->stopping || first; first = false) {
+  for (bool first = true; !state_.stopping || first; first = false) {
     // The first bytes of the next request: the header timeout on a new connection, the
     // keep-alive timeout between requests.
     if (buffer_.size() == 0) {
-      if (state_->stopping && !first) break;
+      if (state_.stopping && !first) break;
       arm(first ? options.header_timeout : options.keepalive);
       idle_ = true;
       const auto n = co_await stream_.async_read_some(
@@ -57,11 +57,11 @@ asio::awaitable<void> Connection<Stream>::run() {
     request_ = parser.release();
     keep_alive_ = request_.keep_alive();
 
-    RequestCounter counting(state_->requests);
+    RequestCounter counting(state_.requests);
     begin_request();
     Response response;
     try {
-      response = co_await state_->handler(ctx_);
+      response = co_await state_.handler(ctx_);
     } catch (const std::exception& e) {
       response = error_response(Status::internal_server_error, "Internal Server Error",
                                 request_.version());
@@ -122,7 +122,7 @@ asio::awaitable<bool> Connection<Stream>::read_rest(
     co_return false;
   }
   const auto length = parser.content_length();
-  if (length && *length > state_->options.max_body_bytes) {
+  if (length && *length > state_.options.max_body_bytes) {
     co_await reply_and_close(Status::payload_too_large, "Request body too large");
     co_return false;
   }
@@ -157,7 +157,7 @@ template <class Stream>
 asio::awaitable<bool> Connection<Stream>::handshake() {
   if constexpr (kTls) {
     beast::error_code ec;
-    arm(state_->options.header_timeout);
+    arm(state_.options.header_timeout);
     co_await stream_.async_handshake(asio::ssl::stream_base::server,
                                      asio::redirect_error(asio::use_awaitable, ec));
     disarm();
@@ -183,13 +183,13 @@ bool Connection<Stream>::end_handler(Response& response) {
   ctx_.run_deferred();
   stop_disconnect_watch();
   if (ctx_.streamed) {
-    if (state_->on_complete) state_->on_complete(ctx_, ctx_.streamed_status, ctx_.streamed_bytes);
+    if (state_.on_complete) state_.on_complete(ctx_, ctx_.streamed_status, ctx_.streamed_bytes);
     return false;
   }
   response.version(request_.version());
-  response.keep_alive(keep_alive_ && !state_->stopping);
-  if (state_->on_complete)
-    state_->on_complete(ctx_, response.result_int(),
+  response.keep_alive(keep_alive_ && !state_.stopping);
+  if (state_.on_complete)
+    state_.on_complete(ctx_, response.result_int(),
                         request_.method() == Verb::head ? 0 : response.body().size());
   return true;
 }
@@ -235,7 +235,7 @@ asio::awaitable<bool> Connection<Stream>::start(Response head) {
   current_->streamed_status = head.result_int();
   apply_context_headers(head, *current_);
   head.version(current_->request.version());
-  head.keep_alive(keep_alive_ && !state_->stopping);
+  head.keep_alive(keep_alive_ && !state_.stopping);
   keep_alive_ = head.keep_alive();
   head.chunked(true);
   head.body().clear();

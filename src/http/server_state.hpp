@@ -69,6 +69,7 @@ class ConnectionSlot {
  public:
   explicit ConnectionSlot(std::shared_ptr<ServerState> state) : state_(std::move(state)) {}
   ~ConnectionSlot() { state_->open.fetch_sub(1, std::memory_order_relaxed); }
+  ServerState& state() const { return *state_; }
   ConnectionSlot(const ConnectionSlot&) = delete;
   ConnectionSlot& operator=(const ConnectionSlot&) = delete;
 
