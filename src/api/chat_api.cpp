@@ -130,6 +130,7 @@ nlohmann::ordered_json source_to_json(const chat::Source& source) {
   s["content_preview"] = chat::preview(source.content, 200);
   s["content_full"] = source.content;
   s["similarity_score"] = source.similarity_score;
+  if (source.cited) s["cited"] = *source.cited;
   return s;
 }
 

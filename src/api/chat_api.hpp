@@ -43,7 +43,7 @@ std::expected<ChatBody, ValidationErrors> parse_chat_request(std::string_view bo
 // Validates `value` as a session id; adds a value_error.str.regex error at `loc` when invalid.
 bool check_session_id(std::string_view value, const Loc& loc, ValidationErrors& errors);
 
-// One S object.
+// One S object (docs/api.md); `cited` only once the answer exists.
 nlohmann::ordered_json source_to_json(const chat::Source& source);
 nlohmann::ordered_json sources_to_json(const std::vector<chat::Source>& sources);
 // The whole 200 body (also the `done` event's data).

@@ -6,6 +6,7 @@
 
 #include "observability/logging.hpp"
 #include "observability/metrics.hpp"
+#include "rag/citations.hpp"
 #include "rag/query_rewrite.hpp"
 #include "rag/text.hpp"
 
@@ -30,6 +31,17 @@ observability::Histogram& llm_histogram() {
   static auto& h = observability::Registry::global().histogram(
       "rag_llm_duration_seconds", "Chat model latency per answer (retries included).", {});
   return h;
+}
+
+// Takes out of `answer` the citations of passages the model was not given and marks the sources
+// it cites (rag/citations.hpp). A streamed answer's tokens are already sent: the checked text
+// reaches the client in the final event (docs/api.md, "Citations").
+void check_answer_citations(std::string& answer, std::vector<Source>& sources) {
+  auto checked = check_citations(answer, sources.size());
+  if (checked.removed > 0)
+    spdlog::info("Removed {} citation(s) of passages the model was not given", checked.removed);
+  answer = std::move(checked.text);
+  for (std::size_t i = 0; i < sources.size(); ++i) sources[i].cited = checked.cited[i];
 }
 
 }  // namespace
@@ -170,6 +182,7 @@ asio::awaitable<Result<ChatOutcome>> Pipeline::generate(Prepared p, upstream::De
     if (p.mode == AnswerMode::kRefusal) p.sources.clear();
     if (sink) co_await sink(out.response);
   }
+  if (p.mode != AnswerMode::kRefusal) check_answer_citations(out.response, p.sources);
   out.sources = std::move(p.sources);
   out.timestamp = observability::iso_timestamp();
   co_await store_exchange(p, out.response, out.timestamp);

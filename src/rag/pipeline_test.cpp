@@ -69,7 +69,8 @@ TEST_F(PipelineTest, GeneratedAnswerWithSourcesPromptAndStoredExchange) {
   EXPECT_EQ(r.max_tokens, 77);
   ASSERT_EQ(r.messages.size(), 2u);
   EXPECT_EQ(r.messages[0].role, "system");
-  EXPECT_NE(r.messages[0].content.find("SYS From /config: Set the PORT variable"),
+  EXPECT_NE(r.messages[0].content.find(
+                "SYS <passage n=\"1\" url=\"/config\" title=\"Configuration\">\nSet the PORT"),
             std::string::npos);
   EXPECT_EQ(r.messages[1].role, "user");
 
@@ -144,6 +145,30 @@ TEST_F(PipelineTest, WithoutAModelTheAnswerIsExtractiveAndCited) {
   EXPECT_NE(out->response.find("[1]"), std::string::npos);
   EXPECT_NE(out->response.find("Configuration (/config)"), std::string::npos);
   EXPECT_EQ(store_->peek("s5").size(), 2u);
+  // It cites exactly the passages it quotes.
+  for (std::size_t i = 0; i < out->sources.size(); ++i) {
+    const auto marker = "[" + std::to_string(i + 1) + "]";
+    EXPECT_EQ(out->sources[i].cited, out->response.find(marker) != std::string::npos) << marker;
+  }
+}
+
+TEST_F(PipelineTest, CitationsOfPassagesNotGivenAreRemovedBeforeTheAnswerIsStored) {
+  model_->deltas = {"Ports are set with PORT [1]", " and TLS [7].", " See `a[9]`."};
+  auto p = make();
+  auto out = ask(p, input("s8", "How do I change the port the server listens on?"));
+  ASSERT_TRUE(out.has_value());
+  ASSERT_EQ(out->sources.size(), 1u);
+  EXPECT_EQ(out->response, "Ports are set with PORT [1] and TLS. See `a[9]`.");
+  EXPECT_EQ(out->sources[0].cited, true);
+  EXPECT_EQ(store_->peek("s8").back().content, out->response);
+}
+
+TEST_F(PipelineTest, AnAnswerCitingNothingMarksNoSource) {
+  auto p = make();
+  auto out = ask(p, input("s9", "How do I change the port the server listens on?"));
+  ASSERT_TRUE(out.has_value());
+  ASSERT_FALSE(out->sources.empty());
+  EXPECT_EQ(out->sources[0].cited, false);
 }
 
 TEST_F(PipelineTest, ShortFollowUpIsSearchedWithTheHistory) {

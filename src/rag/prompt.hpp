@@ -1,5 +1,6 @@
 // The prompt of a grounded answer (docs/api.md): the system template with `{context}` replaced by
-// one `From {citation_url}: {content}` line per retrieved passage, then the conversation's
+// the retrieved passages, each fenced as `<passage n="1" url="..." title="...">` ... `</passage>`
+// (docs/configuration.md, SYSTEM_PROMPT_FILE), then the conversation's
 // history (at most max_history messages, the newest), then the user's message. Also the
 // sources of an answer (docs/api.md's source objects, as plain values) made from the same passages.
 //
@@ -7,6 +8,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +33,7 @@ struct Source {
   std::string title;    // the chunk's page_title
   std::string content;  // the whole passage (content_full)
   double similarity_score = 0;  // in [0, 1]
+  std::optional<bool> cited = std::nullopt;  // does the answer cite it? Unknown until generated
 };
 
 // The hits as sources, in rank order; neighbouring chunks of one page that share the
@@ -38,7 +41,10 @@ struct Source {
 // the better score), so the model and the reader see one passage, not two that repeat.
 std::vector<Source> make_sources(const std::vector<retrieval::Hit>& hits);
 
-// "From {url}: {content}" lines separated by blank lines.
+// The passages numbered from 1 (the numbers the model cites, rag/citations.hpp), each inside a
+// <passage> element that its text cannot close: a `<` in the text that would open or close one
+// is written `&lt;`, and the url and title are HTML-escaped (common/html_escape.hpp). Instructions inside
+// a passage thus stay inside it; the default system prompt tells the model they are data.
 std::string format_context(const std::vector<Source>& sources);
 
 // The system template with every `{context}` replaced (or the context appended after a blank

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "common/html_escape.hpp"
 #include "common/passage_overlap.hpp"
 #include "web/assets.hpp"
 
@@ -104,22 +105,6 @@ std::string asset_etag(std::string_view body) {
   std::string out = "\"";
   for (int shift = 60; shift >= 0; shift -= 4) out += kHex[(hash >> shift) & 15];
   out += '"';
-  return out;
-}
-
-std::string html_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + text.size() / 8);
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      default: out += c;
-    }
-  }
   return out;
 }
 

@@ -67,9 +67,6 @@ std::string ui_page(std::string_view index_html, const UiOptions& options);
 // style. Pure.
 std::string source_page(const SourceDoc& doc);
 
-// `text` with & < > " ' escaped for HTML text and attribute values. Pure.
-std::string html_escape(std::string_view text);
-
 // A strong ETag for `body`: a quoted 64-bit FNV-1a hash in hex. Pure.
 std::string asset_etag(std::string_view body);
 

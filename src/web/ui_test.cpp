@@ -14,6 +14,7 @@
 #include <regex>
 #include <set>
 
+#include "common/html_escape.hpp"
 #include "web/assets.hpp"
 
 namespace rag::web {

@@ -32,18 +32,20 @@ class ChatTest(ServerWithFakeUpstream):
         self.assertRegex(body["timestamp"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$")
         self.assertGreater(len(body["sources"]), 0)
         for s in body["sources"]:
+            # The Python design's fields, and `cited` (additive: docs/api.md, "Citations").
             self.assertEqual(set(s), {"url", "title", "content_preview", "content_full",
-                                      "similarity_score"})
+                                      "similarity_score", "cited"})
             self.assertGreaterEqual(s["similarity_score"], 0)
             self.assertLessEqual(s["similarity_score"], 1)
             full = s["content_full"]
             expected = full if len(full) <= 200 else full[:200] + "..."
             self.assertEqual(s["content_preview"], expected)
         self.assertEqual(body["sources"][0]["url"], "/config")
-        # The prompt: system template with the context lines, then the message.
+        # The prompt: system template with the numbered, fenced passages, then the message.
         sent = json.loads(self.fake.chat_requests()[-1]["body"])
         self.assertEqual(sent["messages"][0]["role"], "system")
-        self.assertIn("From /config: ", sent["messages"][0]["content"])
+        self.assertIn('<passage n="1" url="/config" title="Configuration">\n',
+                      sent["messages"][0]["content"])
         self.assertEqual(sent["messages"][-1], {"role": "user", "content": QUESTION})
 
     def test_each_request_without_session_id_gets_a_new_one(self):
@@ -167,7 +169,9 @@ class ChatTest(ServerWithFakeUpstream):
         self.assertEqual(done["response"], tokens)
         self.assertEqual(done["response"], plain["response"])
         self.assertEqual(done["sources"], plain["sources"])
-        self.assertEqual(json.loads(data["sources"]), plain["sources"])
+        # The first event comes before the answer: the same sources, without `cited` yet.
+        self.assertEqual(json.loads(data["sources"]),
+                         [{k: v for k, v in s.items() if k != "cited"} for s in plain["sources"]])
         _, _, h = self.server.get_json("/sessions/it-stream/history")
         self.assertEqual(h["history"][1]["content"], tokens)
 

@@ -213,11 +213,18 @@ import unittest
 
 class ServerWithFakeUpstream(unittest.TestCase):
     """Base class: one index, one fake upstream and one server per
-    test class. Has no tests of its own."""
+    test class. Has no tests of its own. EXTRA_DOCS (file name → text) joins the corpus."""
+
+    EXTRA_DOCS = {}
 
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempdir()
+        docs = os.path.join(cls.tmp.name, "docs")
+        os.makedirs(docs)
+        for name, text in cls.EXTRA_DOCS.items():
+            with open(os.path.join(docs, name), "w", encoding="utf-8") as f:
+                f.write(text)
         cls.db = build_index(cls.tmp.name)
         cls.fake = FakeUpstream()
         cls.server = start_server(cls.db, cls.fake)
