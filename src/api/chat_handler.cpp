@@ -4,6 +4,8 @@
 
 #include "api/chat_api.hpp"
 #include "api/error_mapping.hpp"
+#include "api/timing.hpp"
+#include "http/server_timing.hpp"
 
 namespace rag::api {
 namespace {
@@ -38,13 +40,19 @@ asio::awaitable<http::Response> stream_chat(http::RequestContext& ctx,
     co_return http::Response{};
   }
   co_await channel.send(sse_event("sources", dump_json(sources_to_json(prepared->sources))));
-  upstream::DeltaSink sink = [&channel](std::string_view delta) -> asio::awaitable<void> {
+  std::optional<double> ttft_ms;
+  upstream::DeltaSink sink = [&channel, &ctx,
+                              &ttft_ms](std::string_view delta) -> asio::awaitable<void> {
+    if (!ttft_ms) ttft_ms = http::elapsed_ms(ctx);
     nlohmann::ordered_json data{{"delta", delta}};
     co_await channel.send(sse_event("token", dump_json(data)));
   };
   auto outcome = co_await pipeline.generate(std::move(*prepared), sink, ctx.cancel);
   if (outcome) {
-    co_await channel.send(sse_event("done", dump_json(chat_response_json(*outcome))));
+    record_chat_timings(ctx, *outcome, ttft_ms);
+    auto done = chat_response_json(*outcome);
+    done["timing_ms"] = timings_json(ctx);
+    co_await channel.send(sse_event("done", dump_json(done)));
   } else {
     co_await channel.send(error_event(outcome.error()));
   }
@@ -69,8 +77,11 @@ http::Handler chat_handler(std::shared_ptr<const chat::Pipeline> pipeline, ChatA
       co_return co_await stream_chat(ctx, *pipeline, std::move(input), options);
     auto outcome = co_await pipeline->answer(std::move(input), ctx.cancel);
     if (!outcome) co_return error_to_response(outcome.error(), version);
-    co_return http::json_response(http::Status::ok, dump_json(chat_response_json(*outcome)),
-                                  version);
+    record_chat_timings(ctx, *outcome);
+    auto res = http::json_response(http::Status::ok, dump_json(chat_response_json(*outcome)),
+                                   version);
+    http::set_server_timing(res, ctx);
+    co_return res;
   };
 }
 

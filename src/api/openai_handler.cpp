@@ -6,6 +6,8 @@
 #include "api/chat_api.hpp"
 #include "api/chat_handler.hpp"
 #include "api/openai_api.hpp"
+#include "api/timing.hpp"
+#include "http/server_timing.hpp"
 #include "session/session_store.hpp"
 
 namespace rag::api {
@@ -52,11 +54,14 @@ asio::awaitable<http::Response> stream_completion(http::RequestContext& ctx,
   channel.start_pings(co_await asio::this_coro::executor, options.ping_interval);
   auto prepared = co_await pipeline.prepare(std::move(input), ctx.cancel);
   Result<chat::ChatOutcome> outcome = std::unexpected(Error{});
+  std::optional<double> ttft_ms;
   if (prepared) {
     auto first = chunk_json(ids, {{"role", "assistant"}, {"content", ""}}, "");
     first["sources"] = sources_to_json(prepared->sources);
     co_await channel.send(data_line(first));
-    upstream::DeltaSink sink = [&channel, &ids](std::string_view delta) -> asio::awaitable<void> {
+    upstream::DeltaSink sink = [&channel, &ids, &ctx,
+                                &ttft_ms](std::string_view delta) -> asio::awaitable<void> {
+      if (!ttft_ms) ttft_ms = http::elapsed_ms(ctx);
       co_await channel.send(delta_line(ids, delta));
     };
     outcome = co_await pipeline.generate(std::move(*prepared), sink, ctx.cancel);
@@ -64,6 +69,7 @@ asio::awaitable<http::Response> stream_completion(http::RequestContext& ctx,
     outcome = std::unexpected(prepared.error());
   }
   if (outcome) {
+    record_chat_timings(ctx, *outcome, ttft_ms);
     auto last = chunk_json(ids, nlohmann::ordered_json::object(), outcome->finish_reason);
     last["sources"] = sources_to_json(outcome->sources);
     if (outcome->mode == chat::AnswerMode::kExtractive) last["mode"] = "extractive";
@@ -97,8 +103,11 @@ http::Handler openai_chat_completions_handler(std::shared_ptr<const chat::Pipeli
     if (!outcome)
       co_return openai_error_response(openai_error_from(outcome.error()), version,
                                       map_error(outcome.error()).retry_after_s);
-    co_return http::json_response(http::Status::ok, dump_json(completion_json(ids, *outcome)),
-                                  version);
+    record_chat_timings(ctx, *outcome);
+    auto res = http::json_response(http::Status::ok, dump_json(completion_json(ids, *outcome)),
+                                   version);
+    http::set_server_timing(res, ctx);
+    co_return res;
   };
 }
 

@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 
 #include "api/search_api.hpp"
+#include "api/timing.hpp"
+#include "http/server_timing.hpp"
 #include "observability/logging.hpp"
 #include "observability/metrics.hpp"
 #include "retrieval/searcher.hpp"
@@ -22,7 +24,8 @@ http::Handler search_handler(std::shared_ptr<const retrieval::Searcher> searcher
       co_return http::json_response(http::Status::unprocessable_entity, request.error().body(),
                                     version);
     const auto started = std::chrono::steady_clock::now();
-    auto hits = co_await searcher->search(request->query, request->k, ctx.cancel);
+    retrieval::SearchTiming timing;
+    auto hits = co_await searcher->search(request->query, request->k, ctx.cancel, &timing);
     latency->observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     if (!hits) {
@@ -37,9 +40,12 @@ http::Handler search_handler(std::shared_ptr<const retrieval::Searcher> searcher
       co_return http::error_response(http::Status::internal_server_error, "Search failed",
                                      version);
     }
-    co_return http::json_response(
+    record_search_timings(ctx, timing);
+    auto res = http::json_response(
         http::Status::ok,
         search_response_body(*hits, request->query, observability::iso_timestamp()), version);
+    http::set_server_timing(res, ctx);
+    co_return res;
   };
 }
 

@@ -285,6 +285,7 @@ void on_request_complete(const http::RequestContext& ctx, unsigned status, std::
       .bytes = bytes,
       .duration_ms = std::chrono::duration<double, std::milli>(elapsed).count(),
       .user_agent = ctx.header("User-Agent"),
+      .timings = ctx.timings,
   });
 }
 

@@ -12,7 +12,8 @@ constexpr const char* kAllowHeaders =
     "Accept, Accept-Language, Authorization, Content-Language, Content-Type";
 // Headers a browser client may read: the widget shows rate-limit waits and request ids.
 constexpr const char* kExposeHeaders =
-    "X-Request-Id, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset";
+    "X-Request-Id, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, "
+    "Server-Timing";
 
 std::string lower(std::string_view s) {
   std::string out(s);

@@ -92,6 +92,7 @@ void RequestContext::reset() {
   streamed = false;
   streamed_status = 0;
   streamed_bytes = 0;
+  timings.clear();
   started = std::chrono::steady_clock::now();
 }
 

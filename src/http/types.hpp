@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/cancel.hpp"
+#include "common/stage_timing.hpp"
 
 namespace rag::http {
 
@@ -64,6 +65,8 @@ struct RequestContext {
   unsigned streamed_status = 0;
   std::size_t streamed_bytes = 0;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  // Stages the handler measured, in order (Server-Timing header, access log).
+  std::vector<StageTiming> timings;
   // Creates `cancel` and starts watching the connection, so `cancel` fires if the client goes
   // away while the handler waits (long upstream calls). Set by the connection.
   std::function<void()> watch_disconnect;

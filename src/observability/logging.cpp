@@ -267,6 +267,17 @@ std::string iso_timestamp(std::chrono::system_clock::time_point t) {
   return out;
 }
 
+namespace {
+
+void append_fixed(std::string& out, double value, int decimals) {
+  char digits[32];
+  const auto end =
+      std::to_chars(digits, digits + sizeof digits, value, std::chars_format::fixed, decimals).ptr;
+  out.append(digits, end);
+}
+
+}  // namespace
+
 void write_access_log(const AccessRecord& r) {
   std::string line;
   line.reserve(256);
@@ -282,13 +293,20 @@ void write_access_log(const AccessRecord& r) {
   append_json_string(line, redact(r.path));
   line += ",\"status\":" + std::to_string(r.status);
   line += ",\"bytes\":" + std::to_string(r.bytes);
-  char ms[32];
-  const auto formatted = std::to_chars(ms, ms + sizeof ms, r.duration_ms,
-                                       std::chars_format::fixed, 3);
   line += ",\"duration_ms\":";
-  line.append(ms, formatted.ptr);
+  append_fixed(line, r.duration_ms, 3);
   line += ",\"user_agent\":";
   append_json_string(line, r.user_agent);
+  if (!r.timings.empty()) {
+    line += ",\"timing_ms\":{";
+    for (std::size_t i = 0; i < r.timings.size(); ++i) {
+      if (i > 0) line += ',';
+      append_json_string(line, r.timings[i].name);
+      line += ':';
+      append_fixed(line, r.timings[i].ms, 3);
+    }
+    line += '}';
+  }
   line += "}\n";
   access_log_writer().append(line);
 }

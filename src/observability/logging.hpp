@@ -11,11 +11,13 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/result.hpp"
+#include "common/stage_timing.hpp"
 #include "config/config.hpp"
 
 namespace rag::observability {
@@ -46,10 +48,12 @@ struct AccessRecord {
   std::size_t bytes = 0;
   double duration_ms = 0;
   std::string_view user_agent;
+  std::span<const StageTiming> timings;  // the handler's stages; none for most routes
 };
 
 // Writes one JSON line to stdout: time, request_id, client, method, path, status, bytes,
-// duration_ms, user_agent.
+// duration_ms, user_agent, and `timing_ms` ({"embed": 12.1, "retrieve": 0.8, ...}) when the
+// handler measured stages.
 // The line is buffered and written within 100 ms by a background thread (see logging.cpp).
 void write_access_log(const AccessRecord& record);
 // Writes out buffered access-log lines now (at shutdown).

@@ -101,7 +101,7 @@ asio::awaitable<Result<Prepared>> Pipeline::prepare(ChatInput input, CancelToken
   }
   p.query = retrieval_query(input.message, p.history);
   const auto search_started = Clock::now();
-  auto hits = co_await searcher_.search(p.query, options_.k, cancel);
+  auto hits = co_await searcher_.search(p.query, options_.k, cancel, &p.search_timing);
   p.search_seconds = seconds_since(search_started);
   search_histogram().observe(p.search_seconds);
   if (!hits) {
@@ -155,6 +155,7 @@ asio::awaitable<Result<ChatOutcome>> Pipeline::generate(Prepared p, upstream::De
   out.mode = p.mode;
   out.session_id = p.input.session_id;
   out.search_seconds = p.search_seconds;
+  out.search_timing = p.search_timing;
   if (p.mode == AnswerMode::kGenerated) {
     const auto llm_started = Clock::now();
     auto answer = co_await call_model(p, sink, cancel);

@@ -70,6 +70,7 @@ struct Prepared {
   std::vector<Source> sources;
   AnswerMode mode = AnswerMode::kGenerated;
   double search_seconds = 0;
+  retrieval::SearchTiming search_timing;
   std::chrono::steady_clock::time_point started;
 };
 
@@ -83,6 +84,7 @@ struct ChatOutcome {
   int prompt_tokens = 0;
   int completion_tokens = 0;
   double search_seconds = 0;
+  retrieval::SearchTiming search_timing;  // its parts
   double llm_seconds = 0;
   double total_seconds = 0;
 };

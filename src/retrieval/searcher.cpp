@@ -3,6 +3,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+
 #include "upstream/embedder.hpp"
 
 namespace rag::retrieval {
@@ -84,15 +86,25 @@ asio::awaitable<std::vector<float>> Searcher::query_vector(const Snapshot& snaps
 }
 
 asio::awaitable<Result<std::vector<Hit>>> Searcher::search(std::string query, int k,
-                                                           CancelToken cancel) const {
+                                                           CancelToken cancel,
+                                                           SearchTiming* timing) const {
+  using Clock = std::chrono::steady_clock;
+  const auto ms_since = [](Clock::time_point t) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+  };
   auto snapshot = index_.current();
   if (!snapshot) co_return fail(ErrorCode::kUnavailable, "the index is not loaded");
   if (k < 1 || is_blank(query)) co_return std::vector<Hit>{};
   bool cancelled = false;
+  const auto embed_started = Clock::now();
   const auto vector = co_await query_vector(*snapshot, query, cancel, cancelled);
+  if (timing) timing->embed_ms = ms_since(embed_started);
   if (cancelled) co_return fail(ErrorCode::kCancelled, "search cancelled");
-  co_return snapshot->search(query, vector.empty() ? nullptr : &vector,
-                             static_cast<std::size_t>(k));
+  const auto retrieve_started = Clock::now();
+  auto hits = snapshot->search(query, vector.empty() ? nullptr : &vector,
+                               static_cast<std::size_t>(k));
+  if (timing) timing->retrieve_ms = ms_since(retrieve_started);
+  co_return hits;
 }
 
 std::vector<WeightedTerm> Searcher::weigh(std::string_view query) const {

@@ -26,6 +26,14 @@ class Embedder;
 
 namespace rag::retrieval {
 
+// Where a search's time went, in milliseconds: embedding the query (0 when the search is
+// lexical or the vector came from the cache) and searching the snapshot (lexical, dense,
+// fusion and the adaptive filter).
+struct SearchTiming {
+  double embed_ms = 0;
+  double retrieve_ms = 0;
+};
+
 class Searcher {
  public:
   // `embedder` may be null (no embeddings upstream); `cache` may be null (no caching).
@@ -34,9 +42,11 @@ class Searcher {
            std::shared_ptr<EmbeddingCache> cache);
 
   // A blank query or k < 1 → no hits. kUnavailable before the index is loaded; kCancelled
-  // when `cancel` fires while the query is being embedded.
+  // when `cancel` fires while the query is being embedded. `timing`, when given, receives
+  // where the time went.
   boost::asio::awaitable<Result<std::vector<Hit>>> search(std::string query, int k,
-                                                          CancelToken cancel) const;
+                                                          CancelToken cancel,
+                                                          SearchTiming* timing = nullptr) const;
 
   // The query's terms weighted by the current index (Snapshot::weigh); of weight 1 before the
   // index is loaded.
