@@ -4,6 +4,7 @@
 
 #include "api/chat_api.hpp"
 #include "api/error_mapping.hpp"
+#include "api/feedback_api.hpp"
 #include "api/timing.hpp"
 #include "http/server_timing.hpp"
 
@@ -47,10 +48,13 @@ asio::awaitable<http::Response> stream_chat(http::RequestContext& ctx,
     nlohmann::ordered_json data{{"delta", delta}};
     co_await channel.send(sse_event("token", dump_json(data)));
   };
+  std::string question = options.feedback ? prepared->input.message : std::string();
   auto outcome = co_await pipeline.generate(std::move(*prepared), sink, ctx.cancel);
   if (outcome) {
-    record_chat_timings(ctx, *outcome, ttft_ms);
     auto done = chat_response_json(*outcome);
+    if (auto id = co_await remember_answer(options.feedback.get(), std::move(question), *outcome))
+      done["response_id"] = *id;
+    record_chat_timings(ctx, *outcome, ttft_ms);
     done["timing_ms"] = timings_json(ctx);
     co_await channel.send(sse_event("done", dump_json(done)));
   } else {
@@ -75,11 +79,14 @@ http::Handler chat_handler(std::shared_ptr<const chat::Pipeline> pipeline, ChatA
     if (ctx.watch_disconnect) ctx.watch_disconnect();
     if (stream && ctx.stream)
       co_return co_await stream_chat(ctx, *pipeline, std::move(input), options);
+    std::string question = options.feedback ? input.message : std::string();
     auto outcome = co_await pipeline->answer(std::move(input), ctx.cancel);
     if (!outcome) co_return error_to_response(outcome.error(), version);
+    auto answer = chat_response_json(*outcome);
+    if (auto id = co_await remember_answer(options.feedback.get(), std::move(question), *outcome))
+      answer["response_id"] = *id;
     record_chat_timings(ctx, *outcome);
-    auto res = http::json_response(http::Status::ok, dump_json(chat_response_json(*outcome)),
-                                   version);
+    auto res = http::json_response(http::Status::ok, dump_json(answer), version);
     http::set_server_timing(res, ctx);
     co_return res;
   };

@@ -13,6 +13,7 @@
 
 #include "api/input_limits.hpp"
 #include "api/sse.hpp"
+#include "feedback/feedback_store.hpp"
 #include "http/types.hpp"
 #include "rag/pipeline.hpp"
 
@@ -21,6 +22,9 @@ namespace rag::api {
 struct ChatApiOptions {
   InputLimits limits;
   std::chrono::steady_clock::duration ping_interval = kSsePingInterval;
+  // Where answers are recorded for POST /feedback (api/feedback_api.hpp); null: FEEDBACK=off,
+  // and answers carry no response_id.
+  std::shared_ptr<feedback::FeedbackStore> feedback;
 };
 
 http::Handler chat_handler(std::shared_ptr<const chat::Pipeline> pipeline, ChatApiOptions options);

@@ -33,6 +33,7 @@ std::vector<RateLimitRule> default_rate_limit_rules(const config::Config& c) {
   return {{Verb::get, "/", "health", c.rate_limit_health},
           {Verb::post, "/search", "search", c.rate_limit_search},
           {Verb::post, "/chat", "chat", c.rate_limit_chat},
+          {Verb::post, "/feedback", "feedback", c.rate_limit_feedback},
           {Verb::post, "/v1/chat/completions", "chat", c.rate_limit_chat, true}};
 }
 

@@ -33,6 +33,7 @@ int run(int argc, char** argv, TestHooks test_hooks) {
   runners["check"] = add_check_command(app);
   runners["import-faiss"] = add_import_command(app);
   runners["eval"] = add_eval_command(app);
+  runners["report"] = add_report_command(app);
   app.require_subcommand(0, 1);
 
   try {

@@ -38,6 +38,7 @@ Runner add_search_command(CLI::App& app);
 Runner add_check_command(CLI::App& app);
 Runner add_import_command(CLI::App& app);
 Runner add_eval_command(CLI::App& app);
+Runner add_report_command(CLI::App& app);
 
 // The last step of `index` and `import-faiss`: stores, refreshes or removes the HNSW graph of
 // the index in `dir` (retrieval/stored_graph.hpp). False after printing why to stderr as

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/chat_handler.hpp"
+#include "api/feedback_api.hpp"
 #include "api/health.hpp"
 #include "api/metrics.hpp"
 #include "api/openai_api.hpp"
@@ -13,6 +14,7 @@
 #include "cli/index_reloader.hpp"
 #include "cli/local_search.hpp"
 #include "cli/upstream_metrics.hpp"
+#include "feedback/sqlite_feedback_store.hpp"
 #include "http/cors.hpp"
 #include "http/middleware.hpp"
 #include "observability/http_metrics.hpp"
@@ -138,6 +140,21 @@ void build_index(const config::Config& config, ServerParts& parts) {
 
 }  // namespace
 
+// The feedback store (docs/configuration.md, FEEDBACK): null when it is off, or when the
+// state folder cannot hold it (logged; the server serves without feedback).
+static std::shared_ptr<feedback::FeedbackStore> open_feedback_store(const config::Config& config) {
+  if (!config.feedback) return nullptr;
+  auto store = feedback::SqliteFeedbackStore::open(
+      config.state_dir / "feedback.sqlite",
+      std::chrono::duration_cast<std::chrono::seconds>(config.feedback_retention));
+  if (!store) {
+    spdlog::error("Feedback is off: {} (set STATE_DIR to a writable folder, or FEEDBACK=off)",
+                  store.error().message);
+    return nullptr;
+  }
+  return std::move(*store);
+}
+
 Result<ServerParts> build_parts(const config::Config& config, boost::asio::io_context& ioc,
                                 const std::vector<std::string>& always_admit) {
   ServerParts parts;
@@ -185,6 +202,7 @@ Result<ServerParts> build_parts(const config::Config& config, boost::asio::io_co
   std::shared_ptr<session::SessionStore> sessions(std::shared_ptr<void>{}, parts.state.sessions);
   parts.pipeline = std::make_shared<const chat::Pipeline>(*parts.searcher, parts.chat, sessions,
                                                           std::move(*chat_options));
+  parts.feedback = open_feedback_store(config);
 
   http::LoadShedder* shedder = parts.shedder.get();
   parts.readiness->add({"load", [shedder]() -> std::optional<std::string> {
@@ -229,7 +247,9 @@ void register_routes(http::Router& router, const config::Config& config, ServerP
   const std::shared_ptr<session::SessionStore> store(std::shared_ptr<void>{},
                                                      parts.state.sessions);
   router.add(Verb::post, "/search", api::search_handler(parts.searcher, limits));
-  router.add(Verb::post, "/chat", api::chat_handler(parts.pipeline, {.limits = limits}));
+  router.add(Verb::post, "/chat",
+             api::chat_handler(parts.pipeline, {.limits = limits, .feedback = parts.feedback}));
+  if (parts.feedback) router.add(Verb::post, "/feedback", api::feedback_handler(parts.feedback));
   router.add(Verb::get, "/sessions/{id}/history", api::session_history_handler(store));
   router.add(Verb::delete_, "/sessions/{id}", api::session_delete_handler(store));
   router.add(Verb::post, "/v1/chat/completions",

@@ -35,6 +35,9 @@ class Searcher;
 namespace rag::chat {
 class Pipeline;
 }
+namespace rag::feedback {
+class FeedbackStore;
+}
 
 namespace rag::cli {
 
@@ -74,6 +77,7 @@ struct ServerParts {
   std::shared_ptr<const chat::Pipeline> pipeline;
   std::unique_ptr<http::LoadShedder> shedder;
   std::shared_ptr<observability::Readiness> readiness;
+  std::shared_ptr<feedback::FeedbackStore> feedback;  // null: FEEDBACK=off or unavailable
 };
 
 // Builds every part, registers readiness checks and metrics. Errors (e.g. an index that

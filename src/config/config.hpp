@@ -110,6 +110,12 @@ struct Config {
   // Logs.
   std::filesystem::path log_dir = "logs";
 
+  // Feedback and unanswered questions (docs/operations.md, "Improving the answers").
+  bool feedback = true;                          // FEEDBACK=on|off
+  Seconds feedback_retention{30 * 24 * 3600};   // FEEDBACK_RETENTION_DAYS
+  RateLimitSpec rate_limit_feedback{true, 10, 60, "minute"};
+  std::filesystem::path state_dir = "state";    // writable; the index folder stays read-only
+
   bool has_azure_chat() const { return !azure_chat_endpoint.empty(); }
   bool has_openai_chat() const { return !openai_base_url.empty() && !chat_model.empty(); }
   bool has_chat_upstream() const { return has_azure_chat() || has_openai_chat(); }

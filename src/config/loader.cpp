@@ -134,6 +134,12 @@ Result<void> apply_redis_url(Config& c, std::string_view v) {
   return {};
 }
 
+Result<void> apply_feedback(Config& c, std::string_view v) {
+  if (v != "on" && v != "off") return fail(ErrorCode::kInvalidArgument, "expected on or off");
+  c.feedback = v == "on";
+  return {};
+}
+
 Result<void> apply_host(Config& c, std::string_view v) {
   if (v.empty()) return fail(ErrorCode::kInvalidArgument, "expected an IP address or host name");
   c.host = std::string(v);
@@ -192,12 +198,20 @@ const std::vector<Row>& rows() {
        rate(&Config::rate_limit_search)},
       {{"RATE_LIMIT_CHAT", "20/minute", "per-IP limit of POST /chat"},
        rate(&Config::rate_limit_chat)},
+      {{"RATE_LIMIT_FEEDBACK", "10/minute", "per-IP limit of POST /feedback"},
+       rate(&Config::rate_limit_feedback)},
       {{"TRUSTED_PROXIES", "", "comma-separated CIDRs whose X-Forwarded-For is believed"},
        apply_proxies},
       {{"REDIS_URL", "", "redis://host:port/db for sessions and rate limits shared by replicas"},
        apply_redis_url},
       {{"LOG_DIR", "logs", "folder of the human log rag_server.log"},
        [](Config& c, std::string_view v) { return apply_path(&Config::log_dir, c, v); }},
+      {{"STATE_DIR", "state", "writable folder of the server's own files (feedback.sqlite)"},
+       [](Config& c, std::string_view v) { return apply_path(&Config::state_dir, c, v); }},
+      {{"FEEDBACK", "on", "record answers for POST /feedback and `rag-server report` (on|off)"},
+       apply_feedback},
+      {{"FEEDBACK_RETENTION_DAYS", "30", "days answers and their ratings are kept"},
+       seconds(&Config::feedback_retention, 1, 3650, 24 * 3600, "days")},
       {{"SSL_CERTFILE", "", "PEM certificate chain: serve HTTPS directly"},
        text(&Config::ssl_certfile)},
       {{"SSL_KEYFILE", "", "PEM private key for SSL_CERTFILE"}, text(&Config::ssl_keyfile)},

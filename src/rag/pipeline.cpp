@@ -27,6 +27,14 @@ observability::Histogram& search_histogram() {
   return h;
 }
 
+observability::Counter& refusal_counter() {
+  static auto& c = observability::Registry::global().counter(
+      "rag_refusals_total",
+      "Chat answers that were the refusal: the search found nothing relevant (or the message "
+      "was blank).");
+  return c;
+}
+
 observability::Histogram& llm_histogram() {
   static auto& h = observability::Registry::global().histogram(
       "rag_llm_duration_seconds", "Chat model latency per answer (retries included).", {});
@@ -64,6 +72,7 @@ Pipeline::Pipeline(const retrieval::Searcher& searcher, std::shared_ptr<upstream
   // Registered now so that /metrics lists them before the first chat.
   search_histogram();
   llm_histogram();
+  refusal_counter();
 }
 
 asio::awaitable<Result<session::History>> Pipeline::load_history(const ChatInput& input) const {
@@ -180,7 +189,10 @@ asio::awaitable<Result<ChatOutcome>> Pipeline::generate(Prepared p, upstream::De
     out.response = p.mode == AnswerMode::kRefusal
                        ? options_.refusal_text
                        : extractive_answer(p.terms, p.sources, options_.extractive);
-    if (p.mode == AnswerMode::kRefusal) p.sources.clear();
+    if (p.mode == AnswerMode::kRefusal) {
+      p.sources.clear();
+      refusal_counter().inc();
+    }
     if (sink) co_await sink(out.response);
   }
   if (p.mode != AnswerMode::kRefusal) check_answer_citations(out.response, p.sources);

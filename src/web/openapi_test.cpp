@@ -70,6 +70,7 @@ TEST(OpenApiDocument, IsOpenApi31AndDescribesEveryRoute) {
       {"/", "get"},          {"/healthz", "get"},
       {"/readyz", "get"},    {"/metrics", "get"},
       {"/search", "post"},   {"/chat", "post"},
+      {"/feedback", "post"},
       {"/sessions/{id}/history", "get"},
       {"/sessions/{id}", "delete"},
       {"/v1/chat/completions", "post"},

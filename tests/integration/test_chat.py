@@ -26,7 +26,9 @@ class ChatTest(ServerWithFakeUpstream):
         status, headers, body = self.chat({"message": QUESTION})
         self.assertEqual(status, 200, body)
         self.assertTrue(headers["content-type"].startswith("application/json"))
-        self.assertEqual(set(body), {"response", "session_id", "timestamp", "sources"})
+        # The Python design's fields, and response_id (additive: docs/api.md, "Feedback").
+        self.assertEqual(set(body), {"response", "session_id", "timestamp", "sources",
+                                     "response_id"})
         self.assertTrue(body["response"].startswith("FAKE-ANSWER:"))
         self.assertRegex(body["session_id"], r"^[0-9a-f]{32}$")
         self.assertRegex(body["timestamp"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$")

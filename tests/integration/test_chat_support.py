@@ -155,6 +155,7 @@ class FakeUpstream:
 
 def start_server(db, fake=None, extra_env=None):
     env = {"VECTOR_DB_PATH": db, "RATE_LIMIT_CHAT": "off", "RATE_LIMIT_SEARCH": "off",
+           "RATE_LIMIT_FEEDBACK": "off",
            "RATE_LIMIT_HEALTH": "off", "LLM_MAX_RETRIES": "1", "LLM_BASE_DELAY": "0.01",
            "LLM_MAX_DELAY": "0.05", "LLM_TIMEOUT": "5", "MAX_CONVERSATION_HISTORY": "6"}
     if fake is not None:

@@ -321,6 +321,19 @@ class ResponsesMatchTheDocument(unittest.TestCase):
                          {"message": "Session oa-1 not found"})
         self.assertEqual(send("DELETE", "/sessions/" + "x" * 129, "/sessions/{id}")[0], 422)
 
+    def feedback(self):
+        send = self.send
+        status, _, body = send("POST", "/chat", body={"message": QUESTION}, expect="valid")
+        self.assertEqual(status, 200)
+        answer_id = json.loads(body)["response_id"]
+        self.assertEqual(send("POST", "/feedback", expect="valid",
+                              body={"response_id": answer_id, "rating": "down",
+                                    "comment": "wrong port"})[0], 200)
+        self.assertEqual(send("POST", "/feedback", expect="valid",
+                              body={"response_id": "0" * 32, "rating": "up"})[0], 404)
+        self.assertEqual(send("POST", "/feedback", expect="invalid",
+                              body={"response_id": answer_id, "rating": "meh"})[0], 422)
+
     def openai(self):
         send = self.send
         path = "/v1/chat/completions"
@@ -366,6 +379,7 @@ class ResponsesMatchTheDocument(unittest.TestCase):
         self.search()
         self.chat()
         self.sessions()
+        self.feedback()
         self.openai()
         self.chat_upstream_failures()
         self.any_path()

@@ -1,0 +1,216 @@
+#include "feedback/sqlite_feedback_store.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <system_error>
+
+#include "store/sqlite.hpp"
+
+namespace rag::feedback {
+namespace {
+
+using store::sql::Statement;
+
+constexpr std::string_view kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS answers (
+  response_id  TEXT PRIMARY KEY,
+  time         INTEGER NOT NULL,
+  question     TEXT NOT NULL,
+  question_key TEXT NOT NULL,
+  answer       TEXT NOT NULL,
+  sources      TEXT NOT NULL,
+  refused      INTEGER NOT NULL,
+  rating       TEXT,
+  comment      TEXT,
+  rated_at     INTEGER
+);
+CREATE INDEX IF NOT EXISTS answers_by_time ON answers(time);
+)sql";
+
+constexpr std::int64_t kPurgeEvery = 3600;
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The first `max_chars` code points of `text`.
+std::string prefix_code_points(std::string_view text, std::size_t max_chars) {
+  std::size_t chars = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80 && chars++ == max_chars)
+      return std::string(text.substr(0, i));
+  }
+  return std::string(text);
+}
+
+// Calls on_row(statement) for each row of `statement`.
+template <class OnRow>
+Result<void> each_row(Statement& statement, OnRow on_row) {
+  for (;;) {
+    auto row = statement.step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return {};
+    on_row(statement);
+  }
+}
+
+AnswerRecord read_answer(const Statement& row) {
+  AnswerRecord a;
+  a.response_id = row.column_text(0);
+  a.time = row.column_int64(1);
+  a.question = row.column_text(2);
+  a.answer = row.column_text(3);
+  const auto urls = nlohmann::json::parse(row.column_text(4), nullptr, false);
+  if (urls.is_array())
+    for (const auto& u : urls)
+      if (u.is_string()) a.sources.push_back(u.get<std::string>());
+  a.refused = row.column_int64(5) != 0;
+  return a;
+}
+
+}  // namespace
+
+struct SqliteFeedbackStore::Db {
+  store::sql::Database db;
+};
+
+Result<std::unique_ptr<SqliteFeedbackStore>> SqliteFeedbackStore::open(
+    const std::filesystem::path& file, std::chrono::seconds retention, Clock clock) {
+  std::error_code ec;
+  std::filesystem::create_directories(file.parent_path(), ec);
+  if (ec)
+    return fail(ErrorCode::kIo, "cannot create the state folder " +
+                                    file.parent_path().string() + ": " + ec.message());
+  auto db = store::sql::Database::open(store::sql::file_uri(file.string(), ""),
+                                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  if (!db) return fail(ErrorCode::kIo, "feedback store " + file.string() + ": " + db.error().message);
+  for (std::string_view sql : {std::string_view("PRAGMA journal_mode=WAL;"),
+                               std::string_view("PRAGMA synchronous=NORMAL;"), kSchema}) {
+    if (auto done = db->exec(sql); !done)
+      return fail(ErrorCode::kIo, "feedback store " + file.string() + ": " + done.error().message);
+  }
+  std::unique_ptr<SqliteFeedbackStore> store(new SqliteFeedbackStore(
+      std::make_unique<Db>(Db{std::move(*db)}), retention, clock ? std::move(clock) : unix_now));
+  std::lock_guard lock(store->mutex_);
+  if (auto purged = store->purge_if_due(); !purged) return std::unexpected(purged.error());
+  return store;
+}
+
+SqliteFeedbackStore::SqliteFeedbackStore(std::unique_ptr<Db> db, std::chrono::seconds retention,
+                                         Clock clock)
+    : db_(std::move(db)), retention_(retention), clock_(std::move(clock)) {}
+
+SqliteFeedbackStore::~SqliteFeedbackStore() = default;
+
+Result<void> SqliteFeedbackStore::purge_if_due() {
+  const std::int64_t now = clock_();
+  if (now < next_purge_) return {};
+  auto del = Statement::prepare(db_->db, "DELETE FROM answers WHERE time < ?1");
+  if (!del) return std::unexpected(del.error());
+  if (auto ran = del->bind(1, now - retention_.count()).run(); !ran) return ran;
+  next_purge_ = now + kPurgeEvery;
+  return {};
+}
+
+Result<void> SqliteFeedbackStore::record_now(const AnswerRecord& a) {
+  std::lock_guard lock(mutex_);
+  if (auto purged = purge_if_due(); !purged) return purged;
+  auto insert = Statement::prepare(
+      db_->db,
+      "INSERT OR REPLACE INTO answers (response_id, time, question, question_key, answer, "
+      "sources, refused) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  if (!insert) return std::unexpected(insert.error());
+  const std::string answer = prefix_code_points(a.answer, kStoredAnswerChars);
+  const std::string sources = nlohmann::json(a.sources).dump(
+      -1, ' ', false, nlohmann::json::error_handler_t::replace);
+  const std::string key = normalise_question(a.question);
+  return insert->bind(1, a.response_id)
+      .bind(2, a.time)
+      .bind(3, a.question)
+      .bind(4, key)
+      .bind(5, answer)
+      .bind(6, sources)
+      .bind(7, std::int64_t{a.refused})
+      .run();
+}
+
+Result<void> SqliteFeedbackStore::rate_now(const std::string& id, Rating rating,
+                                          const std::string& comment) {
+  std::lock_guard lock(mutex_);
+  auto update = Statement::prepare(
+      db_->db,
+      "UPDATE answers SET rating = ?2, comment = ?3, rated_at = ?4 "
+      "WHERE response_id = ?1 AND time >= ?5");
+  if (!update) return std::unexpected(update.error());
+  const std::int64_t now = clock_();
+  if (auto ran = update->bind(1, id)
+                     .bind(2, to_string(rating))
+                     .bind(3, comment)
+                     .bind(4, now)
+                     .bind(5, now - retention_.count())
+                     .run();
+      !ran)
+    return ran;
+  if (sqlite3_changes(db_->db.get()) == 0)
+    return fail(ErrorCode::kNotFound, "no answer with that response_id is kept");
+  return {};
+}
+
+boost::asio::awaitable<Result<void>> SqliteFeedbackStore::record(AnswerRecord answer) {
+  co_return record_now(answer);
+}
+
+boost::asio::awaitable<Result<void>> SqliteFeedbackStore::rate(std::string response_id,
+                                                              Rating rating,
+                                                              std::string comment) {
+  co_return rate_now(response_id, rating, comment);
+}
+
+Result<Report> SqliteFeedbackStore::report(std::int64_t since, std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  Report out;
+  const auto lim = static_cast<std::int64_t>(limit);
+  // One row per group: its latest spelling (newest, then last inserted), size and last time.
+  auto unanswered = Statement::prepare(
+      db_->db,
+      "SELECT question, n, last FROM (SELECT question, COUNT(*) OVER g AS n, "
+      "MAX(time) OVER g AS last, ROW_NUMBER() OVER (PARTITION BY question_key "
+      "ORDER BY time DESC, rowid DESC) AS pick FROM answers WHERE refused = 1 AND time >= ?1 "
+      "WINDOW g AS (PARTITION BY question_key)) WHERE pick = 1 "
+      "ORDER BY n DESC, last DESC LIMIT ?2");
+  if (!unanswered) return std::unexpected(unanswered.error());
+  unanswered->bind(1, since).bind(2, lim);
+  auto read = each_row(*unanswered, [&](const Statement& row) {
+    out.unanswered.push_back({row.column_text(0), static_cast<std::size_t>(row.column_int64(1)),
+                              row.column_int64(2)});
+  });
+  if (!read) return std::unexpected(read.error());
+  auto down = Statement::prepare(
+      db_->db,
+      "SELECT response_id, time, question, answer, sources, refused, comment, rated_at "
+      "FROM answers WHERE rating = 'down' AND rated_at >= ?1 ORDER BY rated_at DESC LIMIT ?2");
+  if (!down) return std::unexpected(down.error());
+  down->bind(1, since).bind(2, lim);
+  read = each_row(*down, [&](const Statement& row) {
+    out.thumbs_down.push_back(
+        {read_answer(row), Rating::kDown, row.column_text(6), row.column_int64(7)});
+  });
+  if (!read) return std::unexpected(read.error());
+  auto days = Statement::prepare(
+      db_->db,
+      "SELECT date(time, 'unixepoch') AS day, COUNT(*), SUM(refused), "
+      "SUM(rating = 'up'), SUM(rating = 'down') FROM answers WHERE time >= ?1 "
+      "GROUP BY day ORDER BY day");
+  if (!days) return std::unexpected(days.error());
+  days->bind(1, since);
+  read = each_row(*days, [&](const Statement& row) {
+    const auto count = [&](int i) { return static_cast<std::size_t>(row.column_int64(i)); };
+    out.days.push_back({row.column_text(0), count(1), count(2), count(3), count(4)});
+  });
+  if (!read) return std::unexpected(read.error());
+  return out;
+}
+
+}  // namespace rag::feedback
