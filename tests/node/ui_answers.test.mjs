@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 
-import { ask, editDoneEvent, fake, launch, openUi, requireEnv } from './ui_helpers.mjs';
+import { ask, editDoneEvent, fake, launch, requireEnv, usePage } from './ui_helpers.mjs';
 
 const LLM = requireEnv('UI_URL_LLM');
 const FAKE = requireEnv('UI_FAKE_URL');
@@ -40,15 +40,7 @@ let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
-async function withPage(options, body) {
-  const { context, page, problems } = await openUi(browser, LLM, options);
-  try {
-    await body(page);
-    assert.deepEqual(problems, []);
-  } finally {
-    await context.close();
-  }
-}
+const withPage = (options, body) => usePage(browser, LLM, options, body);
 
 // Runs `body` with the fake upstream answering `answer` (and `config`), then resets it.
 async function withAnswer(answer, config, body) {

@@ -2,6 +2,7 @@
 // waiting for the answer to end, and the fake upstream's control API. Waits are on selectors
 // and conditions with deadlines, never on sleeps.
 import { chromium } from 'playwright-core';
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 
 // Every wait's deadline; instrumented builds (RAG_TEST_TIME_SCALE=2 or 4) get longer ones.
@@ -55,6 +56,18 @@ export async function openUi(browser, base, { colorScheme = 'light', viewport = 
   await page.goto(`${base}/ui${query}`);
   await page.waitForSelector('html[data-ready="true"]');
   return { context, page, problems };
+}
+
+// Opens the page (openUi), runs `body(page)`, checks no page error or CSP violation happened,
+// closes.
+export async function usePage(browser, base, options, body) {
+  const { context, page, problems } = await openUi(browser, base, options);
+  try {
+    await body(page);
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
 }
 
 // Types `text` into the composer, presses Enter and waits until the new answer has ended
