@@ -39,16 +39,22 @@ function(rag_add_integration_test)
     ENVIRONMENT "RAG_SERVER_BIN=$<TARGET_FILE:rag-server>;RAG_SERVER_TEST_BIN=$<TARGET_FILE:rag-server-test>;RAG_SOURCE_DIR=${PROJECT_SOURCE_DIR};RAG_BUILD_DIR=${CMAKE_BINARY_DIR};PYTHONDONTWRITEBYTECODE=1")
 endfunction()
 
-# rag_embed_assets(OUT <var> DIR <asset dir> NAMESPACE <ns>)
-# Compiles every file under DIR into the binary (see src/web/assets.hpp); sets <var> to the
-# generated source. Adding or changing a file under DIR regenerates it.
+# rag_embed_assets(OUT <var> DIR <asset dir> NAMESPACE <ns> [EXTRA <path>=<file>...])
+# Compiles every file under DIR into the binary (see src/web/assets.hpp), and each EXTRA file
+# (from outside the tree, e.g. a Debian package's) under its asset path; sets <var> to the
+# generated source. Adding or changing a file under DIR, or an EXTRA file, regenerates it.
 function(rag_embed_assets)
-  cmake_parse_arguments(E "" "OUT;DIR;NAMESPACE" "" ${ARGN})
+  cmake_parse_arguments(E "" "OUT;DIR;NAMESPACE" "EXTRA" ${ARGN})
   file(GLOB_RECURSE inputs CONFIGURE_DEPENDS "${E_DIR}/*")
+  foreach(pair IN LISTS E_EXTRA)
+    string(REGEX REPLACE "^[^=]*=" "" file "${pair}")
+    list(APPEND inputs "${file}")
+  endforeach()
+  string(REPLACE ";" "|" extra "${E_EXTRA}")
   set(out "${CMAKE_CURRENT_BINARY_DIR}/embedded_assets.cpp")
   add_custom_command(OUTPUT "${out}"
     COMMAND ${CMAKE_COMMAND} -DASSET_DIR=${E_DIR} -DOUT=${out} -DNAMESPACE=${E_NAMESPACE}
-            -P ${PROJECT_SOURCE_DIR}/cmake/EmbedAssets.cmake
+            "-DEXTRA=${extra}" -P ${PROJECT_SOURCE_DIR}/cmake/EmbedAssets.cmake
     DEPENDS ${inputs} ${PROJECT_SOURCE_DIR}/cmake/EmbedAssets.cmake
     COMMENT "Embedding assets from ${E_DIR}")
   set(${E_OUT} "${out}" PARENT_SCOPE)

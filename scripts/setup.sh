@@ -19,6 +19,7 @@ BUILD_PACKAGES=(
   libfaiss-dev libopenblas-dev libsqlite3-dev libstemmer-dev
   libgumbo-dev libmd4c-dev libyaml-cpp-dev libpoppler-cpp-dev libhiredis-dev
   libgtest-dev libgmock-dev libbenchmark-dev ca-certificates
+  libjs-markdown-it  # the chat page's Markdown renderer, embedded by the build (src/web/)
 )
 # The test suite: real Redis, a real load balancer, headless Chromium for /ui (fonts so pages
 # render text), clang 19 with its libFuzzer and sanitizer runtimes for the fuzz targets

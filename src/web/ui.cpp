@@ -192,7 +192,8 @@ void add_ui_routes(http::Router& router, const UiOptions& options) {
   // Every embedded file of the page, with its ETag computed once.
   auto files = std::make_shared<std::vector<Served>>();
   for (std::string_view name : {"index.html", "app.js", "app.css", "sse.js", "fragment.js",
-                                "render.js", "icon.svg"}) {
+                                "render.js", "markdown.js", "actions.js", "dom.js",
+                                "markdown-it.js", "icon.svg"}) {
     const Asset* asset = find_asset(std::string(kPrefix) + std::string(name));
     if (!asset) continue;
     std::string body = name == kPage ? ui_page(asset->body, options) : std::string(asset->body);

@@ -4,7 +4,8 @@
 // feature-hashed embeddings.
 #include <cctype>
 #include <cmath>
-#include <sstream>
+#include <algorithm>
+#include <string_view>
 
 #include "fake_state.hpp"
 
@@ -83,17 +84,21 @@ void stream_events(Plan& plan, const std::string& text, bool azure) {
        chunk({{{"index", 0}, {"delta", {{"role", "assistant"}, {"content", ""}}},
                {"finish_reason", nullptr}}}, azure),
        false);
-  std::istringstream in(text);
-  std::string word;
-  bool first = true;
-  while (in >> word) {
-    json choice = {{"index", 0}, {"delta", {{"content", (first ? "" : " ") + word}}},
+  // One delta per word, with the whitespace before it as the answer has it (a Markdown
+  // answer's line breaks survive the stream); leading and trailing whitespace are dropped.
+  constexpr std::string_view kBlank = " \t\n\r\f\v";
+  std::string_view rest = text;
+  rest.remove_prefix(std::min(rest.find_first_not_of(kBlank), rest.size()));
+  for (auto word = rest.find_first_not_of(kBlank); word != std::string_view::npos;
+       word = rest.find_first_not_of(kBlank)) {
+    const auto end = std::min(rest.find_first_of(kBlank, word), rest.size());
+    json choice = {{"index", 0}, {"delta", {{"content", std::string(rest.substr(0, end))}}},
                    {"finish_reason", nullptr}};
+    rest.remove_prefix(end);
     if (azure) choice["content_filter_results"] = filters;
     json choices = json::array();
     choices.push_back(std::move(choice));
     push(plan, chunk(choices, azure), true);
-    first = false;
   }
   if (azure)  // Azure's asynchronous filter: a choice without delta
     push(plan, chunk({{{"index", 0}, {"finish_reason", nullptr},

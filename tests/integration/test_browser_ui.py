@@ -1,5 +1,6 @@
 """The chat page GET /ui (issue 9): its HTTP answers, then the browser tests in headless
-Chromium (tests/node/ui.test.mjs, playwright-core driving Debian's /usr/bin/chromium).
+Chromium (tests/node/ui.test.mjs, and ui_answers.test.mjs for a finished answer: Markdown, copy,
+feedback; playwright-core driving Debian's /usr/bin/chromium).
 
 Two servers on the bundled docs/ index: one whose chat model is the fake upstream (rate limits
 off), one without a chat model (extractive answers) and RATE_LIMIT_CHAT=1/minute. The browser
@@ -149,7 +150,8 @@ class BrowserUi(unittest.TestCase):
                    UI_URL_EXTRACTIVE=f"http://127.0.0.1:{self.extractive.port}",
                    UI_SCREENSHOT_DIR=SHOTS_DIR, CHROMIUM_BIN=CHROMIUM)
         try:
-            done = subprocess.run(["node", "--test-reporter=spec", "ui.test.mjs"], cwd=NODE_DIR,
+            done = subprocess.run(["node", "--test", "--test-concurrency=1", "--test-reporter=spec",
+                                   "ui.test.mjs", "ui_answers.test.mjs"], cwd=NODE_DIR,
                                   env=env, capture_output=True, text=True, timeout=scaled(300),
                                   stdin=subprocess.DEVNULL)
         except subprocess.TimeoutExpired as e:

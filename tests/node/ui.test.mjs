@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { ask, fake, fragmentTerms, imageStats, launch, openUi, requireEnv, sessionIdOf } from './ui_helpers.mjs';
+import { ask, fake, fragmentTerms, imageStats, launch, requireEnv, sessionIdOf, usePage } from './ui_helpers.mjs';
 
 const LLM = requireEnv('UI_URL_LLM');
 const FAKE = requireEnv('UI_FAKE_URL');
@@ -23,16 +23,7 @@ let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
-// Opens the page, runs `body(page)`, checks no page error or CSP violation happened, closes.
-async function withPage(base, options, body) {
-  const { context, page, problems } = await openUi(browser, base, options);
-  try {
-    await body(page);
-    assert.deepEqual(problems, []);
-  } finally {
-    await context.close();
-  }
-}
+const withPage = (base, options, body) => usePage(browser, base, options, body);
 
 // Clicks every source link of `answer` (each opens a tab) and checks the cited page on this
 // server, GET /ui/source: a 200 HTML page under the CSP (its style sheet applied), holding the

@@ -2,6 +2,7 @@
 // waiting for the answer to end, and the fake upstream's control API. Waits are on selectors
 // and conditions with deadlines, never on sleeps.
 import { chromium } from 'playwright-core';
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 
 // Every wait's deadline; instrumented builds (RAG_TEST_TIME_SCALE=2 or 4) get longer ones.
@@ -29,10 +30,14 @@ export async function launch() {
 // violations (failed fetches with 4xx/5xx statuses are expected in some tests and not counted).
 // `siteUrl`: serve the page as a server with SITE_URL=siteUrl renders it (its rag-site meta;
 // src/web/ui_test.cpp and test_browser_ui.py's SiteUrl check that rendering itself).
-export async function openUi(browser, base, { colorScheme = 'light', viewport = { width: 1280, height: 800 }, query = '', siteUrl = '' } = {}) {
+// `initScript`: a function run in the page before its own scripts; `permissions`: granted to
+// the page's origin (e.g. clipboard access).
+export async function openUi(browser, base, { colorScheme = 'light', viewport = { width: 1280, height: 800 }, query = '', siteUrl = '', initScript = null, permissions = [] } = {}) {
   const context = await browser.newContext({ colorScheme, viewport, deviceScaleFactor: 1 });
+  if (permissions.length) await context.grantPermissions(permissions, { origin: base });
   const page = await context.newPage();
   page.setDefaultTimeout(WAIT_MS);
+  if (initScript) await page.addInitScript(initScript);
   if (siteUrl) {
     await page.route((url) => url.pathname === '/ui', async (route) => {
       const response = await route.fetch();
@@ -53,6 +58,18 @@ export async function openUi(browser, base, { colorScheme = 'light', viewport = 
   return { context, page, problems };
 }
 
+// Opens the page (openUi), runs `body(page)`, checks no page error or CSP violation happened,
+// closes.
+export async function usePage(browser, base, options, body) {
+  const { context, page, problems } = await openUi(browser, base, options);
+  try {
+    await body(page);
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+}
+
 // Types `text` into the composer, presses Enter and waits until the new answer has ended
 // (data-state done or error). Returns the answer's locator.
 export async function ask(page, text) {
@@ -63,6 +80,17 @@ export async function ask(page, text) {
   const answer = page.locator('.msg-assistant').nth(before);
   await page.waitForFunction((el) => ['done', 'error'].includes(el.dataset.state), await answer.elementHandle());
   return answer;
+}
+
+// Passes the page's POST /chat to the server and rewrites its answer's `done` event with
+// `edit(done)` (the page then gets the whole stream at once).
+export async function editDoneEvent(page, edit) {
+  await page.route((url) => url.pathname === '/chat', async (route) => {
+    const response = await route.fetch();
+    const body = (await response.text()).replace(/^event: done\ndata: (.*)$/m,
+      (_, data) => `event: done\ndata: ${JSON.stringify(edit(JSON.parse(data)))}`);
+    await route.fulfill({ response, body });
+  });
 }
 
 export async function sessionIdOf(page) {

@@ -2,7 +2,7 @@
 // Events (sources → token… → done | error) as they arrive, keeps the session id for this tab in
 // sessionStorage, "New conversation" deletes the session, and the server's status comes from
 // GET /. Errors are shown in the conversation (rate limits with their retry time, upstream
-// failures, extractive mode). See docs/ui.md.
+// failures, extractive mode). A finished answer's thumbs post to /feedback. See docs/ui.md.
 import { SseParser } from './sse.js';
 import { AnswerView, storedMessage, userMessage } from './render.js';
 
@@ -133,6 +133,35 @@ async function failFromResponse(view, res) {
   }
 }
 
+// --- feedback ------------------------------------------------------------------------------
+// The message for a refused rating; `retry` is in seconds or null.
+function describeFeedbackError(status, detail, retry) {
+  const text = sentence(detailText(detail));
+  switch (status) {
+    case 404: return 'This answer can no longer be rated: the server no longer knows it.';
+    case 429: return `Too many ratings.${retry !== null ? ` Try again in ${retry} s.` : ' Try again later.'}`;
+    case 422: return `The feedback was refused: ${text}`;
+    default: return `The feedback was not recorded: error ${status}${text ? `: ${text}` : '.'}`;
+  }
+}
+
+// POST /feedback for an answer (docs/api.md); see answerActions for the result's shape.
+async function rate(responseId, rating) {
+  try {
+    const res = await fetch('/feedback', {
+      method: 'POST', body: JSON.stringify({ response_id: responseId, rating }),
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    });
+    if (res.ok) return { ok: true };
+    let body = {};
+    try { body = await res.json(); } catch { /* not JSON */ }
+    const retry = retryAfterSeconds(res.headers.get('Retry-After'));
+    return { ok: false, final: res.status === 404, message: describeFeedbackError(res.status, body.detail, retry) };
+  } catch {
+    return { ok: false, final: false, message: 'Cannot reach the server: the feedback was not sent.' };
+  }
+}
+
 // --- asking --------------------------------------------------------------------------------
 function updateControls() {
   ui.send.disabled = busy || retryTimer !== null;
@@ -169,7 +198,7 @@ async function readStream(view, res) {
 
 async function ask(message) {
   append(userMessage(message));
-  const view = new AnswerView(siteBase);
+  const view = new AnswerView(siteBase, rate);
   append(view.node);
   busy = true;
   controller = new AbortController();

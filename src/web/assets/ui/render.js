@@ -1,20 +1,13 @@
 // DOM building for the chat page. Text from the server (answers, titles, passages) only ever
 // becomes text nodes or attribute values: nothing is parsed as HTML, so an answer or a
-// document can never inject markup or script.
+// document can never inject markup or script. Answers are Markdown, built into elements from a
+// fixed list by markdown.js.
+import { answerActions } from './actions.js';
+import { el } from './dom.js';
 import { sourceHref } from './fragment.js';
+import { markdownFragment } from './markdown.js';
 
 let counter = 0;
-
-// el('p', {class: 'x'}, 'text', child...): an element with attributes and children
-// (strings become text nodes).
-export function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value !== null && value !== undefined && value !== false) node.setAttribute(name, value);
-  }
-  node.append(...children);
-  return node;
-}
 
 export function userMessage(text) {
   return el('article', { class: 'msg msg-user' },
@@ -53,13 +46,17 @@ function sourceItem(source, n, idPrefix, siteBase) {
 }
 
 // One assistant answer as it streams: call setSources(), appendDelta(), then complete() or fail().
-// `siteBase`: where relative citation urls are published, or null (see sourceHref).
+// `siteBase`: where relative citation urls are published, or null (see sourceHref); `rate`:
+// sends a rating of the finished answer (see answerActions), or null.
 export class AnswerView {
-  constructor(siteBase) {
+  constructor(siteBase, rate = null) {
     this.id = `a${++counter}`;
     this.siteBase = siteBase;
+    this.rate = rate;
     this.sources = [];
-    this.text = el('p', { class: 'text' });
+    this.markdown = '';
+    this.frame = 0;
+    this.text = el('div', { class: 'text markdown' });
     this.extra = el('div', { class: 'extra' });
     this.sourceList = el('section', { class: 'sources', 'aria-label': 'Sources', hidden: '' });
     this.node = el('article', { class: 'msg msg-assistant', id: this.id, 'data-state': 'waiting', 'aria-busy': 'true' },
@@ -85,23 +82,37 @@ export class AnswerView {
       this.text.replaceChildren();
       this.node.dataset.state = 'streaming';
     }
-    this.text.append(delta);
+    this.markdown += delta;
+    // The whole text is rendered again (an emphasis or a list closes later in the text), at
+    // most once per frame.
+    if (!this.frame) this.frame = requestAnimationFrame(() => this.renderText());
   }
 
-  // `response` is the done event's object (or the JSON body of a non-streamed answer).
+  renderText() {
+    cancelAnimationFrame(this.frame);
+    this.frame = 0;
+    this.text.replaceChildren(markdownFragment(this.markdown,
+      (text) => answerNodes(text, this.sources.length, this.id)));
+  }
+
+  // `response` is the done event's object (or the JSON body of a non-streamed answer); its
+  // text replaces the streamed one (the server removes citations of unknown sources there).
   complete(response) {
     if (Array.isArray(response.sources)) this.setSources(response.sources);
-    this.text.replaceChildren(...answerNodes(String(response.response ?? ''), this.sources.length, this.id));
+    this.markdown = String(response.response ?? '');
+    this.renderText();
     if (response.mode === 'extractive') {
       this.extra.append(el('p', { class: 'mode-notice' },
         'Extractive answer: no language model is configured on this server, so these are the ' +
         'sentences of the documents that best match your question.'));
     }
+    this.extra.after(answerActions(this.markdown, response.response_id, this.rate));
     this.end('done');
   }
 
   fail(message) {
     if (this.node.dataset.state === 'waiting') this.text.replaceChildren();
+    else if (this.frame) this.renderText();
     this.extra.append(el('p', { class: 'error', role: 'alert' }, message));
     this.end('error');
   }
@@ -113,9 +124,12 @@ export class AnswerView {
   }
 }
 
-// A stored message of the session (restored after a reload): text only.
+// A stored message of the session (restored after a reload): its text, and Copy (the
+// history has neither sources nor response ids).
 export function storedMessage(message) {
   if (message.role === 'user') return userMessage(message.content);
+  const markdown = String(message.content ?? '');
   return el('article', { class: 'msg msg-assistant', 'data-state': 'done' },
-    el('h2', { class: 'visually-hidden' }, 'Answer'), el('p', { class: 'text' }, message.content));
+    el('h2', { class: 'visually-hidden' }, 'Answer'),
+    el('div', { class: 'text markdown' }, markdownFragment(markdown)), answerActions(markdown, null, null));
 }
