@@ -75,7 +75,7 @@ class BrowserUi(unittest.TestCase):
         cls.fake = FakeUpstream()
         cls.llm = harness.Server(env={
             "RATE_LIMIT_CHAT": "off", "RATE_LIMIT_SEARCH": "off", "RATE_LIMIT_HEALTH": "off",
-            "OPENAI_BASE_URL": cls.fake.base + "/v1", "OPENAI_API_KEY": API_KEY,
+            "RATE_LIMIT_FEEDBACK": "off", "OPENAI_BASE_URL": cls.fake.base + "/v1", "OPENAI_API_KEY": API_KEY,
             "CHAT_MODEL": "fake-model", "LLM_MAX_RETRIES": "1", "LLM_BASE_DELAY": "0.01",
             "LLM_MAX_DELAY": "0.05", "LLM_TIMEOUT": "3"})
         cls.extractive = harness.Server(env={"RATE_LIMIT_CHAT": "1/minute",
