@@ -20,7 +20,13 @@ WORKDIR /src
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates curl
 COPY . .
-RUN bash ./scripts/setup.sh \
+# Compiler cache: empty by default, so a plain `docker build` compiles without ccache and leaves
+# no cache in a layer. scripts/container-check.sh mounts the host's cache for the build
+# (`podman build -v DIR:/ccache --build-arg CCACHE_DIR=/ccache`), so a rebuild recompiles only
+# what changed. setup.sh without --test builds the rag-server target alone, no tests.
+ARG CCACHE_DIR=
+RUN if [ -n "$CCACHE_DIR" ]; then export CCACHE_DIR; else unset CCACHE_DIR; export CCACHE_DISABLE=1; fi \
+ && bash ./scripts/setup.sh \
  && test -x build/rag-server \
  && bash ./scripts/runtime-files.sh --strip /rootfs build/rag-server \
  && mkdir -p /rootfs/app/logs /rootfs/app/vector_db /rootfs/tmp \
