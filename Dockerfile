@@ -11,7 +11,9 @@
 # Build:  docker build -t rag-server .
 # Run:    docker run --rm -p 8000:8000 --env-file .env -v "$PWD/vector_db:/app/vector_db:ro" rag-server
 # Index:  docker run --rm -v "$PWD/docs:/docs:ro" -v "$PWD/vector_db:/app/vector_db" rag-server index /docs
-# No Docker engine ran where this file was written: see docs/deployment.md for what was verified.
+# Built and checked with podman by scripts/container-check.sh, which runs the image as UID 1001
+# (docs/deployment.md, "What was verified, and how"). With podman, build with --format docker:
+# the default OCI format has no HEALTHCHECK field, and podman drops it.
 
 FROM debian:12 AS build
 ENV DEBIAN_FRONTEND=noninteractive
