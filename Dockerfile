@@ -16,7 +16,9 @@
 # the default OCI format has no HEALTHCHECK field, and podman drops it.
 
 FROM debian:12 AS build
-ENV DEBIAN_FRONTEND=noninteractive
+# LANG as on the project's machines: ccache hashes it, so a shared cache (below) hits only when
+# the image compiles in the same locale as the clones that filled it.
+ENV DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8
 WORKDIR /src
 # curl and ca-certificates are copied into the runtime image (HEALTHCHECK, upstream TLS).
 RUN apt-get update \
