@@ -71,6 +71,7 @@ failures=0
 pass() { echo "PASS: $*"; }
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 
+script_start=$(date +%s)
 tmp=$(mktemp -d /tmp/rag-container-check.XXXXXX)
 container=""
 server_pid=""
@@ -88,6 +89,8 @@ cleanup() {
   fi
 }
 trap cleanup EXIT
+trap 'exit 130' INT  # so that an interrupted run cleans up too (through the EXIT trap)
+trap 'exit 143' TERM
 
 elapsed() { local s=$(($(date +%s) - $1)); printf '%d min %02d s' $((s / 60)) $((s % 60)); }
 
@@ -116,7 +119,7 @@ Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
   rm -rf "$tmp/base/var/lib/apt/lists/"* "$tmp/base/var/cache/apt/archives/"*.deb
   tar --numeric-owner -C "$tmp/base" -c . |
-    podman import --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    podman import --quiet --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
       --change 'CMD ["bash"]' - "$BASE" >/dev/null
   rm -rf --one-file-system "$tmp/base"
   echo "container-check: base made in $(elapsed "$start")"
@@ -276,11 +279,11 @@ chown 1001:1001 "$VOLUME_DB" "$VOLUME_LOGS"
 grep -E '^[A-Z][A-Z0-9_]*=' .env.example >"$tmp/dotenv" || true
 export RAG_ENV_FILES=$tmp/image.env:$tmp/dotenv
 
-version=$(unshare --mount --pid --net --fork bash -c 'container_mounts "$1" ro; in_image /usr/local/bin/rag-server --version' _ "$root" 2>&1) &&
+version=$(unshare --mount --pid --net --kill-child bash -c 'container_mounts "$1" ro; in_image /usr/local/bin/rag-server --version' _ "$root" 2>&1) &&
   pass "entrypoint --version: $version" || fail "entrypoint --version: $version"
 
 start=$(date +%s)
-if unshare --mount --pid --net --fork bash -c 'container_mounts "$1" rw; in_image /usr/local/bin/rag-server index /docs' \
+if unshare --mount --pid --net --kill-child bash -c 'container_mounts "$1" rw; in_image /usr/local/bin/rag-server index /docs' \
     _ "$root" >"$tmp/index.log" 2>&1; then
   pass "index /docs as 1001 into the /app/vector_db volume in $(elapsed "$start"): $(grep -c . "$tmp/index.log") log lines, $(du -sh "$VOLUME_DB" | cut -f1)"
 else
@@ -289,7 +292,8 @@ else
 fi
 
 # serve: PID 1 of its namespaces, like a container's entrypoint, index volume read-only.
-unshare --mount --pid --net --fork bash -c 'container_mounts "$1" ro; in_image /usr/local/bin/rag-server serve' \
+# --kill-child: if unshare dies (the cleanup kills it), the server dies with it.
+unshare --mount --pid --net --kill-child bash -c 'container_mounts "$1" ro; in_image /usr/local/bin/rag-server serve' \
   _ "$root" >"$tmp/serve.out" 2>"$tmp/serve.err" &
 unshare_pid=$!
 server_pid=$unshare_pid
@@ -350,7 +354,7 @@ else
 fi
 
 if [ "$failures" -gt 0 ]; then
-  echo "container-check: $failures check(s) FAILED"
+  echo "container-check: $failures check(s) FAILED in $(elapsed "$script_start")"
   exit 1
 fi
-echo "container-check: all checks passed ($IMAGE, ${size_mb} MB)"
+echo "container-check: all checks passed in $(elapsed "$script_start") ($IMAGE, ${size_mb} MB)"
