@@ -4,7 +4,7 @@
 # scripts/test.sh: the first run downloads a Debian base system and takes minutes.
 #
 #   sudo scripts/container-check.sh              # build (layers cached by podman), then check
-#   sudo scripts/container-check.sh --no-cache   # rebuild every layer (the timing in the docs)
+#   sudo scripts/container-check.sh --no-cache   # rebuild every layer (as after a source change)
 #   sudo scripts/container-check.sh --no-ccache  # build without the shared compiler cache
 #
 # What it does, in order:
@@ -12,9 +12,9 @@
 #     scripts/setup.sh does;
 #  2. makes the base `localhost/debian:12` if podman has none: debootstrap's minbase of bookworm
 #     with the apt sources of Docker's official debian:12 (updates and security), imported;
-#  3. `podman build --isolation chroot` of the Dockerfile, sharing the host's compiler cache
-#     through a build-time volume (--build-arg CCACHE_DIR=/ccache, see the Dockerfile), so a
-#     rebuild recompiles only what changed;
+#  3. `podman build --isolation chroot --format docker` of the Dockerfile, sharing the host's
+#     compiler cache through a build-time volume (--build-arg CCACHE_DIR=/ccache, see the
+#     Dockerfile), so a rebuild recompiles only what changed;
 #  4. checks the image: no shell or package manager, /app owned by 1001:1001, the configured
 #     user, the entrypoint's --version, its size under the limit (150 MB);
 #  5. runs the image's root tree the way a container runtime would (podman run cannot here: crun
