@@ -11,16 +11,26 @@
 # Build:  docker build -t rag-server .
 # Run:    docker run --rm -p 8000:8000 --env-file .env -v "$PWD/vector_db:/app/vector_db:ro" rag-server
 # Index:  docker run --rm -v "$PWD/docs:/docs:ro" -v "$PWD/vector_db:/app/vector_db" rag-server index /docs
-# No Docker engine ran where this file was written: see docs/deployment.md for what was verified.
+# Built and checked with podman by scripts/container-check.sh, which runs the image as UID 1001
+# (docs/deployment.md, "What was verified, and how"). With podman, build with --format docker:
+# the default OCI format has no HEALTHCHECK field, and podman drops it.
 
 FROM debian:12 AS build
-ENV DEBIAN_FRONTEND=noninteractive
+# LANG as on the project's machines: ccache hashes it, so a shared cache (below) hits only when
+# the image compiles in the same locale as the clones that filled it.
+ENV DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8
 WORKDIR /src
 # curl and ca-certificates are copied into the runtime image (HEALTHCHECK, upstream TLS).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates curl
 COPY . .
-RUN bash ./scripts/setup.sh \
+# Compiler cache: empty by default, so a plain `docker build` compiles without ccache and leaves
+# no cache in a layer. scripts/container-check.sh mounts the host's cache for the build
+# (`podman build -v DIR:/ccache --build-arg CCACHE_DIR=/ccache`), so a rebuild recompiles only
+# what changed. setup.sh without --test builds the rag-server target alone, no tests.
+ARG CCACHE_DIR=
+RUN if [ -n "$CCACHE_DIR" ]; then export CCACHE_DIR; else unset CCACHE_DIR; export CCACHE_DISABLE=1; fi \
+ && bash ./scripts/setup.sh \
  && test -x build/rag-server \
  && bash ./scripts/runtime-files.sh --strip /rootfs build/rag-server \
  && mkdir -p /rootfs/app/logs /rootfs/app/vector_db /rootfs/tmp \
