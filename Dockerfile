@@ -6,7 +6,8 @@
 #          iconv modules (poppler needs them for PDF text), the CA bundle and curl (for
 #          HEALTHCHECK) into /rootfs as a root-filesystem subset.
 # runtime: FROM scratch + that tree: no shell, no package manager, nothing else to patch.
-#          Runs as UID 1001; logs to stdout/stderr and /app/logs; index at /app/vector_db.
+#          Runs as UID 1001; logs to stdout/stderr and /app/logs; index at /app/vector_db;
+#          the server's own files (feedback.sqlite) in /app/state.
 #
 # Build:  docker build -t rag-server .
 # Run:    docker run --rm -p 8000:8000 --env-file .env -v "$PWD/vector_db:/app/vector_db:ro" rag-server
@@ -33,7 +34,7 @@ RUN if [ -n "$CCACHE_DIR" ]; then export CCACHE_DIR; else unset CCACHE_DIR; expo
  && bash ./scripts/setup.sh \
  && test -x build/rag-server \
  && bash ./scripts/runtime-files.sh --strip /rootfs build/rag-server \
- && mkdir -p /rootfs/app/logs /rootfs/app/vector_db /rootfs/tmp \
+ && mkdir -p /rootfs/app/logs /rootfs/app/state /rootfs/app/vector_db /rootfs/tmp \
  && chmod 1777 /rootfs/tmp \
  && printf 'root:x:0:0:root:/root:/usr/sbin/nologin\nrag:x:1001:1001:rag-server:/app:/usr/sbin/nologin\n' > /rootfs/etc/passwd \
  && printf 'root:x:0:\nrag:x:1001:\n' > /rootfs/etc/group \
@@ -46,13 +47,14 @@ COPY --from=build /rootfs/ /
 COPY --from=build --chown=1001:1001 /rootfs/app/ /app/
 ENV VECTOR_DB_PATH=/app/vector_db \
     LOG_DIR=/app/logs \
+    STATE_DIR=/app/state \
     HOST=0.0.0.0 \
     PORT=8000 \
     SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
 WORKDIR /app
 USER 1001:1001
 EXPOSE 8000
-VOLUME ["/app/logs"]
+VOLUME ["/app/logs", "/app/state"]
 # GET / answers {"status": "running"} while the server accepts requests. It is rate limited
 # per client IP (RATE_LIMIT_HEALTH, 60/minute): one probe every 30 s stays far below it.
 # If you change PORT or serve HTTPS directly (SSL_CERTFILE), override this check (see

@@ -57,7 +57,8 @@ fi
 
 # --- 1. tools ---------------------------------------------------------------------------------
 missing=()
-for p in podman debootstrap iproute2 procps python3 util-linux ccache; do
+# uidmap and fuse-overlayfs: podman recommends them; the checks were run with both present.
+for p in podman uidmap fuse-overlayfs debootstrap iproute2 procps python3 util-linux ccache; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -263,17 +264,19 @@ container_mounts() {
   mount --bind "$VOLUME_DB" "$root/app/vector_db"
   [ "$db_mode" = ro ] && mount -o remount,bind,ro "$root/app/vector_db"
   mount --bind "$VOLUME_LOGS" "$root/app/logs"
+  mount --bind "$VOLUME_STATE" "$root/app/state"
   mount -o remount,bind,ro "$root"
   ip link set lo up
 }
 export -f container_mounts
 
 # The docs' volumes: host folders owned by the image's user.
-export REPO_DOCS=$repo_root/docs VOLUME_DB=$tmp/vector_db VOLUME_LOGS=$tmp/logs
-mkdir -p "$VOLUME_DB" "$VOLUME_LOGS"
+export REPO_DOCS=$repo_root/docs VOLUME_DB=$tmp/vector_db VOLUME_LOGS=$tmp/logs \
+  VOLUME_STATE=$tmp/state
+mkdir -p "$VOLUME_DB" "$VOLUME_LOGS" "$VOLUME_STATE"
 # The mount points a runtime creates in the container's root (the image has none of them).
 mkdir -p "$root/dev" "$root/proc" "$root/sys" "$root/docs"
-chown 1001:1001 "$VOLUME_DB" "$VOLUME_LOGS"
+chown 1001:1001 "$VOLUME_DB" "$VOLUME_LOGS" "$VOLUME_STATE"
 # --env-file .env, as the docs' commands pass it: the shipped example, whose active lines are
 # the empty upstream settings (a server without upstreams: lexical search).
 grep -E '^[A-Z][A-Z0-9_]*=' .env.example >"$tmp/dotenv" || true
@@ -328,6 +331,16 @@ if [ "$listening" = 1 ] && [ -n "$pid1" ]; then
   hits=$(python3 -c 'import json,sys; r=json.loads(sys.argv[1])["results"]; print(len(r), r[0]["metadata"]["source"] if r else "")' "$search" 2>/dev/null || echo "0 -")
   [ "${hits%% *}" -gt 0 ] && pass "POST /search: ${hits%% *} results, the first from ${hits#* }" ||
     fail "POST /search: ${search:0:300}"
+  # A chat answer (extractive: no upstream here) and its rating, stored in the /app/state volume.
+  chat=$(exec_in /usr/local/bin/curl -fsS --max-time 30 -H 'Content-Type: application/json' \
+    -d '{"message": "What happens on SIGTERM?"}' http://127.0.0.1:8000/chat 2>&1 || true)
+  answer_id=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get("response_id", ""))' "$chat" 2>/dev/null || true)
+  rated=$(exec_in /usr/local/bin/curl -sS --max-time 10 -o /dev/null -w '%{http_code}' \
+    -H 'Content-Type: application/json' -d "{\"response_id\": \"$answer_id\", \"rating\": \"up\"}" \
+    http://127.0.0.1:8000/feedback 2>&1 || true)
+  [ -n "$answer_id" ] && [ "$rated" = 200 ] && [ -s "$VOLUME_STATE/feedback.sqlite" ] &&
+    pass "POST /chat answered with a response_id; POST /feedback 200; feedback.sqlite in the /app/state volume" ||
+    fail "feedback: chat ${chat:0:200}, /feedback $rated, state volume: $(ls "$VOLUME_STATE")"
   kill -TERM "$pid1"
   deadline=$(( $(date +%s) + DEADLINE_S ))
   while [ "$(date +%s)" -lt "$deadline" ] && kill -0 "$pid1" 2>/dev/null; do

@@ -527,7 +527,8 @@ class RuntimeTree(unittest.TestCase):
         if result.returncode != 0:
             raise AssertionError("runtime-files.sh failed: " + result.stderr)
         # What the Dockerfile adds around the copied tree.
-        for d, mode in [("app/logs", 0o755), ("app/vector_db", 0o755), ("tmp", 0o1777), ("dev", 0o755)]:
+        for d, mode in [("app/logs", 0o755), ("app/state", 0o755), ("app/vector_db", 0o755),
+                        ("tmp", 0o1777), ("dev", 0o755)]:
             os.makedirs(os.path.join(cls.out, d), exist_ok=True)
             os.chmod(os.path.join(cls.out, d), mode)
 
