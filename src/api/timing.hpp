@@ -1,5 +1,5 @@
 // The stages of the API's answers, for the `Server-Timing` header and the access log
-// (docs/api.md, "Where the time goes"): `embed` (the query's embedding), `retrieve` (the index
+// (docs/api.md, "Server-Timing"): `embed` (the query's embedding), `retrieve` (the index
 // search), `llm` (the chat model, retries included) and, for a stream, `ttft` (from the
 // request's start to the first token sent).
 //

@@ -1,6 +1,6 @@
 // One stage of the work behind a response and how long it took: what the `Server-Timing`
-// header (http/server_timing.hpp) and the access log's `timing_ms` show (docs/api.md, "Where
-// the time goes").
+// header (http/server_timing.hpp) and the access log's `timing_ms` show (docs/api.md,
+// "Server-Timing").
 #pragma once
 
 #include <string_view>

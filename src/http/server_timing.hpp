@@ -1,7 +1,7 @@
 // The `Server-Timing` header (W3C Server Timing) of a response: the stages the handler measured
 // (RequestContext::timings) and `total`, the time since the request's head was read, each in
 // milliseconds: `embed;dur=12.1, retrieve;dur=0.8, llm;dur=912.4, total;dur=926.0`.
-// Browsers show it in their developer tools; docs/api.md, "Where the time goes".
+// Browsers show it in their developer tools; docs/api.md, "Server-Timing".
 //
 // Thread-safety: pure functions of the context.
 #pragma once

@@ -167,7 +167,7 @@ class ChatTest(ServerWithFakeUpstream):
         data = {e: d for e, d in events}
         tokens = "".join(json.loads(d)["delta"] for e, d in events if e == "token")
         done = json.loads(data["done"])
-        self.assertEqual(set(done), set(plain) | {"timing_ms"})  # docs/api.md, "Where the time goes"
+        self.assertEqual(set(done), set(plain) | {"timing_ms"})  # docs/api.md, "Server-Timing"
         self.assertEqual(done["response"], tokens)
         self.assertEqual(done["response"], plain["response"])
         self.assertEqual(done["sources"], plain["sources"])

@@ -1,4 +1,4 @@
-"""Where the time goes (docs/api.md, "Where the time goes"), end to end over loopback: /search,
+"""Where the time of an answer goes (docs/api.md, "Server-Timing"), end to end over loopback: /search,
 /chat and /v1/chat/completions answer a Server-Timing header with their stages (embed, retrieve,
 llm) and the total; a stream reports the time to its first token in the SSE `done` event; the
 JSON access log line of each request carries the same stages as `timing_ms`.
