@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <chrono>
 
 #include "observability/logging.hpp"
@@ -109,11 +110,16 @@ boost::asio::awaitable<std::optional<std::string>> remember_answer(
   for (const auto& s : outcome.sources) record.sources.push_back(s.url);
   record.refused = outcome.mode == chat::AnswerMode::kRefusal;
   std::string id = record.response_id;
+  // Logged when recording starts to fail and when it works again, not once per answer (a Redis
+  // outage would flood the log).
+  static std::atomic<bool> failing{false};
   if (auto stored = co_await store->record(std::move(record)); !stored) {
-    spdlog::warn("Answer not recorded for feedback: {}",
-                 observability::redact(stored.error().message));
+    if (!failing.exchange(true))
+      spdlog::warn("Answers are not recorded for feedback (they go without a response_id): {}",
+                   observability::redact(stored.error().message));
     co_return std::nullopt;
   }
+  if (failing.exchange(false)) spdlog::info("Answers are recorded for feedback again");
   co_return id;
 }
 

@@ -5,6 +5,7 @@
 
 #include "api/chat_api.hpp"
 #include "api/chat_handler.hpp"
+#include "api/feedback_api.hpp"
 #include "api/openai_api.hpp"
 #include "api/timing.hpp"
 #include "http/server_timing.hpp"
@@ -55,6 +56,7 @@ asio::awaitable<http::Response> stream_completion(http::RequestContext& ctx,
   auto prepared = co_await pipeline.prepare(std::move(input), ctx.cancel);
   Result<chat::ChatOutcome> outcome = std::unexpected(Error{});
   std::optional<double> ttft_ms;
+  std::string question;  // for the feedback store
   if (prepared) {
     auto first = chunk_json(ids, {{"role", "assistant"}, {"content", ""}}, "");
     first["sources"] = sources_to_json(prepared->sources);
@@ -64,6 +66,7 @@ asio::awaitable<http::Response> stream_completion(http::RequestContext& ctx,
       if (!ttft_ms) ttft_ms = http::elapsed_ms(ctx);
       co_await channel.send(delta_line(ids, delta));
     };
+    question = options.feedback ? prepared->input.message : std::string();
     outcome = co_await pipeline.generate(std::move(*prepared), sink, ctx.cancel);
   } else {
     outcome = std::unexpected(prepared.error());
@@ -72,6 +75,8 @@ asio::awaitable<http::Response> stream_completion(http::RequestContext& ctx,
     record_chat_timings(ctx, *outcome, ttft_ms);
     auto last = chunk_json(ids, nlohmann::ordered_json::object(), outcome->finish_reason);
     last["sources"] = sources_to_json(outcome->sources);
+    if (auto id = co_await remember_answer(options.feedback.get(), std::move(question), *outcome))
+      last["response_id"] = *id;
     if (outcome->mode == chat::AnswerMode::kExtractive) last["mode"] = "extractive";
     co_await channel.send(data_line(last));
   } else {
@@ -99,13 +104,16 @@ http::Handler openai_chat_completions_handler(std::shared_ptr<const chat::Pipeli
     if (stream && ctx.stream)
       co_return co_await stream_completion(ctx, *pipeline, std::move(input), std::move(ids),
                                            options);
+    std::string question = options.feedback ? input.message : std::string();
     auto outcome = co_await pipeline->answer(std::move(input), ctx.cancel);
     if (!outcome)
       co_return openai_error_response(openai_error_from(outcome.error()), version,
                                       map_error(outcome.error()).retry_after_s);
+    auto completion = completion_json(ids, *outcome);
+    if (auto id = co_await remember_answer(options.feedback.get(), std::move(question), *outcome))
+      completion["response_id"] = *id;
     record_chat_timings(ctx, *outcome);
-    auto res = http::json_response(http::Status::ok, dump_json(completion_json(ids, *outcome)),
-                                   version);
+    auto res = http::json_response(http::Status::ok, dump_json(completion), version);
     http::set_server_timing(res, ctx);
     co_return res;
   };

@@ -12,6 +12,7 @@
 
 #include "api/input_limits.hpp"
 #include "api/sse.hpp"
+#include "feedback/feedback_store.hpp"
 #include "http/types.hpp"
 #include "rag/pipeline.hpp"
 
@@ -21,6 +22,8 @@ struct OpenAiApiOptions {
   std::string model_id = "rag-server";  // the one model /v1/models lists
   InputLimits limits;
   std::chrono::steady_clock::duration ping_interval = kSsePingInterval;
+  // Where answers are recorded for POST /feedback; null: FEEDBACK=off (no response_id).
+  std::shared_ptr<feedback::FeedbackStore> feedback;
 };
 
 http::Handler openai_chat_completions_handler(std::shared_ptr<const chat::Pipeline> pipeline,

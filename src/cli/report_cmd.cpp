@@ -3,8 +3,16 @@
 // questions (refusals, grouped by feedback::normalise_question), the thumbs-down answers with
 // their sources and comments, and counts per day. --since DATE (YYYY-MM-DD, UTC; default: all
 // that is kept), --format table|json|csv, --limit N entries per list.
+// With REDIS_URL it reads the replicas' shared store in Redis, else STATE_DIR/feedback.sqlite.
 // Exit status: 0; 1 when there is no feedback store or it cannot be read; 2 on a bad --since.
+#include <utility>  // before Asio: its awaitable.hpp uses std::exchange without it
 #include <CLI/CLI.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -15,10 +23,16 @@
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "feedback/redis_feedback_store.hpp"
 #include "feedback/sqlite_feedback_store.hpp"
+#include "observability/logging.hpp"
+#include "redis/redis_client.hpp"
+#include "redis/redis_url.hpp"
 
 namespace rag::cli {
 namespace {
+
+constexpr auto kRedisWait = std::chrono::seconds(5);  // for the first connection
 
 struct ReportOptions {
   std::string since;
@@ -114,6 +128,49 @@ void print_csv(const feedback::Report& r, std::ostream& out) {
         << d.down << ",,,\n";
 }
 
+// The kept answers from Redis (REDIS_URL: the replicas' shared store) or from STATE_DIR's file.
+Result<std::vector<feedback::StoredAnswer>> read_answers(const config::Config& config,
+                                                          std::int64_t since) {
+  const auto retention =
+      std::chrono::duration_cast<std::chrono::seconds>(config.feedback_retention);
+  boost::asio::io_context ioc;
+  std::unique_ptr<redis::RedisClient> client;
+  std::unique_ptr<feedback::FeedbackStore> store;
+  if (!config.redis_url.empty()) {
+    auto endpoint = redis::parse_redis_url(config.redis_url);
+    if (!endpoint) return std::unexpected(endpoint.error());
+    client = std::make_unique<redis::RedisClient>(ioc.get_executor(), *endpoint);
+    client->start();
+    store = std::make_unique<feedback::RedisFeedbackStore>(*client, retention);
+  } else {
+    const auto file = config.state_dir / "feedback.sqlite";
+    if (!std::filesystem::exists(file))
+      return fail(ErrorCode::kNotFound, "no feedback recorded yet: " + file.string() +
+                                            " does not exist (STATE_DIR, FEEDBACK: "
+                                            "docs/configuration.md)");
+    auto opened = feedback::SqliteFeedbackStore::open(file, retention);
+    if (!opened) return std::unexpected(opened.error());
+    store = std::move(*opened);
+  }
+  auto read = [&]() -> boost::asio::awaitable<Result<std::vector<feedback::StoredAnswer>>> {
+    if (client) {  // wait for the connection, at most kRedisWait
+      boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+      const auto deadline = std::chrono::steady_clock::now() + kRedisWait;
+      while (client->state() != redis::RedisState::kUp &&
+             std::chrono::steady_clock::now() < deadline) {
+        timer.expires_after(std::chrono::milliseconds(20));
+        co_await timer.async_wait(boost::asio::use_awaitable);
+      }
+    }
+    auto answers = co_await store->answers_since(since);
+    if (client) client->stop();
+    co_return answers;
+  };
+  auto future = boost::asio::co_spawn(ioc, read(), boost::asio::use_future);
+  ioc.run();
+  return future.get();
+}
+
 int run_report(const config::Config& config, const ReportOptions& opts) {
   std::int64_t since = 0;
   if (!opts.since.empty()) {
@@ -125,29 +182,18 @@ int run_report(const config::Config& config, const ReportOptions& opts) {
     }
     since = *day;
   }
-  const auto file = config.state_dir / "feedback.sqlite";
-  if (!std::filesystem::exists(file)) {
-    std::cerr << "rag-server report: no feedback recorded yet: " << file.string()
-              << " does not exist (STATE_DIR, FEEDBACK: docs/configuration.md)\n";
+  auto answers = read_answers(config, since);
+  if (!answers) {
+    std::cerr << "rag-server report: " << observability::redact(answers.error().message) << "\n";
     return 1;
   }
-  auto store = feedback::SqliteFeedbackStore::open(
-      file, std::chrono::duration_cast<std::chrono::seconds>(config.feedback_retention));
-  if (!store) {
-    std::cerr << "rag-server report: " << store.error().message << "\n";
-    return 1;
-  }
-  auto report = (*store)->report(since, static_cast<std::size_t>(opts.limit));
-  if (!report) {
-    std::cerr << "rag-server report: " << report.error().message << "\n";
-    return 1;
-  }
+  const auto report = feedback::make_report(*answers, static_cast<std::size_t>(opts.limit));
   if (opts.format == "json") {
-    print_json(*report, std::cout);
+    print_json(report, std::cout);
   } else if (opts.format == "csv") {
-    print_csv(*report, std::cout);
+    print_csv(report, std::cout);
   } else {
-    print_table(*report, std::cout);
+    print_table(report, std::cout);
   }
   return 0;
 }

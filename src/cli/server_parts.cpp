@@ -14,6 +14,7 @@
 #include "cli/index_reloader.hpp"
 #include "cli/local_search.hpp"
 #include "cli/upstream_metrics.hpp"
+#include "feedback/redis_feedback_store.hpp"
 #include "feedback/sqlite_feedback_store.hpp"
 #include "http/cors.hpp"
 #include "http/middleware.hpp"
@@ -140,13 +141,16 @@ void build_index(const config::Config& config, ServerParts& parts) {
 
 }  // namespace
 
-// The feedback store (docs/configuration.md, FEEDBACK): null when it is off, or when the
-// state folder cannot hold it (logged; the server serves without feedback).
-static std::shared_ptr<feedback::FeedbackStore> open_feedback_store(const config::Config& config) {
+// The feedback store (docs/configuration.md, FEEDBACK): in Redis when the replicas share it,
+// else in STATE_DIR; null when it is off, or when the state folder cannot hold it (logged; the
+// server serves without feedback).
+static std::shared_ptr<feedback::FeedbackStore> open_feedback_store(const config::Config& config,
+                                                                    redis::RedisClient* redis) {
   if (!config.feedback) return nullptr;
-  auto store = feedback::SqliteFeedbackStore::open(
-      config.state_dir / "feedback.sqlite",
-      std::chrono::duration_cast<std::chrono::seconds>(config.feedback_retention));
+  const auto retention =
+      std::chrono::duration_cast<std::chrono::seconds>(config.feedback_retention);
+  if (redis) return std::make_shared<feedback::RedisFeedbackStore>(*redis, retention);
+  auto store = feedback::SqliteFeedbackStore::open(config.state_dir / "feedback.sqlite", retention);
   if (!store) {
     spdlog::error("Feedback is off: {} (set STATE_DIR to a writable folder, or FEEDBACK=off)",
                   store.error().message);
@@ -202,7 +206,7 @@ Result<ServerParts> build_parts(const config::Config& config, boost::asio::io_co
   std::shared_ptr<session::SessionStore> sessions(std::shared_ptr<void>{}, parts.state.sessions);
   parts.pipeline = std::make_shared<const chat::Pipeline>(*parts.searcher, parts.chat, sessions,
                                                           std::move(*chat_options));
-  parts.feedback = open_feedback_store(config);
+  parts.feedback = open_feedback_store(config, parts.state.redis.get());
 
   http::LoadShedder* shedder = parts.shedder.get();
   parts.readiness->add({"load", [shedder]() -> std::optional<std::string> {
@@ -253,7 +257,8 @@ void register_routes(http::Router& router, const config::Config& config, ServerP
   router.add(Verb::get, "/sessions/{id}/history", api::session_history_handler(store));
   router.add(Verb::delete_, "/sessions/{id}", api::session_delete_handler(store));
   router.add(Verb::post, "/v1/chat/completions",
-             api::openai_chat_completions_handler(parts.pipeline, {.limits = limits}));
+             api::openai_chat_completions_handler(
+                 parts.pipeline, {.limits = limits, .feedback = parts.feedback}));
   router.add(Verb::get, "/v1/models", api::openai_models_handler({}));
   router.add(Verb::get, "/metrics",
              api::metrics([sessions, &active]() -> boost::asio::awaitable<void> {

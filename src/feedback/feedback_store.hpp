@@ -10,6 +10,7 @@
 #include <utility>  // before Asio: its awaitable.hpp uses std::exchange without it
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,9 +34,10 @@ struct AnswerRecord {
   bool refused = false;              // the "nothing relevant" answer
 };
 
-struct RatedAnswer {
+// An answer as kept, with its rating when it got one.
+struct StoredAnswer {
   AnswerRecord answer;
-  Rating rating = Rating::kDown;
+  std::optional<Rating> rating;
   std::string comment;
   std::int64_t rated_at = 0;
 };
@@ -53,7 +55,7 @@ struct DailyCounts {
 
 struct Report {
   std::vector<UnansweredQuestion> unanswered;  // most frequent first
-  std::vector<RatedAnswer> thumbs_down;        // newest first
+  std::vector<StoredAnswer> thumbs_down;       // newest rating first
   std::vector<DailyCounts> days;               // oldest first
 };
 
@@ -65,9 +67,19 @@ class FeedbackStore {
   // kNotFound when no answer of that id is kept (never issued, or expired).
   virtual boost::asio::awaitable<Result<void>> rate(std::string response_id, Rating rating,
                                                    std::string comment) = 0;
-  // What happened since `since` (Unix seconds); at most `limit` entries per list.
-  virtual Result<Report> report(std::int64_t since, std::size_t limit) = 0;
+  // The answers kept that were given at or after `since` (Unix seconds), oldest first.
+  virtual boost::asio::awaitable<Result<std::vector<StoredAnswer>>> answers_since(
+      std::int64_t since) = 0;
 };
+
+// What `rag-server report` prints, from answers_since() in its order: refusals grouped by
+// normalise_question (the latest spelling names the group), most frequent first; thumbs-down
+// answers, newest rating first; counts per UTC day of the answer. At most `limit` entries in
+// each of the first two lists.
+Report make_report(const std::vector<StoredAnswer>& answers, std::size_t limit);
+
+// The first `max_chars` code points of `text` (what a store keeps of an answer).
+std::string prefix_code_points(std::string_view text, std::size_t max_chars);
 
 // How the report groups questions: ASCII lower-cased, apostrophes dropped, other punctuation
 // and white space between words as one space, trimmed. "How do I set the PORT?" and "how do i set the port" are one question.

@@ -35,16 +35,6 @@ std::int64_t unix_now() {
       .count();
 }
 
-// The first `max_chars` code points of `text`.
-std::string prefix_code_points(std::string_view text, std::size_t max_chars) {
-  std::size_t chars = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80 && chars++ == max_chars)
-      return std::string(text.substr(0, i));
-  }
-  return std::string(text);
-}
-
 // Calls on_row(statement) for each row of `statement`.
 template <class OnRow>
 Result<void> each_row(Statement& statement, OnRow on_row) {
@@ -168,49 +158,30 @@ boost::asio::awaitable<Result<void>> SqliteFeedbackStore::rate(std::string respo
   co_return rate_now(response_id, rating, comment);
 }
 
-Result<Report> SqliteFeedbackStore::report(std::int64_t since, std::size_t limit) {
+Result<std::vector<StoredAnswer>> SqliteFeedbackStore::answers_since_now(std::int64_t since) {
   std::lock_guard lock(mutex_);
-  Report out;
-  const auto lim = static_cast<std::int64_t>(limit);
-  // One row per group: its latest spelling (newest, then last inserted), size and last time.
-  auto unanswered = Statement::prepare(
+  auto query = Statement::prepare(
       db_->db,
-      "SELECT question, n, last FROM (SELECT question, COUNT(*) OVER g AS n, "
-      "MAX(time) OVER g AS last, ROW_NUMBER() OVER (PARTITION BY question_key "
-      "ORDER BY time DESC, rowid DESC) AS pick FROM answers WHERE refused = 1 AND time >= ?1 "
-      "WINDOW g AS (PARTITION BY question_key)) WHERE pick = 1 "
-      "ORDER BY n DESC, last DESC LIMIT ?2");
-  if (!unanswered) return std::unexpected(unanswered.error());
-  unanswered->bind(1, since).bind(2, lim);
-  auto read = each_row(*unanswered, [&](const Statement& row) {
-    out.unanswered.push_back({row.column_text(0), static_cast<std::size_t>(row.column_int64(1)),
-                              row.column_int64(2)});
-  });
-  if (!read) return std::unexpected(read.error());
-  auto down = Statement::prepare(
-      db_->db,
-      "SELECT response_id, time, question, answer, sources, refused, comment, rated_at "
-      "FROM answers WHERE rating = 'down' AND rated_at >= ?1 ORDER BY rated_at DESC LIMIT ?2");
-  if (!down) return std::unexpected(down.error());
-  down->bind(1, since).bind(2, lim);
-  read = each_row(*down, [&](const Statement& row) {
-    out.thumbs_down.push_back(
-        {read_answer(row), Rating::kDown, row.column_text(6), row.column_int64(7)});
-  });
-  if (!read) return std::unexpected(read.error());
-  auto days = Statement::prepare(
-      db_->db,
-      "SELECT date(time, 'unixepoch') AS day, COUNT(*), SUM(refused), "
-      "SUM(rating = 'up'), SUM(rating = 'down') FROM answers WHERE time >= ?1 "
-      "GROUP BY day ORDER BY day");
-  if (!days) return std::unexpected(days.error());
-  days->bind(1, since);
-  read = each_row(*days, [&](const Statement& row) {
-    const auto count = [&](int i) { return static_cast<std::size_t>(row.column_int64(i)); };
-    out.days.push_back({row.column_text(0), count(1), count(2), count(3), count(4)});
+      "SELECT response_id, time, question, answer, sources, refused, rating, comment, rated_at "
+      "FROM answers WHERE time >= ?1 ORDER BY time, rowid");
+  if (!query) return std::unexpected(query.error());
+  query->bind(1, since);
+  std::vector<StoredAnswer> out;
+  auto read = each_row(*query, [&](const Statement& row) {
+    StoredAnswer stored{read_answer(row), std::nullopt, "", 0};
+    if (!row.column_is_null(6))
+      stored.rating = row.column_text(6) == "up" ? Rating::kUp : Rating::kDown;
+    stored.comment = row.column_text(7);
+    stored.rated_at = row.column_int64(8);
+    out.push_back(std::move(stored));
   });
   if (!read) return std::unexpected(read.error());
   return out;
+}
+
+boost::asio::awaitable<Result<std::vector<StoredAnswer>>> SqliteFeedbackStore::answers_since(
+    std::int64_t since) {
+  co_return answers_since_now(since);
 }
 
 }  // namespace rag::feedback

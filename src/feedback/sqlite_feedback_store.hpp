@@ -1,5 +1,5 @@
 // The feedback store in a SQLite file of the state folder (STATE_DIR/feedback.sqlite,
-// docs/configuration.md), one per server (a store shared by replicas is not built yet).
+// docs/configuration.md), one per server; replicas share redis_feedback_store.hpp instead.
 // WAL journal, synchronous=NORMAL: a crash may lose the last records, never corrupt the file.
 // Records older than the retention are deleted when the store opens and then at most hourly.
 //
@@ -30,13 +30,15 @@ class SqliteFeedbackStore final : public FeedbackStore {
   boost::asio::awaitable<Result<void>> record(AnswerRecord answer) override;
   boost::asio::awaitable<Result<void>> rate(std::string response_id, Rating rating,
                                            std::string comment) override;
-  Result<Report> report(std::int64_t since, std::size_t limit) override;
+  boost::asio::awaitable<Result<std::vector<StoredAnswer>>> answers_since(
+      std::int64_t since) override;
 
  private:
   struct Db;
   SqliteFeedbackStore(std::unique_ptr<Db> db, std::chrono::seconds retention, Clock clock);
   Result<void> record_now(const AnswerRecord& answer);
   Result<void> rate_now(const std::string& id, Rating rating, const std::string& comment);
+  Result<std::vector<StoredAnswer>> answers_since_now(std::int64_t since);
   Result<void> purge_if_due();  // REQUIRES: mutex_ held
 
   std::mutex mutex_;

@@ -77,6 +77,19 @@ class FeedbackTest(unittest.TestCase):
         status, _, _ = self.rate({"response_id": done["response_id"], "rating": "down"})
         self.assertEqual(status, 200)
 
+    def test_openai_face_answers_can_be_rated_too(self):
+        payload = {"model": "rag-server", "messages": [{"role": "user", "content": QUESTION}]}
+        status, _, body = self.server.post_json("/v1/chat/completions", payload)
+        self.assertEqual(status, 200, body)
+        self.assertEqual(self.rate({"response_id": body["response_id"], "rating": "up"})[0], 200)
+        conn = self.server.connection()
+        conn.request("POST", "/v1/chat/completions", body=json.dumps({**payload, "stream": True}),
+                     headers={"Content-Type": "application/json"})
+        chunks = [json.loads(d) for e, d in read_sse(conn.getresponse()) if d.startswith("{")]
+        conn.close()
+        self.assertEqual(self.rate({"response_id": chunks[-1]["response_id"], "rating": "up"})[0],
+                         200)
+
     def test_bad_input_is_422_and_an_unknown_id_404(self):
         good = self.chat(QUESTION)["response_id"]
         for payload, field in [({"rating": "up"}, "response_id"),

@@ -1,7 +1,8 @@
 """Scale-out: two replicas behind the documented HAProxy config, sharing one real Redis.
 
 The chat rate limit holds across replicas, a conversation started on one replica continues on
-the other, and when Redis stops both keep serving on local state, then return to Redis."""
+the other, an answer given by one is rated through the other (one feedback store), and when
+Redis stops both keep serving on local state, then return to Redis."""
 import http.client
 import json
 import os
@@ -79,6 +80,21 @@ class ScaleOut(unittest.TestCase):
         second.post_json("/chat", {"message": "And its default?", "session_id": "scale-conv-1"})
         _, _, history = first.get_json("/sessions/scale-conv-1/history")
         self.assertEqual(len(history["history"]), 4)
+
+    def test_an_answer_given_by_one_replica_is_rated_through_the_other(self):
+        first, second = self.replicas
+        status, _, body = first.post_json("/chat", {"message": "What is VECTOR_DB_PATH?"})
+        self.assertEqual(status, 200)
+        status, _, reply = second.post_json("/feedback", {"response_id": body["response_id"],
+                                                          "rating": "down", "comment": "scale"})
+        self.assertEqual((status, reply), (200, {"status": "recorded"}))
+        # The report reads the same shared store (REDIS_URL).
+        done = run_cli(["report", "--format", "json"], env={"REDIS_URL": self.redis.url})
+        self.assertEqual(done.returncode, 0, done.stderr)
+        rated = [d for d in json.loads(done.stdout)["thumbs_down"]
+                 if d["response_id"] == body["response_id"]]
+        self.assertEqual([(d["question"], d["comment"]) for d in rated],
+                         [("What is VECTOR_DB_PATH?", "scale")])
 
     def test_redis_outage_falls_back_to_local_state_then_returns(self):
         self.redis.stop()
