@@ -82,14 +82,22 @@ http::Handler chat_handler(std::shared_ptr<const chat::Pipeline> pipeline, ChatA
     std::string question = options.feedback ? input.message : std::string();
     auto outcome = co_await pipeline->answer(std::move(input), ctx.cancel);
     if (!outcome) co_return error_to_response(outcome.error(), version);
-    auto answer = chat_response_json(*outcome);
-    if (auto id = co_await remember_answer(options.feedback.get(), std::move(question), *outcome))
-      answer["response_id"] = *id;
-    record_chat_timings(ctx, *outcome);
-    auto res = http::json_response(http::Status::ok, dump_json(answer), version);
-    http::set_server_timing(res, ctx);
-    co_return res;
+    co_return co_await finished_answer(ctx, options.feedback.get(), std::move(question), *outcome,
+                                       chat_response_json(*outcome));
   };
+}
+
+asio::awaitable<http::Response> finished_answer(http::RequestContext& ctx,
+                                                feedback::FeedbackStore* feedback,
+                                                std::string question,
+                                                const chat::ChatOutcome& outcome,
+                                                nlohmann::ordered_json body) {
+  if (auto id = co_await remember_answer(feedback, std::move(question), outcome))
+    body["response_id"] = *id;
+  record_chat_timings(ctx, outcome);
+  auto res = http::json_response(http::Status::ok, dump_json(body), ctx.request.version());
+  http::set_server_timing(res, ctx);
+  co_return res;
 }
 
 }  // namespace rag::api

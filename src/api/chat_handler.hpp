@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "api/input_limits.hpp"
 #include "api/sse.hpp"
@@ -28,5 +29,14 @@ struct ChatApiOptions {
 };
 
 http::Handler chat_handler(std::shared_ptr<const chat::Pipeline> pipeline, ChatApiOptions options);
+
+// The 200 answer of a finished chat, on either face: `body` plus the answer's `response_id`
+// when `feedback` records it (api/feedback_api.hpp), the Server-Timing header, and the stages
+// in `ctx` for the access log (api/timing.hpp).
+boost::asio::awaitable<http::Response> finished_answer(http::RequestContext& ctx,
+                                                       feedback::FeedbackStore* feedback,
+                                                       std::string question,
+                                                       const chat::ChatOutcome& outcome,
+                                                       nlohmann::ordered_json body);
 
 }  // namespace rag::api

@@ -109,13 +109,8 @@ http::Handler openai_chat_completions_handler(std::shared_ptr<const chat::Pipeli
     if (!outcome)
       co_return openai_error_response(openai_error_from(outcome.error()), version,
                                       map_error(outcome.error()).retry_after_s);
-    auto completion = completion_json(ids, *outcome);
-    if (auto id = co_await remember_answer(options.feedback.get(), std::move(question), *outcome))
-      completion["response_id"] = *id;
-    record_chat_timings(ctx, *outcome);
-    auto res = http::json_response(http::Status::ok, dump_json(completion), version);
-    http::set_server_timing(res, ctx);
-    co_return res;
+    co_return co_await finished_answer(ctx, options.feedback.get(), std::move(question), *outcome,
+                                       completion_json(ids, *outcome));
   };
 }
 
