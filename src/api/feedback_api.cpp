@@ -102,9 +102,7 @@ boost::asio::awaitable<std::optional<std::string>> remember_answer(
   if (store == nullptr) co_return std::nullopt;
   feedback::AnswerRecord record;
   record.response_id = session::new_session_id();
-  record.time = std::chrono::duration_cast<std::chrono::seconds>(
-                    std::chrono::system_clock::now().time_since_epoch())
-                    .count();
+  record.time = feedback::unix_now();
   record.question = std::move(question);
   record.answer = outcome.response;
   for (const auto& s : outcome.sources) record.sources.push_back(s.url);

@@ -10,6 +10,12 @@ namespace rag::feedback {
 
 std::string_view to_string(Rating rating) { return rating == Rating::kUp ? "up" : "down"; }
 
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 std::string prefix_code_points(std::string_view text, std::size_t max_chars) {
   std::size_t chars = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {

@@ -78,6 +78,9 @@ class FeedbackStore {
 // each of the first two lists.
 Report make_report(const std::vector<StoredAnswer>& answers, std::size_t limit);
 
+// The current time as Unix seconds (the records' `time` and `rated_at`).
+std::int64_t unix_now();
+
 // The first `max_chars` code points of `text` (what a store keeps of an answer).
 std::string prefix_code_points(std::string_view text, std::size_t max_chars);
 

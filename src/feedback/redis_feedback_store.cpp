@@ -9,12 +9,6 @@ namespace {
 
 using nlohmann::json;
 
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // KEYS: answer key, index key. ARGV: answer JSON, ttl seconds, time, id, oldest time kept.
 const redis::RedisScript kRecord(R"lua(
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])

@@ -13,11 +13,7 @@ namespace {
 
 class RedisFeedbackTest : public rag::testing::RedisFixture {};
 
-std::int64_t now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+std::int64_t now() { return unix_now(); }
 
 TEST_F(RedisFeedbackTest, AnAnswerRecordedByOneReplicaIsRatedThroughAnother) {
   RedisFeedbackStore a(client(0), std::chrono::hours(24), "f1:");

@@ -16,7 +16,6 @@ CREATE TABLE IF NOT EXISTS answers (
   response_id  TEXT PRIMARY KEY,
   time         INTEGER NOT NULL,
   question     TEXT NOT NULL,
-  question_key TEXT NOT NULL,
   answer       TEXT NOT NULL,
   sources      TEXT NOT NULL,
   refused      INTEGER NOT NULL,
@@ -28,23 +27,6 @@ CREATE INDEX IF NOT EXISTS answers_by_time ON answers(time);
 )sql";
 
 constexpr std::int64_t kPurgeEvery = 3600;
-
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-// Calls on_row(statement) for each row of `statement`.
-template <class OnRow>
-Result<void> each_row(Statement& statement, OnRow on_row) {
-  for (;;) {
-    auto row = statement.step();
-    if (!row) return std::unexpected(row.error());
-    if (!*row) return {};
-    on_row(statement);
-  }
-}
 
 AnswerRecord read_answer(const Statement& row) {
   AnswerRecord a;
@@ -62,8 +44,12 @@ AnswerRecord read_answer(const Statement& row) {
 
 }  // namespace
 
+// The connection and the statements every answer and rating run, prepared once.
 struct SqliteFeedbackStore::Db {
   store::sql::Database db;
+  Statement insert;  // ?1 id, ?2 time, ?3 question, ?4 answer, ?5 sources, ?6 refused
+  Statement rate;    // ?1 id, ?2 rating, ?3 comment, ?4 rated_at, ?5 oldest time kept
+  Statement purge;   // ?1 oldest time kept
 };
 
 Result<std::unique_ptr<SqliteFeedbackStore>> SqliteFeedbackStore::open(
@@ -76,13 +62,28 @@ Result<std::unique_ptr<SqliteFeedbackStore>> SqliteFeedbackStore::open(
   auto db = store::sql::Database::open(store::sql::file_uri(file.string(), ""),
                                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   if (!db) return fail(ErrorCode::kIo, "feedback store " + file.string() + ": " + db.error().message);
+  const auto failed = [&](const Error& e) {
+    return fail(ErrorCode::kIo, "feedback store " + file.string() + ": " + e.message);
+  };
   for (std::string_view sql : {std::string_view("PRAGMA journal_mode=WAL;"),
                                std::string_view("PRAGMA synchronous=NORMAL;"), kSchema}) {
-    if (auto done = db->exec(sql); !done)
-      return fail(ErrorCode::kIo, "feedback store " + file.string() + ": " + done.error().message);
+    if (auto done = db->exec(sql); !done) return failed(done.error());
   }
+  auto insert = Statement::prepare(
+      *db,
+      "INSERT OR REPLACE INTO answers (response_id, time, question, answer, sources, refused) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+  auto rate = Statement::prepare(
+      *db,
+      "UPDATE answers SET rating = ?2, comment = ?3, rated_at = ?4 "
+      "WHERE response_id = ?1 AND time >= ?5");
+  auto purge = Statement::prepare(*db, "DELETE FROM answers WHERE time < ?1");
+  for (const auto* prepared : {&insert, &rate, &purge})
+    if (!*prepared) return failed(prepared->error());
   std::unique_ptr<SqliteFeedbackStore> store(new SqliteFeedbackStore(
-      std::make_unique<Db>(Db{std::move(*db)}), retention, clock ? std::move(clock) : unix_now));
+      std::make_unique<Db>(
+          Db{std::move(*db), std::move(*insert), std::move(*rate), std::move(*purge)}),
+      retention, clock ? std::move(clock) : unix_now));
   std::lock_guard lock(store->mutex_);
   if (auto purged = store->purge_if_due(); !purged) return std::unexpected(purged.error());
   return store;
@@ -97,9 +98,7 @@ SqliteFeedbackStore::~SqliteFeedbackStore() = default;
 Result<void> SqliteFeedbackStore::purge_if_due() {
   const std::int64_t now = clock_();
   if (now < next_purge_) return {};
-  auto del = Statement::prepare(db_->db, "DELETE FROM answers WHERE time < ?1");
-  if (!del) return std::unexpected(del.error());
-  if (auto ran = del->bind(1, now - retention_.count()).run(); !ran) return ran;
+  if (auto ran = db_->purge.bind(1, now - retention_.count()).run(); !ran) return ran;
   next_purge_ = now + kPurgeEvery;
   return {};
 }
@@ -107,35 +106,23 @@ Result<void> SqliteFeedbackStore::purge_if_due() {
 Result<void> SqliteFeedbackStore::record_now(const AnswerRecord& a) {
   std::lock_guard lock(mutex_);
   if (auto purged = purge_if_due(); !purged) return purged;
-  auto insert = Statement::prepare(
-      db_->db,
-      "INSERT OR REPLACE INTO answers (response_id, time, question, question_key, answer, "
-      "sources, refused) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-  if (!insert) return std::unexpected(insert.error());
   const std::string answer = prefix_code_points(a.answer, kStoredAnswerChars);
   const std::string sources = nlohmann::json(a.sources).dump(
       -1, ' ', false, nlohmann::json::error_handler_t::replace);
-  const std::string key = normalise_question(a.question);
-  return insert->bind(1, a.response_id)
+  return db_->insert.bind(1, a.response_id)
       .bind(2, a.time)
       .bind(3, a.question)
-      .bind(4, key)
-      .bind(5, answer)
-      .bind(6, sources)
-      .bind(7, std::int64_t{a.refused})
+      .bind(4, answer)
+      .bind(5, sources)
+      .bind(6, std::int64_t{a.refused})
       .run();
 }
 
 Result<void> SqliteFeedbackStore::rate_now(const std::string& id, Rating rating,
                                           const std::string& comment) {
   std::lock_guard lock(mutex_);
-  auto update = Statement::prepare(
-      db_->db,
-      "UPDATE answers SET rating = ?2, comment = ?3, rated_at = ?4 "
-      "WHERE response_id = ?1 AND time >= ?5");
-  if (!update) return std::unexpected(update.error());
   const std::int64_t now = clock_();
-  if (auto ran = update->bind(1, id)
+  if (auto ran = db_->rate.bind(1, id)
                      .bind(2, to_string(rating))
                      .bind(3, comment)
                      .bind(4, now)
@@ -167,16 +154,17 @@ Result<std::vector<StoredAnswer>> SqliteFeedbackStore::answers_since_now(std::in
   if (!query) return std::unexpected(query.error());
   query->bind(1, since);
   std::vector<StoredAnswer> out;
-  auto read = each_row(*query, [&](const Statement& row) {
-    StoredAnswer stored{read_answer(row), std::nullopt, "", 0};
-    if (!row.column_is_null(6))
-      stored.rating = row.column_text(6) == "up" ? Rating::kUp : Rating::kDown;
-    stored.comment = row.column_text(7);
-    stored.rated_at = row.column_int64(8);
+  for (;;) {
+    auto row = query->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return out;
+    StoredAnswer stored{read_answer(*query), std::nullopt, "", 0};
+    if (!query->column_is_null(6))
+      stored.rating = query->column_text(6) == "up" ? Rating::kUp : Rating::kDown;
+    stored.comment = query->column_text(7);
+    stored.rated_at = query->column_int64(8);
     out.push_back(std::move(stored));
-  });
-  if (!read) return std::unexpected(read.error());
-  return out;
+  }
 }
 
 boost::asio::awaitable<Result<std::vector<StoredAnswer>>> SqliteFeedbackStore::answers_since(

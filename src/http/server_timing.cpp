@@ -1,7 +1,8 @@
 #include "http/server_timing.hpp"
 
-#include <charconv>
 #include <chrono>
+
+#include "observability/logging.hpp"
 
 namespace rag::http {
 namespace {
@@ -10,10 +11,7 @@ void append_stage(std::string& out, std::string_view name, double ms) {
   if (!out.empty()) out += ", ";
   out += name;
   out += ";dur=";
-  char digits[32];
-  const auto end =
-      std::to_chars(digits, digits + sizeof digits, ms, std::chars_format::fixed, 1).ptr;
-  out.append(digits, end);
+  observability::append_fixed(out, ms, 1);
 }
 
 }  // namespace

@@ -267,16 +267,12 @@ std::string iso_timestamp(std::chrono::system_clock::time_point t) {
   return out;
 }
 
-namespace {
-
 void append_fixed(std::string& out, double value, int decimals) {
   char digits[32];
   const auto end =
       std::to_chars(digits, digits + sizeof digits, value, std::chars_format::fixed, decimals).ptr;
   out.append(digits, end);
 }
-
-}  // namespace
 
 void write_access_log(const AccessRecord& r) {
   std::string line;

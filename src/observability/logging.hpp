@@ -61,6 +61,9 @@ void flush_access_log();
 // Lines dropped because stdout did not drain (the buffer is bounded at 8 MiB).
 std::uint64_t access_log_dropped_lines();
 
+// Appends `value` to `out` in fixed notation with `decimals` digits after the point.
+void append_fixed(std::string& out, double value, int decimals);
+
 // Appends `text` to `out` as a JSON string literal (quotes included), escaping as RFC 8259
 // requires and replacing invalid UTF-8 by U+FFFD.
 void append_json_string(std::string& out, std::string_view text);

@@ -1,5 +1,7 @@
 #include "rag/prompt.hpp"
 
+#include <boost/beast/core/string.hpp>
+
 #include <algorithm>
 #include <fstream>
 #include <sstream>
@@ -23,15 +25,6 @@ namespace {
 constexpr std::string_view kPlaceholder = "{context}";
 constexpr std::string_view kFenceName = "passage";
 
-bool equals_ignoring_case(std::string_view text, std::string_view lower) {
-  if (text.size() != lower.size()) return false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if ((c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c) != lower[i]) return false;
-  }
-  return true;
-}
-
 // True when text[at] == '<' opens or closes the fence's element, however spelled: `<passage`,
 // `</PASSAGE`, `< / passage`.
 bool opens_fence_tag(std::string_view text, std::size_t at) {
@@ -42,7 +35,8 @@ bool opens_fence_tag(std::string_view text, std::size_t at) {
   skip_space();
   if (i < text.size() && text[i] == '/') ++i;
   skip_space();
-  return equals_ignoring_case(text.substr(i, kFenceName.size()), kFenceName);
+  const auto name = text.substr(i, kFenceName.size());  // Beast's own string_view (Boost 1.74)
+  return boost::beast::iequals({name.data(), name.size()}, {kFenceName.data(), kFenceName.size()});
 }
 
 // Passage text with every `<` that would open or close a fence element written as `&lt;`, so
