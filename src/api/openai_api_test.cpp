@@ -14,7 +14,7 @@ namespace {
 using nlohmann::json;
 using testing::Call;
 
-constexpr const char* kQuestion = "How do I change the port the server listens on?";
+constexpr const char* kOpenAiQuestion = "How do I change the port the server listens on?";
 
 TEST(OpenAiRequest, LastUserMessageIsTheQuestionEarlierOnesTheHistory) {
   auto r = parse_openai_request(
@@ -79,7 +79,7 @@ class OpenAiHandlerTest : public ::testing::Test {
   static std::string body(bool stream) {
     return json{{"model", "rag-server"},
                 {"stream", stream},
-                {"messages", {{{"role", "user"}, {"content", kQuestion}}}}}
+                {"messages", {{{"role", "user"}, {"content", kOpenAiQuestion}}}}}
         .dump();
   }
   chat::testing::SearchFixture search_;

@@ -16,7 +16,7 @@ namespace {
 using testing::ScratchDir;
 using Outcome = GraphUpdate::Outcome;
 
-constexpr int kDim = 8;
+constexpr int kGraphDim = 8;
 
 // Adds `documents` one-chunk documents (named from `first`) and embeds every chunk.
 void add_documents(const std::filesystem::path& dir, int first, int documents) {
@@ -39,7 +39,7 @@ void add_documents(const std::filesystem::path& dir, int first, int documents) {
   std::vector<std::vector<float>> vectors;
   for (const auto& chunk : *pending) {
     rows.push_back(chunk.row_id);
-    std::vector<float> v(kDim);
+    std::vector<float> v(kGraphDim);
     for (auto& x : v) x = normal(random);
     vectors.push_back(std::move(v));
   }

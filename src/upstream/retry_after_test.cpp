@@ -8,10 +8,10 @@ namespace rag::upstream {
 namespace {
 
 using namespace std::chrono_literals;
-const auto kNow = std::chrono::system_clock::from_time_t(1700000000);  // Tue, 14 Nov 2023 22:13:20
+const auto kReferenceTime = std::chrono::system_clock::from_time_t(1700000000);  // Tue, 14 Nov 2023 22:13:20
 
 double seconds(std::string_view value) {
-  auto s = parse_retry_after(value, kNow);
+  auto s = parse_retry_after(value, kReferenceTime);
   return s ? s->count() : -1;  // -1: no suggestion
 }
 
@@ -51,18 +51,18 @@ TEST(RetryAfter, PolicyPassesOnAtMostADay) {
   RetryPolicy policy({});
   for (const char* header : {"retry-after", "retry-after-ms", "x-ms-retry-after-ms"}) {
     const Headers headers{{header, std::string(40, '9')}};
-    auto wait = RetryPolicy::suggested_wait(headers, kNow);
+    auto wait = RetryPolicy::suggested_wait(headers, kReferenceTime);
     ASSERT_TRUE(wait) << header;
     EXPECT_LE(wait->count(), 86400) << header;
     AttemptOutcome outcome;
     outcome.status = 429;
     outcome.headers = headers;
-    auto d = policy.decide(1, outcome, kNow);
+    auto d = policy.decide(1, outcome, kReferenceTime);
     EXPECT_FALSE(d.retry) << header;
     EXPECT_LE(d.error.retry_after_s, 86400) << header;
   }
   for (const char* value : {"1e300", "-1", "NaN", "inf", "0x7fffffffffffffff"}) {
-    auto wait = RetryPolicy::suggested_wait({{"retry-after", value}}, kNow);
+    auto wait = RetryPolicy::suggested_wait({{"retry-after", value}}, kReferenceTime);
     EXPECT_TRUE(!wait || (wait->count() >= 0 && wait->count() <= 86400)) << value;
   }
 }
