@@ -6,7 +6,11 @@
 # tests/sanitizers/); docs/SANITIZERS.md explains the choices.
 #
 #   RAG_SANITIZE=""    normal build (default; this file adds nothing)
-#   RAG_SANITIZE=asan  AddressSanitizer + LeakSanitizer + UndefinedBehaviorSanitizer; any UB aborts
+#   RAG_SANITIZE=asan  AddressSanitizer + LeakSanitizer + UndefinedBehaviorSanitizer; any UB aborts.
+#                      With clang (scripts/configure-sanitized.sh) also libFuzzer's coverage
+#                      instrumentation (-fsanitize=fuzzer-no-link), so that one tree serves both
+#                      the fuzz targets (scripts/fuzz.sh) and the test suite: the code is
+#                      compiled once for the two CI phases instead of twice.
 #   RAG_SANITIZE=tsan  ThreadSanitizer
 #
 # Third-party libraries (static libfaiss.a, libgomp, OpenBLAS, SQLite, ...) are not
@@ -47,6 +51,11 @@ endif()
 # the instrumented tree (docs/DEVELOPING.md) for variables only a debugger shows.
 add_compile_options(${_rag_san_flags} -O1 -g1)
 add_link_options(${_rag_san_flags})
+if(RAG_SANITIZE STREQUAL "asan" AND CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+  # Coverage counters only; libFuzzer itself is linked into the fuzz targets alone
+  # (fuzz/CMakeLists.txt), and the sanitizer runtime answers the counters' calls elsewhere.
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
   add_compile_options(${_rag_quiet})
 endif()

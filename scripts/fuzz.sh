@@ -3,7 +3,8 @@
 #
 #   scripts/fuzz.sh [--ci] [--seconds N] [target...]
 #
-# Builds build-fuzz/ (clang 19, libFuzzer + ASan + UBSan, -O1), then runs each target in
+# Builds the fuzz targets in build-asan/ (clang 19, libFuzzer's coverage + ASan + UBSan, -O1 -g1:
+# the tree `scripts/sanitize.sh asan` runs the test suite on), then runs each target in
 # process for N seconds (default 15 with --ci, else 60), RAG_FUZZ_JOBS at once (default: one
 # per core), on a working corpus seeded with fuzz/corpus/<target>/ + fuzz/regressions/<target>/
 # and the target's dictionary. Exits non-zero when any run found a crash, a leak, a timeout or
@@ -13,8 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-BUILD=$ROOT/build-fuzz
-CXX=${RAG_FUZZ_CXX:-clang++-19}
+BUILD=$ROOT/build-asan
 
 ALL_TARGETS=(http_request request_path json_validation html_loader markdown_loader splitter sse_parser
              chat_completion_parser pickle_reader faiss_file)
@@ -40,17 +40,9 @@ done
 for t in "${targets[@]}"; do
   [[ -n "${DICT[$t]:-}" ]] || { echo "fuzz.sh: unknown target $t" >&2; exit 2; }
 done
-command -v "$CXX" >/dev/null || { echo "fuzz.sh: $CXX not found (apt-get install clang-19 libclang-rt-19-dev)" >&2; exit 2; }
-
 # The whole tree gets the coverage instrumentation and the sanitizers; only the targets link
-# libFuzzer (fuzz/CMakeLists.txt, RAG_FUZZ_ENGINE). clang specifics: cmake/Clang.cmake.
-flags="-O1 -gline-tables-only -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined"
-if [[ -f $BUILD/CMakeCache.txt ]] && ! grep -q "CMAKE_GENERATOR:INTERNAL=Ninja" "$BUILD/CMakeCache.txt"; then
-  rm -rf "$BUILD"  # made by another generator
-fi
-cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_COMPILER="$CXX" \
-  -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
-  -DRAG_FUZZ_ENGINE=libfuzzer -DRAG_BUILD_TESTS=OFF -DRAG_BUILD_BENCH=OFF >/dev/null
+# libFuzzer (fuzz/CMakeLists.txt, RAG_FUZZ_ENGINE; flags in cmake/Sanitizers.cmake).
+"$ROOT/scripts/configure-sanitized.sh" asan
 "$ROOT/scripts/build.sh" "$BUILD" --target "${targets[@]/#/fuzz_}"
 
 # A huge allocation is a finding (malloc_limit_mb), not an out-of-memory of the machine.

@@ -30,13 +30,8 @@ trap 'rm -rf "$supp"' EXIT
 cp "$root"/tests/sanitizers/*.supp "$supp"/
 chmod 755 "$supp" && chmod 644 "$supp"/*.supp
 
-# RelWithDebInfo with -O1 -g1 and *without* NDEBUG: assertions stay on in sanitizer builds.
 start=$(date +%s)
-if [ -f "$build/CMakeCache.txt" ] && ! grep -q "CMAKE_GENERATOR:INTERNAL=Ninja" "$build/CMakeCache.txt"; then
-  rm -rf "$build"  # made by another generator
-fi
-cmake -S . -B "$build" -G Ninja -DRAG_SANITIZE="$kind" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRAG_BUILD_BENCH=OFF \
-  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" >/dev/null
+scripts/configure-sanitized.sh "$kind"
 targets=()
 for t in ${RAG_SANITIZE_TARGETS:-}; do targets+=(--target "$t"); done
 scripts/build.sh "$build" "${targets[@]}"
@@ -52,6 +47,11 @@ export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:print_suppressions=
 # libgomp and OpenBLAS are not instrumented; one thread each keeps TSan free of their
 # internal (false-positive) races, and matches production (DESIGN: one OpenMP thread/query).
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
+# The runtime names the functions of a report, which the suppressions match, through
+# llvm-symbolizer (clang's runtime looks for no other; any version reads clang 19's output).
+for s in llvm-symbolizer-19 llvm-symbolizer; do
+  if command -v "$s" >/dev/null; then export ASAN_SYMBOLIZER_PATH=$(command -v "$s"); break; fi
+done
 # Instrumented servers are slower; harness deadlines may multiply by this.
 if [ "$kind" = tsan ]; then
   export RAG_TEST_TIME_SCALE=${RAG_TEST_TIME_SCALE:-4}

@@ -8,9 +8,8 @@
 
 #include "observability/metrics.hpp"
 
-#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+#ifdef RAG_GLIBC_MALLOC
 #include <malloc.h>
-#define RAG_GLIBC_MALLOC 1
 #endif
 
 namespace rag::cli {

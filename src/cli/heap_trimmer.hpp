@@ -20,6 +20,19 @@
 
 #include "common/periodic_task.hpp"
 
+// RAG_GLIBC_MALLOC: the heap is glibc's, which malloc_trim() shrinks. Not under a sanitizer,
+// whose allocator replaces it: GCC says so with __SANITIZE_ADDRESS__ / __SANITIZE_THREAD__,
+// clang 19 only through __has_feature (GCC 12 has no __has_feature).
+#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+#if defined(__has_feature)
+#if !__has_feature(address_sanitizer) && !__has_feature(thread_sanitizer)
+#define RAG_GLIBC_MALLOC 1
+#endif
+#else
+#define RAG_GLIBC_MALLOC 1
+#endif
+#endif
+
 namespace rag::cli {
 
 struct HeapTrimOptions {

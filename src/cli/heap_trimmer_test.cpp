@@ -12,7 +12,7 @@
 namespace rag::cli {
 namespace {
 
-#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+#ifdef RAG_GLIBC_MALLOC
 constexpr bool kGlibcMalloc = true;
 #else
 constexpr bool kGlibcMalloc = false;  // a sanitizer's allocator: the trimmer does nothing
