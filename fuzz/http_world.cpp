@@ -75,9 +75,20 @@ fs::path index_dir() {
   return pattern;
 }
 
+// The feedback store's folder (POST /feedback is fuzzed too): kept while the process lives,
+// since SQLite refuses to write a database whose file was removed, and removed at exit. A
+// plain array, not a path, so that it outlives every static destructor the exit runs.
+char state_dir[] = "/tmp/rag-fuzz-state-XXXXXX";
+
+void remove_state_dir() {
+  std::error_code ec;
+  fs::remove_all(state_dir, ec);
+}
+
 config::Config fuzz_config(const fs::path& dir) {
   config::Config c;
   c.vector_db_path = dir;
+  c.state_dir = state_dir;
   c.log_dir = dir / "logs";
   c.max_sessions = 32;
   c.max_conversation_history = 6;
@@ -86,7 +97,8 @@ config::Config fuzz_config(const fs::path& dir) {
   c.trusted_proxies = {*config::parse_cidr("127.0.0.0/8"), *config::parse_cidr("::1/128")};
   // Limits high enough never to trigger: each input must behave the same whatever ran before
   // it in this process (replays run a whole corpus in one process).
-  for (auto* spec : {&c.rate_limit_health, &c.rate_limit_search, &c.rate_limit_chat})
+  for (auto* spec : {&c.rate_limit_health, &c.rate_limit_search, &c.rate_limit_chat,
+                     &c.rate_limit_feedback})
     *spec = config::RateLimitSpec{true, 1'000'000, 60, "minute"};
   return c;
 }
@@ -106,6 +118,8 @@ HttpWorld* build_world() {
   quiet_process_output();
   const auto dir = index_dir();
   write_index(dir);
+  check(::mkdtemp(state_dir) != nullptr, "mkdtemp");
+  std::atexit(remove_state_dir);
 
   auto* world = new HttpWorld;  // never destroyed: see http_world.hpp
   world->config = fuzz_config(dir);
