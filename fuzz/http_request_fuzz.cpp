@@ -22,7 +22,7 @@
 #include <sstream>
 #include <string>
 
-#include "cli/server_parts.hpp"
+#include "app/services.hpp"
 #include "fuzz_target.hpp"
 #include "http/framing.hpp"
 #include "http/middleware.hpp"
@@ -204,7 +204,7 @@ void handle(HttpWorld& world, const http::Request& request, bool keep_alive) {
                  std::string(request.target()).c_str(), status, body.substr(0, 160).c_str());
   }
   const bool head = request.method() == http::Verb::head;
-  cli::on_request_complete(ctx, ctx.streamed ? ctx.streamed_status : out.result_int(),
+  app::record_finished_request(ctx, ctx.streamed ? ctx.streamed_status : out.result_int(),
                            ctx.streamed ? ctx.streamed_bytes : head ? 0 : out.body().size());
 }
 

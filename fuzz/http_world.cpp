@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <memory>
 
-#include "cli/server_parts.hpp"
+#include "app/services.hpp"
 #include "config/loader.hpp"
 #include "fuzz_target.hpp"
 #include "ingest/chunk_metadata.hpp"
@@ -123,19 +123,17 @@ HttpWorld* build_world() {
 
   auto* world = new HttpWorld;  // never destroyed: see http_world.hpp
   world->config = fuzz_config(dir);
-  auto parts = cli::build_parts(world->config, world->ioc);
-  check(parts.has_value(), "build_parts failed");
-  world->parts = std::make_unique<cli::ServerParts>(std::move(*parts));
-  auto* kept = world->parts.get();
-  auto loaded = kept->index->reload();  // at once, rather than waiting for the reloader
-  check(loaded.has_value() && kept->index->current() != nullptr, "fuzz index does not load");
+  auto services = app::Services::build(world->config, world->ioc);
+  check(services.has_value(), "the services do not build");
+  world->services = std::move(*services);
+  auto& index = world->services->index();
+  auto loaded = index.reload();  // at once, rather than waiting for the reloader
+  check(loaded.has_value() && index.current() != nullptr, "fuzz index does not load");
   // Loaded into memory: remove the folder now, so an abort (a finding) leaves nothing behind.
   // The reloader's polls then fail quietly and keep the loaded snapshot.
   std::error_code ec;
   fs::remove_all(dir, ec);
-  world->router = std::make_unique<http::Router>();
-  cli::register_routes(*world->router, world->config, *kept);
-  world->handler = cli::build_handler(*world->router, world->config, *kept);
+  world->handler = world->services->handler();
   return world;
 }
 

@@ -1,5 +1,5 @@
 // The server the `http_request` target talks to: the real parts, route table and middleware
-// chain of `rag-server serve` (cli/server_parts.hpp), built once per process from a config
+// chain of `rag-server serve` (app/services.hpp), built once per process from a config
 // with no upstream (extractive answers, lexical search), small session bounds, and a tiny
 // index written with the real ingest + store code into a folder of its own.
 //
@@ -15,7 +15,7 @@
 #include <utility>
 #include <boost/asio/io_context.hpp>
 
-#include "cli/server_parts.hpp"
+#include "app/services.hpp"
 #include "config/config.hpp"
 #include "http/router.hpp"
 #include "http/types.hpp"
@@ -25,9 +25,8 @@ namespace rag::fuzz {
 struct HttpWorld {
   config::Config config;
   boost::asio::io_context ioc;
-  // What `handler` refers to; held here so that LeakSanitizer sees them reachable.
-  std::unique_ptr<cli::ServerParts> parts;
-  std::unique_ptr<http::Router> router;
+  // What `handler` refers to; held here so that LeakSanitizer sees it reachable.
+  std::unique_ptr<app::Services> services;
   http::Handler handler;
 };
 

@@ -52,7 +52,7 @@ asio::awaitable<http::Response> stream_chat(http::RequestContext& ctx,
   auto outcome = co_await pipeline.generate(std::move(*prepared), sink, ctx.cancel);
   if (outcome) {
     auto done = chat_response_json(*outcome);
-    if (auto id = co_await remember_answer(options.feedback.get(), std::move(question), *outcome))
+    if (auto id = co_await remember_answer(options.feedback, std::move(question), *outcome))
       done["response_id"] = *id;
     record_chat_timings(ctx, *outcome, ttft_ms);
     done["timing_ms"] = timings_json(ctx);
@@ -66,9 +66,8 @@ asio::awaitable<http::Response> stream_chat(http::RequestContext& ctx,
 
 }  // namespace
 
-http::Handler chat_handler(std::shared_ptr<const chat::Pipeline> pipeline, ChatApiOptions options) {
-  return [pipeline = std::move(pipeline),
-          options](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
+http::Handler chat_handler(const chat::Pipeline& pipeline, ChatApiOptions options) {
+  return [&pipeline, options](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
     const unsigned version = ctx.request.version();
     auto body = parse_chat_request(ctx.request.body(), ctx.header("Content-Type"), options.limits);
     if (!body)
@@ -78,11 +77,11 @@ http::Handler chat_handler(std::shared_ptr<const chat::Pipeline> pipeline, ChatA
     auto input = to_input(std::move(*body));
     if (ctx.watch_disconnect) ctx.watch_disconnect();
     if (stream && ctx.stream)
-      co_return co_await stream_chat(ctx, *pipeline, std::move(input), options);
+      co_return co_await stream_chat(ctx, pipeline, std::move(input), options);
     std::string question = options.feedback ? input.message : std::string();
-    auto outcome = co_await pipeline->answer(std::move(input), ctx.cancel);
+    auto outcome = co_await pipeline.answer(std::move(input), ctx.cancel);
     if (!outcome) co_return error_to_response(outcome.error(), version);
-    co_return co_await finished_answer(ctx, options.feedback.get(), std::move(question), *outcome,
+    co_return co_await finished_answer(ctx, options.feedback, std::move(question), *outcome,
                                        chat_response_json(*outcome));
   };
 }

@@ -25,10 +25,11 @@ struct ChatApiOptions {
   std::chrono::steady_clock::duration ping_interval = kSsePingInterval;
   // Where answers are recorded for POST /feedback (api/feedback_api.hpp); null: FEEDBACK=off,
   // and answers carry no response_id.
-  std::shared_ptr<feedback::FeedbackStore> feedback;
+  feedback::FeedbackStore* feedback = nullptr;
 };
 
-http::Handler chat_handler(std::shared_ptr<const chat::Pipeline> pipeline, ChatApiOptions options);
+// REQUIRES: `pipeline` and `options.feedback` outlive the handler.
+http::Handler chat_handler(const chat::Pipeline& pipeline, ChatApiOptions options);
 
 // The 200 answer of a finished chat, on either face: `body` plus the answer's `response_id`
 // when `feedback` records it (api/feedback_api.hpp), the Server-Timing header, and the stages

@@ -22,9 +22,9 @@ constexpr const char* kQuestion = "How do I change the port the server listens o
 class ChatHandlerTest : public ::testing::Test {
  protected:
   http::Handler handler(bool with_model = true, ChatApiOptions options = {}) {
-    pipeline_ = std::make_shared<chat::Pipeline>(*search_.searcher, with_model ? model_ : nullptr,
-                                                 store_, chat::PipelineOptions{});
-    return chat_handler(pipeline_, options);
+    pipeline_ = std::make_shared<chat::Pipeline>(*search_.searcher, with_model ? model_.get() : nullptr,
+                                                 *store_, chat::PipelineOptions{});
+    return chat_handler(*pipeline_, options);
   }
   static std::string body(const std::string& message, const std::string& extra = "") {
     return json{{"message", message}}.dump().insert(1, extra.empty() ? "" : extra + ",");

@@ -46,13 +46,14 @@ bool eventually(F done, std::chrono::milliseconds limit = std::chrono::seconds(1
 class ChatHttpTest : public ::testing::Test {
  protected:
   ChatHttpTest() {
-    pipeline_ = std::make_shared<chat::Pipeline>(*search_.searcher, model_, store_,
+    pipeline_ = std::make_shared<chat::Pipeline>(*search_.searcher, model_.get(),
+                                                 *store_,
                                                  chat::PipelineOptions{});
     using http::Verb;
-    router_.add(Verb::post, "/chat", chat_handler(pipeline_, {}));
-    router_.add(Verb::get, "/sessions/{id}/history", session_history_handler(store_));
-    router_.add(Verb::delete_, "/sessions/{id}", session_delete_handler(store_));
-    router_.add(Verb::post, "/v1/chat/completions", openai_chat_completions_handler(pipeline_, {}));
+    router_.add(Verb::post, "/chat", chat_handler(*pipeline_, {}));
+    router_.add(Verb::get, "/sessions/{id}/history", session_history_handler(*store_));
+    router_.add(Verb::delete_, "/sessions/{id}", session_delete_handler(*store_));
+    router_.add(Verb::post, "/v1/chat/completions", openai_chat_completions_handler(*pipeline_, {}));
     router_.add(Verb::get, "/v1/models", openai_models_handler({}));
     http::ServerOptions options;
     options.host = "127.0.0.1";

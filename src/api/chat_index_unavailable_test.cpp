@@ -36,12 +36,13 @@ class ChatWithoutIndexTest : public ::testing::Test {
   std::shared_ptr<chat::testing::FakeSessionStore> store_ =
       std::make_shared<chat::testing::FakeSessionStore>();
   std::shared_ptr<chat::Pipeline> pipeline_ =
-      std::make_shared<chat::Pipeline>(searcher_, model_, store_, chat::PipelineOptions{});
+      std::make_shared<chat::Pipeline>(searcher_, model_.get(),
+                                                 *store_, chat::PipelineOptions{});
 };
 
 TEST_F(ChatWithoutIndexTest, ChatIs503WithRetryAfterNotTheRefusal) {
   testing::Call call(http::Verb::post, "/chat", chat_body(false));
-  auto res = call.run(chat_handler(pipeline_, {}));
+  auto res = call.run(chat_handler(*pipeline_, {}));
   EXPECT_EQ(res.result_int(), 503u) << res.body();
   EXPECT_EQ(res["Retry-After"], "5");
   EXPECT_EQ(testing::body_json(res), json::parse(R"({"detail": "Index not loaded"})"));
@@ -51,7 +52,7 @@ TEST_F(ChatWithoutIndexTest, ChatIs503WithRetryAfterNotTheRefusal) {
 
 TEST_F(ChatWithoutIndexTest, StreamedChatEndsWithA503ErrorEvent) {
   testing::Call call(http::Verb::post, "/chat", chat_body(true));
-  call.run(chat_handler(pipeline_, {}));
+  call.run(chat_handler(*pipeline_, {}));
   auto events = testing::parse_sse(call.writer.text());
   ASSERT_EQ(events.size(), 1u) << call.writer.text();
   EXPECT_EQ(events[0].event, "error");
@@ -61,14 +62,14 @@ TEST_F(ChatWithoutIndexTest, StreamedChatEndsWithA503ErrorEvent) {
 
 TEST_F(ChatWithoutIndexTest, OpenAiFaceIs503InItsShapeJsonAndStreamed) {
   testing::Call call(http::Verb::post, "/v1/chat/completions", openai_body(false));
-  auto res = call.run(openai_chat_completions_handler(pipeline_, {}));
+  auto res = call.run(openai_chat_completions_handler(*pipeline_, {}));
   EXPECT_EQ(res.result_int(), 503u);
   EXPECT_EQ(res["Retry-After"], "5");
   EXPECT_EQ(testing::body_json(res)["error"]["message"], "Index not loaded");
   EXPECT_EQ(testing::body_json(res)["error"]["type"], "server_error");
 
   testing::Call streamed(http::Verb::post, "/v1/chat/completions", openai_body(true));
-  streamed.run(openai_chat_completions_handler(pipeline_, {}));
+  streamed.run(openai_chat_completions_handler(*pipeline_, {}));
   auto events = testing::parse_sse(streamed.writer.text());
   ASSERT_EQ(events.size(), 2u) << streamed.writer.text();
   EXPECT_EQ(json::parse(events[0].data)["error"]["message"], "Index not loaded");

@@ -72,16 +72,16 @@ std::expected<FeedbackRequest, ValidationErrors> parse_feedback_request(
   return out;
 }
 
-http::Handler feedback_handler(std::shared_ptr<feedback::FeedbackStore> store) {
+http::Handler feedback_handler(feedback::FeedbackStore& store) {
   for (auto rating : {feedback::Rating::kUp, feedback::Rating::kDown}) feedback_counter(rating);
-  return [store = std::move(store)](
+  return [&store](
              http::RequestContext& ctx) -> boost::asio::awaitable<http::Response> {
     const auto version = ctx.request.version();
     auto request = parse_feedback_request(ctx.request.body(), ctx.header("Content-Type"));
     if (!request)
       co_return http::json_response(http::Status::unprocessable_entity, request.error().body(),
                                     version);
-    auto rated = co_await store->rate(request->response_id, request->rating,
+    auto rated = co_await store.rate(request->response_id, request->rating,
                                       std::move(request->comment));
     if (!rated) {
       if (rated.error().code == ErrorCode::kNotFound)

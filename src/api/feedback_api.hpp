@@ -32,7 +32,7 @@ struct FeedbackRequest {
 std::expected<FeedbackRequest, ValidationErrors> parse_feedback_request(
     std::string_view body, std::string_view content_type);
 
-http::Handler feedback_handler(std::shared_ptr<feedback::FeedbackStore> store);
+http::Handler feedback_handler(feedback::FeedbackStore& store);  // REQUIRES: outlives it
 
 // Records a finished /chat answer (`question` is the user's message) and returns its new
 // response_id; nullopt when `store` is null (FEEDBACK=off) or could not record it (logged:

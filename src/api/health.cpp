@@ -51,9 +51,9 @@ http::Handler healthz() {
   };
 }
 
-http::Handler readyz(std::shared_ptr<const observability::Readiness> readiness) {
-  return [readiness](http::RequestContext&) -> boost::asio::awaitable<http::Response> {
-    const auto report = readiness->evaluate();
+http::Handler readyz(const observability::Readiness& readiness) {
+  return [&readiness](http::RequestContext&) -> boost::asio::awaitable<http::Response> {
+    const auto report = readiness.evaluate();
     std::string body = report.ready ? R"({"status":"ready","checks":{)"
                                     : R"({"status":"not ready","checks":{)";
     for (size_t i = 0; i < report.checks.size(); ++i) {

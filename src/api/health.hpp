@@ -14,6 +14,6 @@ http::Handler root(std::string server_name);
 // {"status": "alive"}: answers as long as the process serves requests.
 http::Handler healthz();
 // 200 {"status": "ready", "checks": {...}} or 503 {"status": "not ready", "reasons": [...], ...}
-http::Handler readyz(std::shared_ptr<const observability::Readiness> readiness);
+http::Handler readyz(const observability::Readiness& readiness);  // REQUIRES: outlives it
 
 }  // namespace rag::api

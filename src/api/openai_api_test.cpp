@@ -74,7 +74,8 @@ TEST(OpenAiRequest, EarlierMessagesAreBoundedInNumberAndLength) {
 class OpenAiHandlerTest : public ::testing::Test {
  protected:
   OpenAiHandlerTest()
-      : pipeline_(std::make_shared<chat::Pipeline>(*search_.searcher, model_, store_,
+      : pipeline_(std::make_shared<chat::Pipeline>(*search_.searcher, model_.get(),
+                                                 *store_,
                                                    chat::PipelineOptions{})) {}
   static std::string body(bool stream) {
     return json{{"model", "rag-server"},
@@ -92,7 +93,7 @@ class OpenAiHandlerTest : public ::testing::Test {
 
 TEST_F(OpenAiHandlerTest, CompletionShapeWithSourcesAndNoStoredSession) {
   Call call(http::Verb::post, "/v1/chat/completions", body(false));
-  auto res = call.run(openai_chat_completions_handler(pipeline_, {}));
+  auto res = call.run(openai_chat_completions_handler(*pipeline_, {}));
   ASSERT_EQ(res.result_int(), 200u) << res.body();
   auto j = testing::body_json(res);
   EXPECT_EQ(j["object"], "chat.completion");
@@ -112,7 +113,7 @@ TEST_F(OpenAiHandlerTest, CompletionShapeWithSourcesAndNoStoredSession) {
 
 TEST_F(OpenAiHandlerTest, StreamIsChunksThenDone) {
   Call call(http::Verb::post, "/v1/chat/completions", body(true));
-  call.run(openai_chat_completions_handler(pipeline_, {}));
+  call.run(openai_chat_completions_handler(*pipeline_, {}));
   ASSERT_TRUE(call.writer.started);
   EXPECT_EQ(call.writer.head["Content-Type"], "text/event-stream; charset=utf-8");
   auto events = testing::parse_sse(call.writer.text());
@@ -139,7 +140,7 @@ TEST_F(OpenAiHandlerTest, StreamIsChunksThenDone) {
 TEST_F(OpenAiHandlerTest, UpstreamErrorsUseTheOpenAiShape) {
   model_->error = Error{ErrorCode::kRateLimited, "secret upstream text", 3};
   Call call(http::Verb::post, "/v1/chat/completions", body(false));
-  auto res = call.run(openai_chat_completions_handler(pipeline_, {}));
+  auto res = call.run(openai_chat_completions_handler(*pipeline_, {}));
   EXPECT_EQ(res.result_int(), 429u);
   EXPECT_EQ(res["Retry-After"], "3");
   auto j = testing::body_json(res);
@@ -148,7 +149,7 @@ TEST_F(OpenAiHandlerTest, UpstreamErrorsUseTheOpenAiShape) {
   EXPECT_EQ(res.body().find("secret"), std::string::npos);
 
   Call streamed(http::Verb::post, "/v1/chat/completions", body(true));
-  streamed.run(openai_chat_completions_handler(pipeline_, {}));
+  streamed.run(openai_chat_completions_handler(*pipeline_, {}));
   auto events = testing::parse_sse(streamed.writer.text());
   ASSERT_GE(events.size(), 2u);
   EXPECT_TRUE(json::parse(events[events.size() - 2].data).contains("error"));

@@ -75,7 +75,7 @@ asio::awaitable<http::Response> stream_completion(http::RequestContext& ctx,
     record_chat_timings(ctx, *outcome, ttft_ms);
     auto last = chunk_json(ids, nlohmann::ordered_json::object(), outcome->finish_reason);
     last["sources"] = sources_to_json(outcome->sources);
-    if (auto id = co_await remember_answer(options.feedback.get(), std::move(question), *outcome))
+    if (auto id = co_await remember_answer(options.feedback, std::move(question), *outcome))
       last["response_id"] = *id;
     if (outcome->mode == chat::AnswerMode::kExtractive) last["mode"] = "extractive";
     co_await channel.send(data_line(last));
@@ -90,10 +90,9 @@ asio::awaitable<http::Response> stream_completion(http::RequestContext& ctx,
 
 }  // namespace
 
-http::Handler openai_chat_completions_handler(std::shared_ptr<const chat::Pipeline> pipeline,
+http::Handler openai_chat_completions_handler(const chat::Pipeline& pipeline,
                                               OpenAiApiOptions options) {
-  return [pipeline = std::move(pipeline),
-          options](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
+  return [&pipeline, options](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
     const unsigned version = ctx.request.version();
     auto req = parse_openai_request(ctx.request.body(), ctx.header("Content-Type"), options.limits);
     if (!req) co_return openai_error_response(req.error(), version);
@@ -102,14 +101,14 @@ http::Handler openai_chat_completions_handler(std::shared_ptr<const chat::Pipeli
     auto input = to_input(*req);
     if (ctx.watch_disconnect) ctx.watch_disconnect();
     if (stream && ctx.stream)
-      co_return co_await stream_completion(ctx, *pipeline, std::move(input), std::move(ids),
+      co_return co_await stream_completion(ctx, pipeline, std::move(input), std::move(ids),
                                            options);
     std::string question = options.feedback ? input.message : std::string();
-    auto outcome = co_await pipeline->answer(std::move(input), ctx.cancel);
+    auto outcome = co_await pipeline.answer(std::move(input), ctx.cancel);
     if (!outcome)
       co_return openai_error_response(openai_error_from(outcome.error()), version,
                                       map_error(outcome.error()).retry_after_s);
-    co_return co_await finished_answer(ctx, options.feedback.get(), std::move(question), *outcome,
+    co_return co_await finished_answer(ctx, options.feedback, std::move(question), *outcome,
                                        completion_json(ids, *outcome));
   };
 }

@@ -23,10 +23,11 @@ struct OpenAiApiOptions {
   InputLimits limits;
   std::chrono::steady_clock::duration ping_interval = kSsePingInterval;
   // Where answers are recorded for POST /feedback; null: FEEDBACK=off (no response_id).
-  std::shared_ptr<feedback::FeedbackStore> feedback;
+  feedback::FeedbackStore* feedback = nullptr;
 };
 
-http::Handler openai_chat_completions_handler(std::shared_ptr<const chat::Pipeline> pipeline,
+// REQUIRES: `pipeline` and `options.feedback` outlive the handler.
+http::Handler openai_chat_completions_handler(const chat::Pipeline& pipeline,
                                               OpenAiApiOptions options);
 http::Handler openai_models_handler(OpenAiApiOptions options);
 

@@ -12,11 +12,11 @@
 
 namespace rag::api {
 
-http::Handler search_handler(std::shared_ptr<const retrieval::Searcher> searcher,
+http::Handler search_handler(const retrieval::Searcher& searcher,
                              InputLimits limits) {
   auto* latency = &observability::Registry::global().histogram(
       "rag_search_duration_seconds", "Retrieval latency (query embedding included).", {});
-  return [searcher, latency,
+  return [&searcher, latency,
           limits](http::RequestContext& ctx) -> boost::asio::awaitable<http::Response> {
     const auto version = ctx.request.version();
     auto request = parse_search_request(ctx.request.body(), ctx.header("Content-Type"), limits);
@@ -25,7 +25,7 @@ http::Handler search_handler(std::shared_ptr<const retrieval::Searcher> searcher
                                     version);
     const auto started = std::chrono::steady_clock::now();
     retrieval::SearchTiming timing;
-    auto hits = co_await searcher->search(request->query, request->k, ctx.cancel, &timing);
+    auto hits = co_await searcher.search(request->query, request->k, ctx.cancel, &timing);
     latency->observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     if (!hits) {

@@ -15,7 +15,8 @@ namespace rag::api {
 
 // 503 {"detail": "Index not loaded"} + Retry-After while no index is loaded; 500
 // {"detail": "Search failed"} on any other failure (details in the log, never the body).
-http::Handler search_handler(std::shared_ptr<const retrieval::Searcher> searcher,
+// REQUIRES: `searcher` outlives the handler.
+http::Handler search_handler(const retrieval::Searcher& searcher,
                              InputLimits limits = {});
 
 }  // namespace rag::api

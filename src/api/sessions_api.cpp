@@ -44,22 +44,22 @@ std::string session_deleted_body(const std::string& id, bool existed) {
   return dump_json(out);
 }
 
-http::Handler session_history_handler(std::shared_ptr<session::SessionStore> store) {
-  return [store = std::move(store)](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
+http::Handler session_history_handler(session::SessionStore& store) {
+  return [&store](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
     std::string id;
     if (auto bad = invalid_id(ctx, id)) co_return std::move(*bad);
-    auto history = co_await store->get(id);
+    auto history = co_await store.get(id);
     if (!history) co_return store_unavailable(ctx.request.version());
     co_return http::json_response(http::Status::ok, session_history_body(id, *history),
                                   ctx.request.version());
   };
 }
 
-http::Handler session_delete_handler(std::shared_ptr<session::SessionStore> store) {
-  return [store = std::move(store)](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
+http::Handler session_delete_handler(session::SessionStore& store) {
+  return [&store](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
     std::string id;
     if (auto bad = invalid_id(ctx, id)) co_return std::move(*bad);
-    auto existed = co_await store->erase(id);
+    auto existed = co_await store.erase(id);
     if (!existed) co_return store_unavailable(ctx.request.version());
     co_return http::json_response(http::Status::ok, session_deleted_body(id, *existed),
                                   ctx.request.version());

@@ -6,6 +6,7 @@
 // parameter, so register them on "/sessions/{id}/history" and "/sessions/{id}".
 //
 // Thread-safety: the handlers may run concurrently on any thread (the store is thread-safe).
+// REQUIRES: `store` outlives the handlers.
 #pragma once
 
 #include <memory>
@@ -17,8 +18,8 @@
 
 namespace rag::api {
 
-http::Handler session_history_handler(std::shared_ptr<session::SessionStore> store);
-http::Handler session_delete_handler(std::shared_ptr<session::SessionStore> store);
+http::Handler session_history_handler(session::SessionStore& store);
+http::Handler session_delete_handler(session::SessionStore& store);
 
 // The 200 bodies, for tests and other front ends.
 std::string session_history_body(const std::string& id, const session::History& history);

@@ -16,12 +16,12 @@ class SessionsApiTest : public ::testing::Test {
   http::Response get(const std::string& id) {
     Call call(http::Verb::get, "/sessions/" + id + "/history");
     call.ctx.params["id"] = id;
-    return call.run(session_history_handler(store_));
+    return call.run(session_history_handler(*store_));
   }
   http::Response del(const std::string& id) {
     Call call(http::Verb::delete_, "/sessions/" + id);
     call.ctx.params["id"] = id;
-    return call.run(session_delete_handler(store_));
+    return call.run(session_delete_handler(*store_));
   }
   std::shared_ptr<chat::testing::FakeSessionStore> store_ =
       std::make_shared<chat::testing::FakeSessionStore>();

@@ -10,7 +10,7 @@
 
 namespace rag::cli {
 
-int run(int argc, char** argv, TestHooks test_hooks) {
+int run(int argc, char** argv, app::TestHooks test_hooks) {
   CLI::App app{"rag-server: retrieval-augmented generation over your documents, over HTTP.\n"
                "Configuration: flags > environment > ./.env (see docs/configuration.md)."};
   app.set_version_flag("--version", "rag-server " RAG_SERVER_VERSION);

@@ -8,13 +8,11 @@
 #include <string_view>
 #include <vector>
 
+#include "app/application.hpp"
 #include "config/config.hpp"
 
 namespace CLI {
 class App;
-}
-namespace rag::http {
-class Router;
 }
 
 namespace rag::cli {
@@ -22,17 +20,11 @@ namespace rag::cli {
 // Runs a subcommand with the loaded configuration; returns the process exit status.
 using Runner = std::function<int(const config::Config&)>;
 
-// What a test build adds to the server (tests/support/); empty in the product.
-struct TestHooks {
-  std::function<void(http::Router&)> add_routes;
-  std::vector<std::string> always_admit;  // paths the load shedder never refuses
-};
-
 // Parses the command line and the configuration, then runs the chosen subcommand.
-int run(int argc, char** argv, TestHooks test_hooks = {});
+int run(int argc, char** argv, app::TestHooks test_hooks = {});
 
 // Each returns the runner to call when its subcommand was chosen.
-Runner add_serve_command(CLI::App& app, TestHooks test_hooks);
+Runner add_serve_command(CLI::App& app, rag::app::TestHooks test_hooks);
 Runner add_index_command(CLI::App& app);
 Runner add_search_command(CLI::App& app);
 Runner add_check_command(CLI::App& app);

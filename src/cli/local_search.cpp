@@ -4,6 +4,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <optional>
 
+#include "retrieval/options.hpp"
 #include "retrieval/stored_graph.hpp"
 #include "store/index_reader.hpp"
 #include "upstream/embedder.hpp"
@@ -11,18 +12,9 @@
 
 namespace rag::cli {
 
-retrieval::SnapshotOptions snapshot_options(const config::Config& config,
-                                            const std::filesystem::path& vector_db_path) {
-  retrieval::SnapshotOptions options;
-  options.filter.min_score = config.search_min_score;
-  options.fusion.dense_weight = config.fusion_dense_weight;
-  options.vectors.hnsw_threshold = config.hnsw_min_vectors;
-  options.graph_file = retrieval::graph_path(vector_db_path);
-  return options;
-}
-
 LocalSearch::LocalSearch(const config::Config& config, const std::filesystem::path& path)
-    : live_([path] { return store::IndexReader::open(path); }, snapshot_options(config, path)) {}
+    : live_([path] { return store::IndexReader::open(path); }, retrieval::snapshot_options(config),
+            std::make_unique<retrieval::StoredGraph>(retrieval::graph_path(path))) {}
 
 LocalSearch::~LocalSearch() = default;
 
@@ -34,7 +26,8 @@ Result<std::unique_ptr<LocalSearch>> LocalSearch::open(const config::Config& con
   if (!lexical_only && config.has_embeddings_upstream() && local->live_.current()->has_vectors()) {
     local->embedder_ = upstream::make_embedder(config, local->io_.get_executor());
   }
-  local->searcher_ = std::make_unique<retrieval::Searcher>(local->live_, local->embedder_, nullptr);
+  local->searcher_ =
+      std::make_unique<retrieval::Searcher>(local->live_, local->embedder_.get(), nullptr);
   return local;
 }
 

@@ -22,10 +22,6 @@ class Embedder;
 
 namespace rag::cli {
 
-// The snapshot options the server uses for the index in `vector_db_path`.
-retrieval::SnapshotOptions snapshot_options(const config::Config& config,
-                                            const std::filesystem::path& vector_db_path);
-
 class LocalSearch {
  public:
   // Loads the index in `vector_db_path`; `lexical_only` ignores its vectors.
@@ -45,7 +41,7 @@ class LocalSearch {
 
   boost::asio::io_context io_;
   retrieval::LiveIndex live_;
-  std::shared_ptr<upstream::Embedder> embedder_;
+  std::unique_ptr<upstream::Embedder> embedder_;
   std::unique_ptr<retrieval::Searcher> searcher_;
 };
 

@@ -16,6 +16,10 @@
 
 #include "http/types.hpp"
 
+namespace rag::observability {
+struct Telemetry;
+}
+
 namespace rag::http {
 
 inline constexpr std::string_view kShedMessage = "Server is at capacity. Please retry shortly.";
@@ -39,6 +43,10 @@ class LoadShedder {
 
   // Applies to every path but the always-admitted ones.
   Around middleware();
+
+  // rag_http_requests_in_flight, rag_http_requests_shed_total and the "load" readiness
+  // check (not ready while saturated). At start-up; REQUIRES: this outlives every scrape.
+  void publish(observability::Telemetry& telemetry) const;
 
  private:
   const std::size_t max_;

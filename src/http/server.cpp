@@ -15,6 +15,7 @@
 
 #include "http/connection_start.hpp"
 #include "http/middleware.hpp"
+#include "observability/telemetry.hpp"
 
 namespace rag::http {
 
@@ -226,8 +227,15 @@ std::size_t Server::active_connections() const {
 
 std::size_t Server::active_requests() const { return impl_->state->requests.load(); }
 
-std::shared_ptr<const std::atomic<std::uint64_t>> Server::refused_connections() const {
-  return impl_->state->refused;
+std::uint64_t Server::refused_connections() const {
+  return impl_->state->refused.load(std::memory_order_relaxed);
+}
+
+void Server::publish(observability::Telemetry& telemetry) const {
+  telemetry.metrics.callback(
+      "rag_http_connections_refused_total",
+      "Connections answered 503 and closed at accept because MAX_CONNECTIONS were open.",
+      "counter", {}, [this] { return static_cast<double>(refused_connections()); });
 }
 
 }  // namespace rag::http

@@ -12,19 +12,23 @@
 // that must run on a strand (or a single-threaded context); active_connections() from anywhere.
 #pragma once
 
-#include <utility>
+#include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/result.hpp"
 #include "http/types.hpp"
+
+namespace rag::observability {
+struct Telemetry;
+}
 
 namespace rag::http {
 
@@ -67,9 +71,10 @@ class Server {
 
   std::size_t active_connections() const;
   std::size_t active_requests() const;
-  // Connections refused since start because max_connections were open: a live count that
-  // stays readable after the server is gone (for a metric read at scrape time).
-  std::shared_ptr<const std::atomic<std::uint64_t>> refused_connections() const;
+  // Connections refused since start because max_connections were open.
+  std::uint64_t refused_connections() const;
+  // rag_http_connections_refused_total. At start-up; REQUIRES: this outlives every scrape.
+  void publish(observability::Telemetry& telemetry) const;
 
  private:
   struct Impl;

@@ -29,16 +29,14 @@ struct ServerState {
   std::atomic<bool> stopping{false};
   std::atomic<std::size_t> requests{0};
   std::atomic<std::size_t> open{0};       // connections accepted and not yet destroyed
-  // Connections refused at max_connections; shared so a metric can read it after the server.
-  std::shared_ptr<std::atomic<std::uint64_t>> refused =
-      std::make_shared<std::atomic<std::uint64_t>>(0);
+  std::atomic<std::uint64_t> refused{0};  // connections refused at max_connections
 
   // Takes one of max_connections (the listener, before a connection exists); false when all
   // are in use. A ConnectionSlot gives it back.
   bool try_open() {
     if (open.fetch_add(1, std::memory_order_relaxed) < options.max_connections) return true;
     open.fetch_sub(1, std::memory_order_relaxed);
-    refused->fetch_add(1, std::memory_order_relaxed);
+    refused.fetch_add(1, std::memory_order_relaxed);
     return false;
   }
 

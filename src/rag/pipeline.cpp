@@ -63,11 +63,11 @@ std::string_view to_string(AnswerMode mode) {
   return "generated";
 }
 
-Pipeline::Pipeline(const retrieval::Searcher& searcher, std::shared_ptr<upstream::ChatModel> model,
-                   std::shared_ptr<session::SessionStore> sessions, PipelineOptions options)
+Pipeline::Pipeline(const retrieval::Searcher& searcher, upstream::ChatModel* model,
+                   session::SessionStore& sessions, PipelineOptions options)
     : searcher_(searcher),
-      model_(std::move(model)),
-      sessions_(std::move(sessions)),
+      model_(model),
+      sessions_(sessions),
       options_(std::move(options)) {
   // Registered now so that /metrics lists them before the first chat.
   search_histogram();
@@ -78,13 +78,13 @@ Pipeline::Pipeline(const retrieval::Searcher& searcher, std::shared_ptr<upstream
 asio::awaitable<Result<session::History>> Pipeline::load_history(const ChatInput& input) const {
   if (!input.persist) co_return input.history.value_or(session::History{});
   if (input.history) {
-    auto replaced = co_await sessions_->replace(input.session_id, *input.history);
+    auto replaced = co_await sessions_.replace(input.session_id, *input.history);
     if (!replaced)
       spdlog::warn("Could not replace the history of session {}: {}",
                    session::log_id(input.session_id), replaced.error().message);
     co_return *input.history;
   }
-  auto stored = co_await sessions_->get(input.session_id);
+  auto stored = co_await sessions_.get(input.session_id);
   if (!stored) {
     // A session backend that does not answer costs the conversation its memory, not the answer.
     spdlog::warn("Could not read the history of session {}: {}", session::log_id(input.session_id),
@@ -151,7 +151,7 @@ asio::awaitable<void> Pipeline::store_exchange(const Prepared& p, const std::str
   // Named arguments: g++ 12 mis-destroys braced temporaries inside a co_await expression.
   session::Message user{"user", p.input.message, timestamp};
   session::Message assistant{"assistant", answer, timestamp};
-  auto stored = co_await sessions_->append(p.input.session_id, std::move(user),
+  auto stored = co_await sessions_.append(p.input.session_id, std::move(user),
                                            std::move(assistant));
   if (!stored)
     spdlog::warn("Could not store the exchange of session {}: {}",

@@ -91,9 +91,10 @@ struct ChatOutcome {
 
 class Pipeline {
  public:
-  // `model` null = no chat upstream (extractive answers). REQUIRES: `searcher` outlives this.
-  Pipeline(const retrieval::Searcher& searcher, std::shared_ptr<upstream::ChatModel> model,
-           std::shared_ptr<session::SessionStore> sessions, PipelineOptions options);
+  // `model` null = no chat upstream (extractive answers).
+  // REQUIRES: `searcher`, `model` and `sessions` outlive the Pipeline.
+  Pipeline(const retrieval::Searcher& searcher, upstream::ChatModel* model,
+           session::SessionStore& sessions, PipelineOptions options);
 
   boost::asio::awaitable<Result<Prepared>> prepare(ChatInput input, CancelToken cancel) const;
   // `sink` may be empty (no streaming).
@@ -103,7 +104,7 @@ class Pipeline {
 
   bool has_model() const { return model_ != nullptr; }
   const PipelineOptions& options() const { return options_; }
-  session::SessionStore& sessions() const { return *sessions_; }
+  session::SessionStore& sessions() const { return sessions_; }
 
  private:
   boost::asio::awaitable<Result<session::History>> load_history(const ChatInput& input) const;
@@ -113,8 +114,8 @@ class Pipeline {
                                               const std::string& timestamp) const;
 
   const retrieval::Searcher& searcher_;
-  std::shared_ptr<upstream::ChatModel> model_;
-  std::shared_ptr<session::SessionStore> sessions_;
+  upstream::ChatModel* model_;
+  session::SessionStore& sessions_;
   PipelineOptions options_;
 };
 

@@ -28,7 +28,7 @@ class PipelineTest : public ::testing::Test {
   }
 
   Pipeline make(bool with_model = true) {
-    return Pipeline(*search_.searcher, with_model ? model_ : nullptr, store_, options_);
+    return Pipeline(*search_.searcher, with_model ? model_.get() : nullptr, *store_, options_);
   }
 
   Result<ChatOutcome> ask(const Pipeline& p, ChatInput in) {
@@ -282,7 +282,7 @@ TEST_F(PipelineTest, ConcurrentRequestsWithTheRealMemoryStoreKeepWholeBoundedExc
   auto memory = std::make_shared<session::MemorySessionStore>(
       session::MemorySessionOptions{.max_history = 20});
   model_->echo = true;
-  Pipeline p(*search_.searcher, model_, memory, options_);
+  Pipeline p(*search_.searcher, model_.get(), *memory, options_);
   expect_whole_exchanges(p, [&] { return memory->get_now("shared"); }, 60);
   EXPECT_EQ(memory->get_now("shared").size(), 20u);
 }
@@ -291,7 +291,7 @@ TEST_F(PipelineTest, AFailedSearchIsAnErrorNeverTheRefusal) {
   auto state = std::make_shared<retrieval::testing::FakeIndexState>();
   retrieval::LiveIndex unloaded(retrieval::testing::fake_opener(state), {});
   retrieval::Searcher searcher(unloaded, nullptr, nullptr);
-  Pipeline p(searcher, model_, store_, options_);
+  Pipeline p(searcher, model_.get(), *store_, options_);
   auto out = ask(p, input("s9", "How do I change the port the server listens on?"));
   ASSERT_FALSE(out.has_value());
   EXPECT_EQ(out.error().code, ErrorCode::kIndexUnavailable);

@@ -20,6 +20,7 @@
 #include <functional>
 #include <unordered_map>
 
+#include "observability/telemetry.hpp"
 #include "redis/hiredis_asio.hpp"
 
 namespace rag::redis {
@@ -353,5 +354,16 @@ bool RedisClient::healthy() const { return impl_->state_ == RedisState::kUp; }
 RedisState RedisClient::state() const { return impl_->state_; }
 std::string RedisClient::describe() const { return impl_->ep_.describe(); }
 std::uint64_t RedisClient::connect_attempts() const { return impl_->attempts_; }
+
+void RedisClient::publish(observability::Telemetry& telemetry) const {
+  telemetry.readiness.add({"redis",
+                           [this]() -> std::optional<std::string> {
+                             if (healthy()) return std::nullopt;
+                             return "redis unreachable (serving with local sessions and limits)";
+                           },
+                           [] { return std::string("connected"); }});
+  telemetry.metrics.callback("rag_redis_up", "1 while Redis answers.", "gauge", {},
+                             [this] { return healthy() ? 1.0 : 0.0; });
+}
 
 }  // namespace rag::redis

@@ -39,6 +39,10 @@
 #include "redis/redis_reply.hpp"
 #include "redis/redis_url.hpp"
 
+namespace rag::observability {
+struct Telemetry;
+}
+
 namespace rag::redis {
 
 namespace asio = boost::asio;
@@ -80,8 +84,7 @@ class RedisClient {
   asio::awaitable<Result<RedisReply>> command(std::vector<std::string> argv);
   // EVALSHA script.sha1 keys args; on NOSCRIPT, EVAL with the source (which caches it).
   // REQUIRES: `script` outlives the call (make it a static const).
-  asio::awaitable<Result<RedisReply>> eval(const RedisScript& script,
-                                           std::vector<std::string> keys,
+  asio::awaitable<Result<RedisReply>> eval(const RedisScript& script, std::vector<std::string> keys,
                                            std::vector<std::string> args);
 
   // True while connected and answering (cheap; an atomic read).
@@ -91,6 +94,9 @@ class RedisClient {
   std::string describe() const;
   // Connection attempts made so far (observability and tests).
   std::uint64_t connect_attempts() const;
+  // rag_redis_up and the "redis" readiness check, which says the state only (where Redis is
+  // goes to the log). At start-up; REQUIRES: this client outlives every scrape.
+  void publish(observability::Telemetry& telemetry) const;
 
   class Impl;
 

@@ -3,11 +3,20 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
+#include <string>
+
+#include "observability/telemetry.hpp"
 
 namespace rag::retrieval {
 
-LiveIndex::LiveIndex(IndexOpener opener, SnapshotOptions options)
-    : opener_(std::move(opener)), options_(std::move(options)) {}
+LiveIndex::LiveIndex(IndexOpener opener, SnapshotOptions options,
+                     std::unique_ptr<StoredGraph> stored_graph)
+    : opener_(std::move(opener)),
+      options_(std::move(options)),
+      stored_graph_(std::move(stored_graph)) {}
+
+LiveIndex::~LiveIndex() = default;
 
 std::shared_ptr<const Snapshot> LiveIndex::current() const {
   std::lock_guard lock(current_mutex_);
@@ -29,7 +38,8 @@ Result<ReloadStats> LiveIndex::load_locked(store::IndexReader& reader, std::stri
   if (!info) return std::unexpected(info.error());
   auto chunks = reader.load_chunks();
   if (!chunks) return std::unexpected(chunks.error());
-  auto snapshot = Snapshot::build(std::move(*chunks), std::move(*info), generation, options_);
+  auto snapshot = Snapshot::build(std::move(*chunks), std::move(*info), generation, options_,
+                                  stored_graph_.get());
   if (!snapshot) return std::unexpected(snapshot.error());
   ReloadStats stats;
   stats.reloaded = true;
@@ -37,11 +47,13 @@ Result<ReloadStats> LiveIndex::load_locked(store::IndexReader& reader, std::stri
   stats.vectors = (*snapshot)->vector_count();
   stats.generation = std::move(generation);
   stats.approximate = (*snapshot)->approximate();
-  stats.awaiting_graph = (*snapshot)->awaiting_graph();
-  stats.graph_note = (*snapshot)->graph_note();
+  if (stored_graph_) {
+    auto graph = stored_graph_->status();
+    stats.awaiting_graph = graph.awaiting;
+    stats.graph_note = std::move(graph.note);
+  }
   replace(std::move(*snapshot));
-  stats.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return stats;
 }
 
@@ -60,21 +72,44 @@ Result<ReloadStats> LiveIndex::reload_if_changed() {
   if (!reader) return std::unexpected(reader.error());
   auto generation = (*reader)->generation();
   if (!generation) return std::unexpected(generation.error());
-  // A graph file newer than the one the current snapshot tried, stored for its vectors. A
-  // file that failed to load is not tried again until it is replaced.
-  const auto graph_arrived = [&](const Snapshot& snap) {
-    if (!snap.awaiting_graph()) return false;
-    std::error_code ec;
-    const auto written = std::filesystem::last_write_time(options_.graph_file, ec);
-    return !ec && written != snap.tried_graph_time() &&
-           VectorIndex::saved_stamp(options_.graph_file) == snap.vector_stamp();
-  };
-  if (auto snap = current(); snap && snap->generation() == *generation && !graph_arrived(*snap)) {
+  // A graph stored since for the vectors of the current snapshot, which awaits one.
+  const bool graph_arrived = stored_graph_ && stored_graph_->arrived();
+  if (auto snap = current(); snap && snap->generation() == *generation && !graph_arrived) {
     ReloadStats stats;
     stats.generation = std::move(*generation);
     return stats;
   }
   return load_locked(**reader, std::move(*generation));
+}
+
+void LiveIndex::publish(observability::Telemetry& telemetry) const {
+  telemetry.readiness.add({"index",
+                           [this]() -> std::optional<std::string> {
+                             if (!current()) return "index not loaded (run rag-server index)";
+                             return std::nullopt;
+                           },
+                           [this] {
+                             auto s = current();
+                             const bool awaiting =
+                                 stored_graph_ && stored_graph_->status().awaiting;
+                             const char* search = s->approximate() ? " (HNSW graph)"
+                                                  : awaiting       ? " (exact search until "
+                                                                     "rag-server index stores "
+                                                                     "the HNSW graph)"
+                                                                   : "";
+                             return std::to_string(s->size()) + " chunks, " +
+                                    std::to_string(s->vector_count()) + " with vectors" + search;
+                           }});
+  telemetry.metrics.callback("rag_index_chunks", "Chunks in the loaded index.", "gauge", {},
+                             [this] {
+                               auto s = current();
+                               return s ? static_cast<double>(s->size()) : 0.0;
+                             });
+  telemetry.metrics.callback("rag_index_vectors", "Chunks with an embedding in the loaded index.",
+                             "gauge", {}, [this] {
+                               auto s = current();
+                               return s ? static_cast<double>(s->vector_count()) : 0.0;
+                             });
 }
 
 }  // namespace rag::retrieval

@@ -6,7 +6,7 @@
 // Thread-safety: current() from any thread, concurrently. reload() and reload_if_changed()
 // from any thread; they are serialised among themselves (a second caller waits for the first).
 // The reload runs on the calling thread and takes ~1 s per 20k chunks: call it from a thread
-// that may block (the server's cli/index_reloader thread), not from a latency-critical one.
+// that may block (the server's retrieval/index_reloader thread), not from a latency-critical one.
 #pragma once
 
 #include <functional>
@@ -15,7 +15,12 @@
 
 #include "common/result.hpp"
 #include "retrieval/snapshot.hpp"
+#include "retrieval/stored_graph.hpp"
 #include "store/index_reader.hpp"
+
+namespace rag::observability {
+struct Telemetry;
+}
 
 namespace rag::retrieval {
 
@@ -26,7 +31,7 @@ struct ReloadStats {
   bool reloaded = false;  // false: the generation had not changed (reload_if_changed only)
   std::size_t chunks = 0;
   std::size_t vectors = 0;
-  double seconds = 0;     // open + load + build
+  double seconds = 0;  // open + load + build
   std::string generation;
   bool approximate = false;     // vector search through an HNSW graph
   bool awaiting_graph = false;  // see Snapshot::awaiting_graph(); graph_note says why
@@ -35,7 +40,11 @@ struct ReloadStats {
 
 class LiveIndex {
  public:
-  LiveIndex(IndexOpener opener, SnapshotOptions options);
+  // `stored_graph`: where `rag-server index` stores the HNSW graph (the server); null: a
+  // snapshot that needs a graph builds it (stored_graph.hpp).
+  LiveIndex(IndexOpener opener, SnapshotOptions options,
+            std::unique_ptr<StoredGraph> stored_graph = nullptr);
+  ~LiveIndex();
 
   // Null until the first successful load.
   std::shared_ptr<const Snapshot> current() const;
@@ -49,13 +58,18 @@ class LiveIndex {
   // Installs a snapshot built elsewhere (tests, the CLI).
   void replace(std::shared_ptr<const Snapshot> snapshot);
 
+  // rag_index_chunks, rag_index_vectors and the "index" readiness check (not ready until a
+  // snapshot is in). At start-up; REQUIRES: this outlives every scrape.
+  void publish(observability::Telemetry& telemetry) const;
+
  private:
   Result<ReloadStats> load_locked(store::IndexReader& reader, std::string generation);
 
   IndexOpener opener_;
   SnapshotOptions options_;
-  std::mutex reload_mutex_;           // serialises reloads
-  mutable std::mutex current_mutex_;  // guards current_ only
+  std::unique_ptr<StoredGraph> stored_graph_;  // null: graphs are built, never awaited
+  std::mutex reload_mutex_;                    // serialises reloads
+  mutable std::mutex current_mutex_;           // guards current_ only
   std::shared_ptr<const Snapshot> current_;
 };
 

@@ -63,9 +63,16 @@ class LiveIndexGraph : public ::testing::Test {
     auto built = Snapshot::build(testing::small_corpus(true), {}, "g1", options_);
     EXPECT_TRUE(built.has_value());
     indexer_side_ = *built;
-    options_.graph_file = file_;
   }
-  LiveIndex live() { return LiveIndex(testing::fake_opener(state_), options_); }
+  LiveIndex live() {
+    return LiveIndex(testing::fake_opener(state_), options_, std::make_unique<StoredGraph>(file_));
+  }
+  // What `rag-server index` does at its end (update_stored_graph).
+  bool store_graph() {
+    return indexer_side_->vectors()
+        ->save(file_, vector_stamp(testing::small_corpus(true), 3))
+        .has_value();
+  }
 
   ScratchDir dir_;
   std::filesystem::path file_;
@@ -82,7 +89,7 @@ TEST_F(LiveIndexGraph, ReloadsOnceTheAwaitedGraphIsStored) {
   EXPECT_FALSE(first->approximate);
   EXPECT_FALSE(live.reload_if_changed()->reloaded);  // nothing new yet
 
-  ASSERT_TRUE(indexer_side_->save_vectors(file_));  // what `rag-server index` does at its end
+  ASSERT_TRUE(store_graph());
   auto second = live.reload_if_changed();
   ASSERT_TRUE(second.has_value());
   EXPECT_TRUE(second->reloaded);
@@ -94,7 +101,7 @@ TEST_F(LiveIndexGraph, ReloadsOnceTheAwaitedGraphIsStored) {
 }
 
 TEST_F(LiveIndexGraph, AGraphFileThatFailsToLoadIsNotRetriedUntilReplaced) {
-  ASSERT_TRUE(indexer_side_->save_vectors(file_));
+  ASSERT_TRUE(store_graph());
   {  // damage FAISS's part behind a header that still matches: its type code
     std::fstream f(file_, std::ios::in | std::ios::out | std::ios::binary);
     std::string line;
@@ -109,7 +116,7 @@ TEST_F(LiveIndexGraph, AGraphFileThatFailsToLoadIsNotRetriedUntilReplaced) {
   EXPECT_FALSE(live.reload_if_changed()->reloaded);  // no reload loop on a bad file
   EXPECT_EQ(state_->loads, 1);
 
-  ASSERT_TRUE(indexer_side_->save_vectors(file_));  // replaced by a good one: tried again
+  ASSERT_TRUE(store_graph());  // replaced by a good one: tried again
   auto second = live.reload_if_changed();
   ASSERT_TRUE(second.has_value());
   EXPECT_TRUE(second->reloaded);

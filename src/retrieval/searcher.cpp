@@ -37,9 +37,8 @@ bool is_blank(std::string_view text) {
   return true;
 }
 
-Searcher::Searcher(const LiveIndex& index, std::shared_ptr<upstream::Embedder> embedder,
-                   std::shared_ptr<EmbeddingCache> cache)
-    : index_(index), embedder_(std::move(embedder)), cache_(std::move(cache)) {}
+Searcher::Searcher(const LiveIndex& index, upstream::Embedder* embedder, EmbeddingCache* cache)
+    : index_(index), embedder_(embedder), cache_(cache) {}
 
 void Searcher::warn_once(std::atomic<bool>& flag, const std::string& message) const {
   if (!flag.exchange(true)) spdlog::warn("{}; searching lexically (logged once)", message);

@@ -37,9 +37,8 @@ struct SearchTiming {
 class Searcher {
  public:
   // `embedder` may be null (no embeddings upstream); `cache` may be null (no caching).
-  // REQUIRES: `index` outlives the Searcher.
-  Searcher(const LiveIndex& index, std::shared_ptr<upstream::Embedder> embedder,
-           std::shared_ptr<EmbeddingCache> cache);
+  // REQUIRES: `index`, `embedder` and `cache` outlive the Searcher.
+  Searcher(const LiveIndex& index, upstream::Embedder* embedder, EmbeddingCache* cache);
 
   // A blank query or k < 1 → no hits. kUnavailable before the index is loaded; kCancelled
   // when `cancel` fires while the query is being embedded. `timing`, when given, receives
@@ -63,8 +62,8 @@ class Searcher {
   void warn_once(std::atomic<bool>& flag, const std::string& message) const;
 
   const LiveIndex& index_;
-  std::shared_ptr<upstream::Embedder> embedder_;
-  std::shared_ptr<EmbeddingCache> cache_;
+  upstream::Embedder* embedder_;
+  EmbeddingCache* cache_;
   mutable std::atomic<bool> warned_model_{false};
   mutable std::atomic<bool> warned_embed_{false};
   mutable std::atomic<bool> warned_dimension_{false};

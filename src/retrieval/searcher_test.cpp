@@ -72,7 +72,7 @@ TEST_F(SearcherTest, UnavailableBeforeTheIndexIsLoaded) {
 
 TEST_F(SearcherTest, LexicalWithoutAnEmbedder) {
   load(true);
-  Searcher searcher(live_, nullptr, cache_);
+  Searcher searcher(live_, nullptr, cache_.get());
   auto hits = search(searcher, "sessions expire inactivity");
   ASSERT_TRUE(hits.has_value());
   ASSERT_FALSE(hits->empty());
@@ -81,7 +81,7 @@ TEST_F(SearcherTest, LexicalWithoutAnEmbedder) {
 
 TEST_F(SearcherTest, HybridEmbedsTheQueryOnceThenUsesTheCache) {
   load(true);
-  Searcher searcher(live_, embedder_, cache_);
+  Searcher searcher(live_, embedder_.get(), cache_.get());
   auto first = search(searcher, "anything at all");
   ASSERT_TRUE(first.has_value());
   ASSERT_FALSE(first->empty());
@@ -95,7 +95,7 @@ TEST_F(SearcherTest, HybridEmbedsTheQueryOnceThenUsesTheCache) {
 
 TEST_F(SearcherTest, BlankQueryOrBadKFindsNothingWithoutCallingUpstream) {
   load(true);
-  Searcher searcher(live_, embedder_, cache_);
+  Searcher searcher(live_, embedder_.get(), cache_.get());
   EXPECT_TRUE(search(searcher, "")->empty());
   EXPECT_TRUE(search(searcher, " \t\n\xC2\xA0\xE3\x80\x80")->empty());
   EXPECT_TRUE(search(searcher, "port", 0)->empty());
@@ -105,7 +105,7 @@ TEST_F(SearcherTest, BlankQueryOrBadKFindsNothingWithoutCallingUpstream) {
 TEST_F(SearcherTest, FallsBackToLexicalWhenTheEmbedderFails) {
   load(true);
   embedder_->error = Error{ErrorCode::kUpstream, "Upstream model error", 0};
-  Searcher searcher(live_, embedder_, cache_);
+  Searcher searcher(live_, embedder_.get(), cache_.get());
   auto hits = search(searcher, "sessions expire inactivity");
   ASSERT_TRUE(hits.has_value());
   ASSERT_FALSE(hits->empty());
@@ -115,7 +115,7 @@ TEST_F(SearcherTest, FallsBackToLexicalWhenTheEmbedderFails) {
 
 TEST_F(SearcherTest, FallsBackToLexicalOnAnotherModelOrDimension) {
   load(true, "other-model");
-  Searcher searcher(live_, embedder_, cache_);
+  Searcher searcher(live_, embedder_.get(), cache_.get());
   EXPECT_FALSE(search(searcher, "sessions expire inactivity")->empty());
   EXPECT_EQ(embedder_->calls, 0);
 
@@ -127,7 +127,7 @@ TEST_F(SearcherTest, FallsBackToLexicalOnAnotherModelOrDimension) {
 
 TEST_F(SearcherTest, CancelledWhileEmbedding) {
   load(true);
-  Searcher searcher(live_, embedder_, cache_);
+  Searcher searcher(live_, embedder_.get(), cache_.get());
   auto cancel = make_cancel_token();
   cancel->cancel();
   auto hits = search(searcher, "port", 5, cancel);
@@ -137,7 +137,7 @@ TEST_F(SearcherTest, CancelledWhileEmbedding) {
 
 TEST_F(SearcherTest, SynchronousLexicalEntryPoint) {
   load(true);
-  Searcher searcher(live_, embedder_, cache_);
+  Searcher searcher(live_, embedder_.get(), cache_.get());
   auto hits = searcher.search_lexical("rate limits per client", 3);
   ASSERT_TRUE(hits.has_value());
   ASSERT_FALSE(hits->empty());

@@ -10,6 +10,7 @@
 
 #include "retrieval/bm25.hpp"
 #include "retrieval/query_terms.hpp"
+#include "retrieval/stored_graph.hpp"
 #include "retrieval/tokenizer.hpp"
 
 namespace rag::retrieval {
@@ -55,9 +56,12 @@ class CachingTokenizer {
   std::unordered_map<std::string, std::string> cache_;
 };
 
-// The dimension the snapshot indexes: the index's, else the first embedding's (0: none).
-std::size_t vector_dimension(const std::vector<store::StoredChunk>& chunks,
-                             const store::IndexInfo& info) {
+}  // namespace
+
+Snapshot::~Snapshot() = default;
+
+std::size_t Snapshot::vector_dimension(const std::vector<store::StoredChunk>& chunks,
+                                       const store::IndexInfo& info) {
   if (info.dimension > 0) return static_cast<std::size_t>(info.dimension);
   for (const auto& c : chunks) {
     if (!c.embedding.empty()) return c.embedding.size();
@@ -65,35 +69,11 @@ std::size_t vector_dimension(const std::vector<store::StoredChunk>& chunks,
   return 0;
 }
 
-}  // namespace
-
-Snapshot::~Snapshot() = default;
-
-std::string Snapshot::vector_stamp(const std::vector<store::StoredChunk>& chunks,
-                                   const store::IndexInfo& info) {
-  // FNV-1a over the float bits, in row order: any changed, added, removed or moved vector
-  // changes it. Not a defence against forgery: the file sits beside the index it describes.
-  const std::size_t dim = vector_dimension(chunks, info);
-  std::uint64_t hash = 0xcbf29ce484222325ULL;
-  std::size_t count = 0;
-  for (const auto& c : chunks) {
-    if (dim == 0 || c.embedding.size() != dim) continue;
-    ++count;
-    for (const float x : c.embedding) {
-      std::uint32_t bits = 0;
-      std::memcpy(&bits, &x, sizeof bits);
-      hash = (hash ^ bits) * 0x100000001b3ULL;
-    }
-  }
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash));
-  return std::to_string(count) + " vectors of dimension " + std::to_string(dim) + ", fnv " + hex;
-}
-
 Result<std::shared_ptr<const Snapshot>> Snapshot::build(std::vector<store::StoredChunk> chunks,
                                                         store::IndexInfo info,
                                                         std::string generation,
-                                                        const SnapshotOptions& options) {
+                                                        const SnapshotOptions& options,
+                                                        StoredGraph* stored_graph) {
   std::shared_ptr<Snapshot> snap(new Snapshot());
   snap->options_ = options;
   snap->generation_ = std::move(generation);
@@ -102,22 +82,14 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::build(std::vector<store::Store
   CachingTokenizer tokenize_cached;
   const auto embedded = static_cast<std::size_t>(std::count_if(
       chunks.begin(), chunks.end(), [&](const auto& c) { return c.embedding.size() == dim; }));
-  if (dim > 0 && embedded >= options.vectors.hnsw_threshold) {
-    snap->vector_stamp_ = vector_stamp(chunks, info);
-  }
   std::unique_ptr<VectorIndex> graph;  // the stored one, when it fits
-  if (!snap->vector_stamp_.empty() && !options.graph_file.empty()) {
-    std::error_code ec;  // before the attempt: a graph stored during it gets a newer time
-    snap->tried_graph_time_ = std::filesystem::last_write_time(options.graph_file, ec);
-    if (ec) snap->tried_graph_time_ = std::filesystem::file_time_type::min();
-    auto loaded = VectorIndex::load(options.graph_file, snap->vector_stamp_, embedded,
-                                    static_cast<int>(dim), options.vectors);
-    if (loaded) {
-      graph = std::move(*loaded);
-    } else {
-      snap->awaiting_graph_ = true;
-      snap->graph_note_ = loaded.error().message;
-    }
+  bool exact_until_stored = false;
+  if (stored_graph && dim > 0 && embedded >= options.vectors.hnsw_threshold) {
+    graph = stored_graph->load(vector_stamp(chunks, dim), embedded, static_cast<int>(dim),
+                               options.vectors);
+    exact_until_stored = !graph;
+  } else if (stored_graph) {
+    stored_graph->not_needed();
   }
   std::vector<float> matrix;
   if (dim > 0 && !graph) {  // reserve once: growing a vector of ~100 MB by doubling costs seconds
@@ -154,9 +126,8 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::build(std::vector<store::Store
     snap->vectors_ = std::move(graph);
   } else if (!snap->row_to_chunk_.empty()) {
     auto vector_options = options.vectors;
-    if (snap->awaiting_graph_)
-      vector_options.hnsw_threshold =
-          std::numeric_limits<std::size_t>::max();  // exact until stored
+    if (exact_until_stored)
+      vector_options.hnsw_threshold = std::numeric_limits<std::size_t>::max();
     auto vectors = VectorIndex::build(std::move(matrix), snap->row_to_chunk_.size(),
                                       static_cast<int>(dim), vector_options);
     if (!vectors) return std::unexpected(vectors.error());
@@ -168,11 +139,6 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::build(std::vector<store::Store
   info.dimension = static_cast<int>(snap->row_to_chunk_.empty() ? 0 : dim);
   snap->info_ = std::move(info);
   return std::shared_ptr<const Snapshot>(std::move(snap));
-}
-
-Result<void> Snapshot::save_vectors(const std::filesystem::path& file) const {
-  if (!vectors_) return fail(ErrorCode::kInternal, "the index has no vectors to store");
-  return vectors_->save(file, vector_stamp_);
 }
 
 Result<std::vector<Candidate>> Snapshot::rank(const std::vector<std::string>& terms,

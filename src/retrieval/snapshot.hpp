@@ -10,11 +10,11 @@
 // (adaptive_filter.hpp). The lexical document of a chunk is its text plus its page title and
 // section name.
 //
-// Vectors at or above options.vectors.hnsw_threshold are searched through an HNSW graph. With
-// options.graph_file empty the graph is built here (minutes at those sizes: `rag-server
-// index`, tests); with it set (the server) the graph is the one `rag-server index` stored for
-// these very vectors (vector_stamp()), and without one search stays exact (awaiting_graph())
-// rather than keep the server unready for minutes.
+// Vectors at or above options.vectors.hnsw_threshold are searched through an HNSW graph. Built
+// without a StoredGraph, the snapshot builds the graph itself (minutes at those sizes:
+// `rag-server index`, tests); built with one (the server), it takes the graph stored for these
+// very vectors, and without one searches exactly rather than keep the server unready for
+// minutes (stored_graph.hpp).
 //
 // Thread-safety: immutable; every const method may run concurrently from any thread.
 #pragma once
@@ -42,12 +42,13 @@ struct SnapshotOptions {
   FusionOptions fusion;
   FilterOptions filter;                  // filter.min_score = SEARCH_MIN_SCORE
   std::size_t candidate_multiplier = 3;  // candidates fetched = k * this
-  std::filesystem::path graph_file;      // the stored HNSW graph; empty = build it (see above)
 };
+
+class StoredGraph;
 
 // One search result.
 struct Hit {
-  double score = 0;           // in [0, 1]
+  double score = 0;  // in [0, 1]
   std::int64_t chunk_id = 0;
   std::string content;
   std::string metadata_json;  // the chunk's metadata object, as stored
@@ -63,15 +64,17 @@ class Snapshot {
 
   // Chunks with an embedding of a dimension other than info.dimension (or of the first
   // embedding's dimension when info.dimension is 0) are indexed lexically only.
+  // `stored_graph` (may be null, see above) must outlive the call only.
   static Result<std::shared_ptr<const Snapshot>> build(std::vector<store::StoredChunk> chunks,
                                                        store::IndexInfo info,
                                                        std::string generation,
-                                                       const SnapshotOptions& options = {});
+                                                       const SnapshotOptions& options = {},
+                                                       StoredGraph* stored_graph = nullptr);
 
-  // What identifies the vectors a snapshot of `chunks` searches, in row order: their count,
-  // dimension and a fingerprint of their values. A stored graph is used only for its stamp.
-  static std::string vector_stamp(const std::vector<store::StoredChunk>& chunks,
-                                  const store::IndexInfo& info);
+  // The dimension a snapshot of `chunks` indexes: info.dimension, else the first embedding's
+  // (0: no vectors).
+  static std::size_t vector_dimension(const std::vector<store::StoredChunk>& chunks,
+                                      const store::IndexInfo& info);
 
   // Lexical search when `query_vector` is null or empty, hybrid otherwise (kInvalidArgument if
   // its dimension differs from dimension()). A blank query (no terms and no vector) → {}.
@@ -93,19 +96,8 @@ class Snapshot {
   const std::string& generation() const { return generation_; }
   // Whether vector search goes through an HNSW graph (else it is exact).
   bool approximate() const { return vectors_ && vectors_->approximate(); }
-  // True when the vectors call for a graph but options.graph_file had none for this
-  // generation: search is exact; graph_note() says why.
-  bool awaiting_graph() const { return awaiting_graph_; }
-  const std::string& graph_note() const { return graph_note_; }
-  // vector_stamp() of the chunks built from when they call for a graph; "" otherwise.
-  const std::string& vector_stamp() const { return vector_stamp_; }
-  // When awaiting_graph(): the modification time of the graph file that was tried (min() when
-  // there was none), so that a reload tries only a newer one.
-  std::filesystem::file_time_type tried_graph_time() const { return tried_graph_time_; }
-
-  // Stores the vector index where a server's options.graph_file will find it (kInternal when
-  // there are no vectors). See VectorIndex::save.
-  Result<void> save_vectors(const std::filesystem::path& file) const;
+  // The vector index (null without vectors), for the indexer to store its graph.
+  const VectorIndex* vectors() const { return vectors_.get(); }
 
  private:
   struct Chunk {
@@ -118,8 +110,7 @@ class Snapshot {
   };
   Snapshot() = default;
   Result<std::vector<Candidate>> rank(const std::vector<std::string>& terms,
-                                      const std::vector<float>* query_vector,
-                                      std::size_t n) const;
+                                      const std::vector<float>* query_vector, std::size_t n) const;
   Hit make_hit(const Candidate& c) const;
 
   std::vector<Chunk> chunks_;
@@ -130,10 +121,6 @@ class Snapshot {
   store::IndexInfo info_;
   std::string generation_;
   SnapshotOptions options_;
-  bool awaiting_graph_ = false;
-  std::string graph_note_;
-  std::string vector_stamp_;
-  std::filesystem::file_time_type tried_graph_time_ = std::filesystem::file_time_type::min();
 };
 
 }  // namespace rag::retrieval

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "retrieval/stored_graph.hpp"
 #include "retrieval/test_corpus.hpp"
 
 namespace rag::retrieval {
@@ -149,76 +150,91 @@ SnapshotOptions hnsw_from_two() {
   return options;
 }
 
-SnapshotOptions served_with(const std::filesystem::path& graph_file) {
-  auto options = hnsw_from_two();
-  options.graph_file = graph_file;
-  return options;
+// What `rag-server index` stores for `chunks` (update_stored_graph, without the index folder).
+void store_graph(const std::vector<store::StoredChunk>& chunks, const std::filesystem::path& file) {
+  auto indexer_side = build(chunks, hnsw_from_two());
+  ASSERT_TRUE(indexer_side->approximate());
+  ASSERT_TRUE(indexer_side->vectors()->save(file, vector_stamp(chunks, 3)));
 }
 
-TEST(SnapshotGraph, LoadsTheGraphStoredForItsGeneration) {
+std::shared_ptr<const Snapshot> served(StoredGraph& graph, std::size_t hnsw_threshold = 2) {
+  auto options = hnsw_from_two();
+  options.vectors.hnsw_threshold = hnsw_threshold;
+  auto snap = Snapshot::build(small_corpus(true), store::IndexInfo{}, "gen-1", options, &graph);
+  EXPECT_TRUE(snap.has_value());
+  return snap ? *snap : nullptr;
+}
+
+TEST(StoredGraph, LoadsTheGraphStoredForItsVectors) {
   ScratchDir dir;
   const auto file = dir.path() / "vectors.hnsw";
-  auto indexer_side = build(small_corpus(true), hnsw_from_two());
-  ASSERT_TRUE(indexer_side->approximate());
-  ASSERT_TRUE(indexer_side->save_vectors(file));
+  store_graph(small_corpus(true), file);
 
-  auto served = build(small_corpus(true), served_with(file));
-  EXPECT_TRUE(served->approximate());
-  EXPECT_FALSE(served->awaiting_graph());
-  EXPECT_EQ(served->vector_count(), 4u);
+  StoredGraph graph(file);
+  auto snap = served(graph);
+  EXPECT_TRUE(snap->approximate());
+  EXPECT_FALSE(graph.status().awaiting);
+  EXPECT_EQ(snap->vector_count(), 4u);
   const std::vector<float> query{0, 0, 1};
-  auto hits = served->search("nothing matches", &query, 1);
+  auto hits = snap->search("nothing matches", &query, 1);
   ASSERT_EQ(hits->size(), 1u);
   EXPECT_EQ(hits->front().chunk_id, 3);
   EXPECT_NEAR(hits->front().score, 1.0, 1e-6);
 }
 
-TEST(SnapshotGraph, WithoutItsGraphSearchIsExactAndAwaitsIt) {
+TEST(StoredGraph, WithoutItsGraphSearchIsExactAndAwaitsIt) {
   ScratchDir dir;
   const auto file = dir.path() / "vectors.hnsw";
-  auto served = build(small_corpus(true), served_with(file));
-  EXPECT_FALSE(served->approximate());
-  EXPECT_TRUE(served->awaiting_graph());
-  EXPECT_NE(served->graph_note().find("vectors.hnsw"), std::string::npos) << served->graph_note();
+  StoredGraph graph(file);
+  auto snap = served(graph);
+  EXPECT_FALSE(snap->approximate());
+  EXPECT_TRUE(graph.status().awaiting);
+  EXPECT_NE(graph.status().note.find("vectors.hnsw"), std::string::npos) << graph.status().note;
+  EXPECT_FALSE(graph.arrived());
   const std::vector<float> query{0, 0, 1};
-  auto hits = served->search("nothing matches", &query, 1);
+  auto hits = snap->search("nothing matches", &query, 1);
   ASSERT_EQ(hits->size(), 1u);
   EXPECT_EQ(hits->front().chunk_id, 3);
 
   // A graph stored for other vectors (one changed since) is not used either.
   auto changed = small_corpus(true);
   changed[3].embedding = {0, 0.5f, 1};
-  ASSERT_TRUE(build(changed, hnsw_from_two())->save_vectors(file));
-  auto again = build(small_corpus(true), served_with(file));
-  EXPECT_TRUE(again->awaiting_graph());
+  store_graph(changed, file);
+  EXPECT_FALSE(graph.arrived());
+  auto again = served(graph);
+  EXPECT_TRUE(graph.status().awaiting);
   EXPECT_FALSE(again->approximate());
-  EXPECT_NE(again->graph_note().find("built for other vectors"), std::string::npos)
-      << again->graph_note();
+  EXPECT_NE(graph.status().note.find("built for other vectors"), std::string::npos)
+      << graph.status().note;
+
+  store_graph(small_corpus(true), file);  // what `rag-server index` stores at its end
+  EXPECT_TRUE(graph.arrived());
+  EXPECT_TRUE(served(graph)->approximate());
+  EXPECT_FALSE(graph.arrived());
 }
 
-TEST(SnapshotGraph, TheStampFollowsTheVectorsNotTheGeneration) {
-  const auto stamp = Snapshot::vector_stamp(small_corpus(true), {});
+TEST(StoredGraph, TheStampFollowsTheVectorsNotTheTexts) {
+  const auto stamp = vector_stamp(small_corpus(true), 3);
   EXPECT_EQ(stamp.rfind("4 vectors of dimension 3, fnv ", 0), 0u) << stamp;
-  EXPECT_EQ(build(small_corpus(true), hnsw_from_two())->vector_stamp(), stamp);
   auto texts_changed = small_corpus(true);
   texts_changed[0].text = "other words";
-  EXPECT_EQ(Snapshot::vector_stamp(texts_changed, {}), stamp);
+  EXPECT_EQ(vector_stamp(texts_changed, 3), stamp);
   auto moved = small_corpus(true);
   std::swap(moved[0].embedding, moved[1].embedding);
-  EXPECT_NE(Snapshot::vector_stamp(moved, {}), stamp);
+  EXPECT_NE(vector_stamp(moved, 3), stamp);
   auto one_less = small_corpus(true);
   one_less[2].embedding.clear();
-  EXPECT_EQ(Snapshot::vector_stamp(one_less, {}).rfind("3 vectors", 0), 0u);
+  EXPECT_EQ(vector_stamp(one_less, 3).rfind("3 vectors", 0), 0u);
 }
 
-TEST(SnapshotGraph, BelowTheThresholdNoGraphIsAwaited) {
+TEST(StoredGraph, BelowTheThresholdNoGraphIsAwaited) {
   ScratchDir dir;
-  auto options = served_with(dir.path() / "vectors.hnsw");
-  options.vectors.hnsw_threshold = 5;
-  auto served = build(small_corpus(true), options);
-  EXPECT_FALSE(served->approximate());
-  EXPECT_FALSE(served->awaiting_graph());
-  EXPECT_TRUE(build(small_corpus(false), served_with(dir.path() / "x"))->graph_note().empty());
+  StoredGraph graph(dir.path() / "vectors.hnsw");
+  EXPECT_FALSE(served(graph)->approximate());  // awaited: 4 vectors, threshold 2
+  ASSERT_TRUE(graph.status().awaiting);
+  EXPECT_FALSE(served(graph, 5)->approximate());
+  EXPECT_FALSE(graph.status().awaiting);
+  EXPECT_TRUE(graph.status().note.empty());
 }
 
 TEST(Snapshot, MalformedMetadataIsTolerated) {

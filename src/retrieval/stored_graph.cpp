@@ -1,14 +1,14 @@
-// Implementation of the stored HNSW graph's update (see stored_graph.hpp).
+// The stored HNSW graph: the server's loads and the indexer's update (see stored_graph.hpp).
 #include "retrieval/stored_graph.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <chrono>
-#include <string>
+#include <cstdio>
+#include <cstring>
 #include <system_error>
 
 #include "retrieval/snapshot.hpp"
-#include "store/index_reader.hpp"
 #include "store/schema.hpp"
 
 namespace rag::retrieval {
@@ -20,10 +20,73 @@ void remove_stale(const std::filesystem::path& file) {
   if (std::filesystem::remove(file, ignored)) spdlog::info("Removed {}: not needed", file.string());
 }
 
+// The file's modification time, or min() when there is none.
+std::filesystem::file_time_type written_at(const std::filesystem::path& file) {
+  std::error_code ec;
+  const auto time = std::filesystem::last_write_time(file, ec);
+  return ec ? std::filesystem::file_time_type::min() : time;
+}
+
 }  // namespace
 
 std::filesystem::path graph_path(const std::filesystem::path& vector_db_path) {
   return vector_db_path / std::string(store::kGraphFileName);
+}
+
+std::string vector_stamp(const std::vector<store::StoredChunk>& chunks, std::size_t dimension) {
+  // Any changed, added, removed or moved vector changes it. Not a defence against forgery: the
+  // file sits beside the index it describes.
+  std::uint64_t hash = 0xcbf29ce484222325ULL;
+  std::size_t count = 0;
+  for (const auto& c : chunks) {
+    if (dimension == 0 || c.embedding.size() != dimension) continue;
+    ++count;
+    for (const float x : c.embedding) {
+      std::uint32_t bits = 0;
+      std::memcpy(&bits, &x, sizeof bits);
+      hash = (hash ^ bits) * 0x100000001b3ULL;
+    }
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash));
+  return std::to_string(count) + " vectors of dimension " + std::to_string(dimension) + ", fnv " +
+         hex;
+}
+
+std::unique_ptr<VectorIndex> StoredGraph::load(const std::string& stamp, std::size_t count,
+                                               int dimension, const VectorIndexOptions& options) {
+  // The time before the attempt: a graph stored during it gets a newer one.
+  const auto tried_time = written_at(file_);
+  auto loaded = VectorIndex::load(file_, stamp, count, dimension, options);
+  std::lock_guard lock(mutex_);
+  tried_stamp_ = stamp;
+  tried_time_ = tried_time;
+  status_ = loaded ? Status{} : Status{true, loaded.error().message};
+  return loaded ? std::move(*loaded) : nullptr;
+}
+
+void StoredGraph::not_needed() {
+  std::lock_guard lock(mutex_);
+  status_ = Status{};
+}
+
+bool StoredGraph::arrived() const {
+  std::string stamp;
+  std::filesystem::file_time_type tried;
+  {
+    std::lock_guard lock(mutex_);
+    if (!status_.awaiting) return false;
+    stamp = tried_stamp_;
+    tried = tried_time_;
+  }
+  const auto written = written_at(file_);
+  return written != std::filesystem::file_time_type::min() && written != tried &&
+         VectorIndex::saved_stamp(file_) == stamp;
+}
+
+StoredGraph::Status StoredGraph::status() const {
+  std::lock_guard lock(mutex_);
+  return status_;
 }
 
 Result<GraphUpdate> update_stored_graph(const std::filesystem::path& vector_db_path,
@@ -45,15 +108,17 @@ Result<GraphUpdate> update_stored_graph(const std::filesystem::path& vector_db_p
   }
   auto chunks = (*reader)->load_chunks();
   if (!chunks) return std::unexpected(chunks.error());
-  if (VectorIndex::saved_stamp(file) == Snapshot::vector_stamp(*chunks, *info)) {
+  const auto stamp = vector_stamp(*chunks, Snapshot::vector_dimension(*chunks, *info));
+  if (VectorIndex::saved_stamp(file) == stamp) {
     update.outcome = GraphUpdate::Outcome::kUpToDate;  // the vectors did not change
     return update;
   }
   spdlog::info("Building the HNSW graph over {} vectors (minutes at this size)...",
                info->embedded_chunks);
-  SnapshotOptions snapshot_options;  // no graph_file: the snapshot builds the graph
+  SnapshotOptions snapshot_options;
   snapshot_options.vectors = options;
-  // The very code the server loads the index with, so the graph's rows are the server's rows.
+  // The very code the server loads the index with, so the graph's rows are the server's rows;
+  // without a StoredGraph the snapshot builds the graph.
   auto snapshot =
       Snapshot::build(std::move(*chunks), std::move(*info), *generation, snapshot_options);
   if (!snapshot) return std::unexpected(snapshot.error());
@@ -62,7 +127,8 @@ Result<GraphUpdate> update_stored_graph(const std::filesystem::path& vector_db_p
     remove_stale(file);
     return update;
   }
-  if (auto saved = (*snapshot)->save_vectors(file); !saved) return std::unexpected(saved.error());
+  if (auto saved = (*snapshot)->vectors()->save(file, stamp); !saved)
+    return std::unexpected(saved.error());
   update.outcome = GraphUpdate::Outcome::kWritten;
   update.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   spdlog::info("Stored the HNSW graph in {} ({:.1f}s)", file.string(), update.seconds);

@@ -1,24 +1,76 @@
-// The HNSW graph stored beside the index. Building one takes minutes at the sizes that need
-// it (HNSW_MIN_VECTORS, default 100k vectors; bench/retrieval/RESULTS.md), so `rag-server
-// index` and `import-faiss` build it once, as their last step, and store it in
-// VECTOR_DB_PATH/vectors.hnsw tagged with the vectors it was built from (Snapshot::
-// vector_stamp); the server loads it in seconds (SnapshotOptions::graph_file) and searches
-// exactly while it is missing or stale. A run that changed no vector keeps the stored graph.
+// The HNSW graph stored beside the index: the one owner of its place
+// (VECTOR_DB_PATH/vectors.hnsw), of the stamp that ties it to the vectors it was built from, of
+// when the server tries a stored graph again, and of its update by the indexer. The bytes are
+// VectorIndex::save's (vector_index.hpp: a header naming the stamp, then FAISS's part).
 //
-// Thread-safety: plain functions; one caller per index folder at a time (the indexer).
+// Building a graph takes minutes at the sizes that need one (HNSW_MIN_VECTORS, default 100k
+// vectors; bench/retrieval/RESULTS.md), so `rag-server index` and `import-faiss` build it once,
+// as their last step (update_stored_graph), and the server loads it in seconds (StoredGraph).
+// Without a graph stored for its very vectors the server searches exactly rather than build
+// one. A graph file that fails to load is not tried again until it is replaced, so a damaged
+// file cannot cause a reload loop.
 #pragma once
 
 #include <cstddef>
 #include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
 
 #include "common/result.hpp"
 #include "retrieval/vector_index.hpp"
+#include "store/index_reader.hpp"
 
 namespace rag::retrieval {
 
 // VECTOR_DB_PATH/vectors.hnsw
 std::filesystem::path graph_path(const std::filesystem::path& vector_db_path);
 
+// What identifies the vectors a graph is built over, in row order: the count and dimension of
+// the chunks' embeddings that have `dimension` floats, and a fingerprint of their values
+// (FNV-1a of their bits). Texts do not count: a graph is reused when only texts changed.
+std::string vector_stamp(const std::vector<store::StoredChunk>& chunks, std::size_t dimension);
+
+// The server's side: loads the graph stored for a snapshot's vectors and remembers what it
+// found, for /readyz, the log and the next reload.
+//
+// Thread-safety: load() and arrived() from the reloading thread (LiveIndex serialises them);
+// status() from any thread.
+class StoredGraph {
+ public:
+  explicit StoredGraph(std::filesystem::path file) : file_(std::move(file)) {}
+
+  // The graph stored for `count` vectors of `dimension` with `stamp`, or null when none fits
+  // (missing, built for other vectors, unreadable: status() says which).
+  std::unique_ptr<VectorIndex> load(const std::string& stamp, std::size_t count, int dimension,
+                                    const VectorIndexOptions& options);
+
+  // The snapshot being built needs no graph (too few vectors): nothing is awaited.
+  void not_needed();
+
+  // True when the last load() found nothing and the file has been written since with a graph
+  // for the same vectors: worth a reload. A file that failed to load is not tried again until
+  // it is replaced.
+  bool arrived() const;
+
+  struct Status {
+    bool awaiting = false;  // the last load() found no graph: vector search is exact
+    std::string note;       // why, when awaiting
+  };
+  Status status() const;
+
+ private:
+  const std::filesystem::path file_;
+  mutable std::mutex mutex_;  // guards the members below
+  std::string tried_stamp_;
+  // The file's time when the last load() began (min(): no file), so that only a newer one is
+  // tried again.
+  std::filesystem::file_time_type tried_time_ = std::filesystem::file_time_type::min();
+  Status status_;
+};
+
+// The indexer's side.
 struct GraphUpdate {
   enum class Outcome {
     kNotNeeded,  // fewer vectors than options.hnsw_threshold: no graph (a stale one is removed)
@@ -30,8 +82,10 @@ struct GraphUpdate {
   double seconds = 0;  // reading the index, building the graph and writing it
 };
 
-// Brings the stored graph in line with the index in `vector_db_path`. Errors: the index cannot
-// be read (see store::IndexReader::open), the graph cannot be built (kInternal) or written (kIo).
+// Brings the stored graph in line with the index in `vector_db_path`; a run that changed no
+// vector keeps it. Errors: the index cannot be read (see store::IndexReader::open), the graph
+// cannot be built (kInternal) or written (kIo).
+// Thread-safety: one caller per index folder at a time (the indexer).
 Result<GraphUpdate> update_stored_graph(const std::filesystem::path& vector_db_path,
                                         const VectorIndexOptions& options);
 

@@ -65,9 +65,9 @@ TEST(StoredGraph, WrittenOncePerGenerationAndLoadedByTheServer) {
 
   SnapshotOptions served;
   served.vectors = hnsw_from(10);
-  served.graph_file = graph_path(dir.path());
   const auto path = dir.path();
-  LiveIndex live([path] { return store::IndexReader::open(path); }, served);
+  LiveIndex live([path] { return store::IndexReader::open(path); }, served,
+                 std::make_unique<StoredGraph>(graph_path(path)));
   auto loaded = live.reload();
   ASSERT_TRUE(loaded) << loaded.error().message;
   EXPECT_TRUE(loaded->approximate);

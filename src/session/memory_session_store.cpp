@@ -1,6 +1,7 @@
 // See memory_session_store.hpp for the invariants.
 #include "session/memory_session_store.hpp"
 
+#include "observability/telemetry.hpp"
 #include "session/history_bounds.hpp"
 
 #include <spdlog/spdlog.h>
@@ -187,5 +188,10 @@ asio::awaitable<Result<bool>> MemorySessionStore::erase(std::string id) {
   co_return erase_now(id);
 }
 asio::awaitable<Result<std::size_t>> MemorySessionStore::count() { co_return size(); }
+
+void MemorySessionStore::publish(observability::Telemetry& telemetry) const {
+  telemetry.metrics.callback("rag_sessions_local", "Sessions held in this replica's memory.",
+                             "gauge", {}, [this] { return static_cast<double>(size()); });
+}
 
 }  // namespace rag::session

@@ -34,6 +34,10 @@
 
 #include "session/session_store.hpp"
 
+namespace rag::observability {
+struct Telemetry;
+}
+
 namespace rag::session {
 
 using SteadyClock = std::function<std::chrono::steady_clock::time_point()>;
@@ -58,6 +62,8 @@ class MemorySessionStore final : public SessionStore {
   void replace_now(std::string_view id, History history);
   bool erase_now(std::string_view id);
   std::size_t size() const { return count_.load(); }
+  // rag_sessions_local. At start-up; REQUIRES: this store outlives every scrape.
+  void publish(observability::Telemetry& telemetry) const;
   // Removes sessions idle for longer than the timeout; logs and returns how many.
   std::size_t sweep_expired();
 

@@ -1,5 +1,7 @@
 #include "upstream/bounded_chat_model.hpp"
 
+#include "observability/telemetry.hpp"
+
 namespace rag::upstream {
 namespace {
 
@@ -8,9 +10,7 @@ struct Release {
   ~Release() { n.fetch_sub(1); }
 };
 
-Error overloaded() {
-  return Error{ErrorCode::kOverloaded, "too many upstream calls in flight", 1};
-}
+Error overloaded() { return Error{ErrorCode::kOverloaded, "too many upstream calls in flight", 1}; }
 
 }  // namespace
 
@@ -34,6 +34,13 @@ boost::asio::awaitable<Result<ChatAnswer>> BoundedChatModel::stream(const ChatRe
   if (!admit()) co_return std::unexpected(overloaded());
   Release release{in_flight_};
   co_return co_await inner_->stream(request, std::move(sink), std::move(cancel));
+}
+
+void BoundedChatModel::publish(observability::Telemetry& telemetry) const {
+  telemetry.metrics.callback(
+      "rag_upstream_calls_refused_total",
+      "Chat calls refused with 503 because MAX_UPSTREAM_CALLS were in flight.", "counter", {},
+      [this] { return static_cast<double>(refused()); });
 }
 
 }  // namespace rag::upstream

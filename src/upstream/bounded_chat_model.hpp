@@ -10,11 +10,15 @@
 
 #include "upstream/chat_model.hpp"
 
+namespace rag::observability {
+struct Telemetry;
+}
+
 namespace rag::upstream {
 
 class BoundedChatModel final : public ChatModel {
  public:
-  BoundedChatModel(std::shared_ptr<ChatModel> inner, std::size_t max_in_flight)
+  BoundedChatModel(std::unique_ptr<ChatModel> inner, std::size_t max_in_flight)
       : inner_(std::move(inner)), max_(max_in_flight) {}
 
   boost::asio::awaitable<Result<ChatAnswer>> complete(const ChatRequest& request,
@@ -27,11 +31,13 @@ class BoundedChatModel final : public ChatModel {
 
   std::size_t in_flight() const { return in_flight_.load(); }
   std::uint64_t refused() const { return refused_.load(); }
+  // rag_upstream_calls_refused_total. At start-up; REQUIRES: this outlives every scrape.
+  void publish(observability::Telemetry& telemetry) const;
 
  private:
   bool admit();
 
-  std::shared_ptr<ChatModel> inner_;
+  std::unique_ptr<ChatModel> inner_;
   const std::size_t max_;
   std::atomic<std::size_t> in_flight_{0};
   std::atomic<std::uint64_t> refused_{0};

@@ -40,8 +40,9 @@ class GatedModel final : public ChatModel {
 
 TEST(BoundedChatModel, RefusesPastTheBoundAndAdmitsAgainOnceCallsEnd) {
   asio::io_context ioc;
-  auto inner = std::make_shared<GatedModel>(ioc);
-  BoundedChatModel bounded(inner, 2);
+  auto owned = std::make_unique<GatedModel>(ioc);
+  GatedModel* inner = owned.get();
+  BoundedChatModel bounded(std::move(owned), 2);
   std::vector<Result<ChatAnswer>> results;
   auto call = [&]() -> asio::awaitable<void> {
     results.push_back(co_await bounded.complete({}, nullptr));

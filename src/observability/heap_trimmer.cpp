@@ -1,5 +1,5 @@
 // Implementation of the heap trimmer (see heap_trimmer.hpp).
-#include "cli/heap_trimmer.hpp"
+#include "observability/heap_trimmer.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -12,7 +12,7 @@
 #include <malloc.h>
 #endif
 
-namespace rag::cli {
+namespace rag::observability {
 namespace {
 
 double mib(std::size_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); }
@@ -71,4 +71,4 @@ void HeapTrimmer::start(boost::asio::any_io_executor executor, HeapTrimOptions o
 
 void HeapTrimmer::stop() { task_.stop(); }
 
-}  // namespace rag::cli
+}  // namespace rag::observability

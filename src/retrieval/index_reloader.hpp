@@ -17,11 +17,11 @@
 
 #include "retrieval/live_index.hpp"
 
-namespace rag::cli {
+namespace rag::retrieval {
 
 class IndexReloader {
  public:
-  IndexReloader(retrieval::LiveIndex& index, std::chrono::milliseconds poll);
+  IndexReloader(LiveIndex& index, std::chrono::milliseconds poll);
   ~IndexReloader();
   IndexReloader(const IndexReloader&) = delete;
   IndexReloader& operator=(const IndexReloader&) = delete;
@@ -41,7 +41,7 @@ class IndexReloader {
   void run();
   void first_attempt_done(bool loaded);
 
-  retrieval::LiveIndex& index_;
+  LiveIndex& index_;
   const std::chrono::milliseconds poll_;
   std::mutex mutex_;
   std::condition_variable wake_;
@@ -52,4 +52,4 @@ class IndexReloader {
   std::thread thread_;
 };
 
-}  // namespace rag::cli
+}  // namespace rag::retrieval

@@ -33,7 +33,7 @@
 #endif
 #endif
 
-namespace rag::cli {
+namespace rag::observability {
 
 struct HeapTrimOptions {
   std::chrono::seconds interval{10};
@@ -65,4 +65,4 @@ class HeapTrimmer {
   PeriodicTask task_;
 };
 
-}  // namespace rag::cli
+}  // namespace rag::observability

@@ -1,6 +1,6 @@
 // IndexReloader's first load, which `serve` waits for before it listens: loaded, failed (no
 // index) or still pending when the bound passes (an opener held on a latch, so no timing).
-#include "cli/index_reloader.hpp"
+#include "retrieval/index_reloader.hpp"
 
 #include <gtest/gtest.h>
 
@@ -10,12 +10,12 @@
 #include "retrieval/fake_index_reader.hpp"
 #include "retrieval/test_corpus.hpp"
 
-namespace rag::cli {
+namespace rag::retrieval {
 namespace {
 
 using namespace std::chrono_literals;
-using retrieval::testing::fake_opener;
-using retrieval::testing::FakeIndexState;
+using testing::fake_opener;
+using testing::FakeIndexState;
 
 // The first load's outcome with an index on "disk" or none; `loaded` says whether a snapshot
 // is in afterwards.
@@ -23,7 +23,7 @@ IndexReloader::FirstLoad first_load(bool index_exists, bool& loaded) {
   auto state = std::make_shared<FakeIndexState>();
   state->set(retrieval::testing::small_corpus(false), "g1");
   state->fail_open = !index_exists;
-  retrieval::LiveIndex index(fake_opener(state), {});
+  LiveIndex index(fake_opener(state), {});
   IndexReloader reloader(index, 1h);
   const auto outcome = reloader.wait_for_first_load(1h);
   loaded = index.current() != nullptr;
@@ -45,7 +45,7 @@ TEST(IndexReloader, FirstLoadIsPendingWhileTheLoadOutlastsTheBound) {
   std::condition_variable cv;
   bool released = false;
   auto opener = fake_opener(state);
-  retrieval::LiveIndex index(
+  LiveIndex index(
       [&]() {
         std::unique_lock lock(mutex);
         cv.wait(lock, [&] { return released; });
@@ -63,4 +63,4 @@ TEST(IndexReloader, FirstLoadIsPendingWhileTheLoadOutlastsTheBound) {
 }
 
 }  // namespace
-}  // namespace rag::cli
+}  // namespace rag::retrieval

@@ -1,7 +1,7 @@
 // Tests of the heap trimmer against glibc's real allocator: memory freed in the middle of the
 // heap (live blocks between the holes, as a load spike leaves it) stays resident until the
 // trimmer hands it back, once; nothing is trimmed under either threshold.
-#include "cli/heap_trimmer.hpp"
+#include "observability/heap_trimmer.hpp"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 #include <memory>
 #include <vector>
 
-namespace rag::cli {
+namespace rag::observability {
 namespace {
 
 #ifdef RAG_GLIBC_MALLOC
@@ -67,4 +67,4 @@ TEST(HeapTrimmer, LeavesTheHeapAloneUnderEitherThreshold) {
 }
 
 }  // namespace
-}  // namespace rag::cli
+}  // namespace rag::observability

@@ -1,10 +1,10 @@
-#include "cli/index_reloader.hpp"
+#include "retrieval/index_reloader.hpp"
 
 #include <spdlog/spdlog.h>
 
-namespace rag::cli {
+namespace rag::retrieval {
 
-IndexReloader::IndexReloader(retrieval::LiveIndex& index, std::chrono::milliseconds poll)
+IndexReloader::IndexReloader(LiveIndex& index, std::chrono::milliseconds poll)
     : index_(index), poll_(poll), thread_([this] { run(); }) {}
 
 IndexReloader::~IndexReloader() { stop(); }
@@ -73,4 +73,4 @@ void IndexReloader::run() {
   }
 }
 
-}  // namespace rag::cli
+}  // namespace rag::retrieval
