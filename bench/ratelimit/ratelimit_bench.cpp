@@ -18,7 +18,7 @@
 #include "ratelimit/memory_rate_limiter.hpp"
 #include "ratelimit/redis_rate_limiter.hpp"
 #include "redis/testing/redis_server.hpp"
-#include "redis/testing/test_support.hpp"
+#include "common/testing/support.hpp"
 
 using namespace rag;
 using Clock = std::chrono::steady_clock;

@@ -7,8 +7,8 @@
 #include <boost/asio/post.hpp>
 #include <regex>
 
-#include "api/chat_test_support.hpp"
-#include "rag/test_support.hpp"
+#include "api/testing/handler_call.hpp"
+#include "rag/testing/chat_fakes.hpp"
 
 namespace rag::api {
 namespace {
@@ -19,23 +19,14 @@ using testing::parse_sse;
 
 constexpr const char* kQuestion = "How do I change the port the server listens on?";
 
-class ChatHandlerTest : public ::testing::Test {
+class ChatHandlerTest : public chat::testing::PipelineFixture {
  protected:
   http::Handler handler(bool with_model = true, ChatApiOptions options = {}) {
-    pipeline_ = std::make_shared<chat::Pipeline>(*search_.searcher, with_model ? model_.get() : nullptr,
-                                                 *store_, chat::PipelineOptions{});
-    return chat_handler(*pipeline_, options);
+    return chat_handler(make_pipeline(with_model), options);
   }
   static std::string body(const std::string& message, const std::string& extra = "") {
     return json{{"message", message}}.dump().insert(1, extra.empty() ? "" : extra + ",");
   }
-
-  chat::testing::SearchFixture search_;
-  std::shared_ptr<chat::testing::FakeChatModel> model_ =
-      std::make_shared<chat::testing::FakeChatModel>();
-  std::shared_ptr<chat::testing::FakeSessionStore> store_ =
-      std::make_shared<chat::testing::FakeSessionStore>();
-  std::shared_ptr<chat::Pipeline> pipeline_;
 };
 
 TEST_F(ChatHandlerTest, AnswersWithTheCompatibleShapeAndANewSessionId) {

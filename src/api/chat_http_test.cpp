@@ -16,12 +16,12 @@
 #include <thread>
 
 #include "api/chat_handler.hpp"
-#include "api/chat_test_support.hpp"
+#include "api/testing/handler_call.hpp"
 #include "api/openai_handler.hpp"
 #include "api/sessions_api.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
-#include "rag/test_support.hpp"
+#include "rag/testing/chat_fakes.hpp"
 
 namespace rag::api {
 namespace {
@@ -43,12 +43,10 @@ bool eventually(F done, std::chrono::milliseconds limit = std::chrono::seconds(1
   return true;
 }
 
-class ChatHttpTest : public ::testing::Test {
+class ChatHttpTest : public chat::testing::PipelineFixture {
  protected:
   ChatHttpTest() {
-    pipeline_ = std::make_shared<chat::Pipeline>(*search_.searcher, model_.get(),
-                                                 *store_,
-                                                 chat::PipelineOptions{});
+    make_pipeline();
     using http::Verb;
     router_.add(Verb::post, "/chat", chat_handler(*pipeline_, {}));
     router_.add(Verb::get, "/sessions/{id}/history", session_history_handler(*store_));
@@ -89,12 +87,6 @@ class ChatHttpTest : public ::testing::Test {
     return res;
   }
 
-  chat::testing::SearchFixture search_;
-  std::shared_ptr<chat::testing::FakeChatModel> model_ =
-      std::make_shared<chat::testing::FakeChatModel>();
-  std::shared_ptr<chat::testing::FakeSessionStore> store_ =
-      std::make_shared<chat::testing::FakeSessionStore>();
-  std::shared_ptr<chat::Pipeline> pipeline_;
   http::Router router_;
   asio::io_context ioc_;
   std::unique_ptr<http::Server> server_;

@@ -4,9 +4,9 @@
 #include <gtest/gtest.h>
 
 #include "api/chat_handler.hpp"
-#include "api/chat_test_support.hpp"
+#include "api/testing/handler_call.hpp"
 #include "api/openai_handler.hpp"
-#include "rag/test_support.hpp"
+#include "rag/testing/chat_fakes.hpp"
 
 namespace rag::api {
 namespace {

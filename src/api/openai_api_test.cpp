@@ -4,9 +4,9 @@
 
 #include <gtest/gtest.h>
 
-#include "api/chat_test_support.hpp"
+#include "api/testing/handler_call.hpp"
 #include "api/openai_handler.hpp"
-#include "rag/test_support.hpp"
+#include "rag/testing/chat_fakes.hpp"
 
 namespace rag::api {
 namespace {
@@ -71,24 +71,15 @@ TEST(OpenAiRequest, EarlierMessagesAreBoundedInNumberAndLength) {
   EXPECT_EQ(long_turn.error().status, 400u);
 }
 
-class OpenAiHandlerTest : public ::testing::Test {
+class OpenAiHandlerTest : public chat::testing::PipelineFixture {
  protected:
-  OpenAiHandlerTest()
-      : pipeline_(std::make_shared<chat::Pipeline>(*search_.searcher, model_.get(),
-                                                 *store_,
-                                                   chat::PipelineOptions{})) {}
+  OpenAiHandlerTest() { make_pipeline(); }
   static std::string body(bool stream) {
     return json{{"model", "rag-server"},
                 {"stream", stream},
                 {"messages", {{{"role", "user"}, {"content", kOpenAiQuestion}}}}}
         .dump();
   }
-  chat::testing::SearchFixture search_;
-  std::shared_ptr<chat::testing::FakeChatModel> model_ =
-      std::make_shared<chat::testing::FakeChatModel>();
-  std::shared_ptr<chat::testing::FakeSessionStore> store_ =
-      std::make_shared<chat::testing::FakeSessionStore>();
-  std::shared_ptr<chat::Pipeline> pipeline_;
 };
 
 TEST_F(OpenAiHandlerTest, CompletionShapeWithSourcesAndNoStoredSession) {

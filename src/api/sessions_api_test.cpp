@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "api/chat_test_support.hpp"
-#include "rag/test_support.hpp"
+#include "api/testing/handler_call.hpp"
+#include "rag/testing/chat_fakes.hpp"
 
 namespace rag::api {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "api/chat_test_support.hpp"
+#include "api/testing/handler_call.hpp"
 
 namespace rag::api {
 namespace {

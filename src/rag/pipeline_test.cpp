@@ -6,7 +6,7 @@
 #include <functional>
 #include <thread>
 
-#include "rag/test_support.hpp"
+#include "rag/testing/chat_fakes.hpp"
 #include "observability/metrics.hpp"
 #include "session/memory_session_store.hpp"
 

@@ -5,7 +5,7 @@
 
 #include <thread>
 
-#include "redis/testing/test_support.hpp"
+#include "common/testing/support.hpp"
 
 namespace rag::ratelimit {
 namespace {

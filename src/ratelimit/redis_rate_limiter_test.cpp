@@ -10,7 +10,7 @@
 #include "ratelimit/fallback_rate_limiter.hpp"
 #include "ratelimit/memory_rate_limiter.hpp"
 #include "redis/testing/redis_server.hpp"
-#include "redis/testing/test_support.hpp"
+#include "common/testing/support.hpp"
 
 namespace rag::ratelimit {
 namespace {

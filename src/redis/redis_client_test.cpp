@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "redis/testing/redis_server.hpp"
-#include "redis/testing/test_support.hpp"
+#include "common/testing/support.hpp"
 
 namespace rag::redis {
 namespace {

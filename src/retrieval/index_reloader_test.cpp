@@ -7,8 +7,8 @@
 #include <condition_variable>
 #include <mutex>
 
-#include "retrieval/fake_index_reader.hpp"
-#include "retrieval/test_corpus.hpp"
+#include "retrieval/testing/fake_index_reader.hpp"
+#include "retrieval/testing/test_corpus.hpp"
 
 namespace rag::retrieval {
 namespace {

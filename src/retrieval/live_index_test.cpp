@@ -6,8 +6,8 @@
 #include <fstream>
 #include <thread>
 
-#include "retrieval/fake_index_reader.hpp"
-#include "retrieval/test_corpus.hpp"
+#include "retrieval/testing/fake_index_reader.hpp"
+#include "retrieval/testing/test_corpus.hpp"
 
 namespace rag::retrieval {
 namespace {

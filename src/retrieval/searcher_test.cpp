@@ -6,8 +6,8 @@
 #include <boost/asio/io_context.hpp>
 #include <optional>
 
-#include "retrieval/fake_index_reader.hpp"
-#include "retrieval/test_corpus.hpp"
+#include "retrieval/testing/fake_index_reader.hpp"
+#include "retrieval/testing/test_corpus.hpp"
 #include "upstream/embedder.hpp"
 
 namespace rag::retrieval {

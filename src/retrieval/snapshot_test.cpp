@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "retrieval/stored_graph.hpp"
-#include "retrieval/test_corpus.hpp"
+#include "retrieval/testing/test_corpus.hpp"
 
 namespace rag::retrieval {
 namespace {

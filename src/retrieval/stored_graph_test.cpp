@@ -7,7 +7,7 @@
 #include <random>
 
 #include "retrieval/live_index.hpp"
-#include "retrieval/test_corpus.hpp"
+#include "retrieval/testing/test_corpus.hpp"
 #include "store/index_writer.hpp"
 
 namespace rag::retrieval {

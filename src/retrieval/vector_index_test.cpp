@@ -6,7 +6,7 @@
 #include <fstream>
 #include <random>
 
-#include "retrieval/test_corpus.hpp"
+#include "retrieval/testing/test_corpus.hpp"
 
 namespace rag::retrieval {
 namespace {

@@ -8,7 +8,7 @@
 #include "redis/testing/redis_fixture.hpp"
 
 #include "redis/testing/redis_server.hpp"
-#include "redis/testing/test_support.hpp"
+#include "common/testing/support.hpp"
 #include "session/fallback_session_store.hpp"
 #include "session/memory_session_store.hpp"
 

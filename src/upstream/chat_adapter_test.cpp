@@ -5,14 +5,14 @@
 
 #include <thread>
 
-#include "upstream/test_support.hpp"
+#include "upstream/testing/fake_upstream_config.hpp"
 
 namespace rag::upstream {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::CapturedLog;
-using testing::IoThreads;
+using rag::testing::LogCapture;
+using rag::testing::IoThreads;
 using fakes::FakeUpstream;
 
 class ChatAdapterTest : public ::testing::Test {
@@ -50,7 +50,7 @@ class ChatAdapterTest : public ::testing::Test {
     EXPECT_EQ(e.message.find("127.0.0.1"), std::string::npos) << e.message;
   }
 
-  CapturedLog log_;
+  LogCapture log_;
   FakeUpstream fake_;
   IoThreads io_;
   ChatRequest request_{{{"system", "be brief"}, {"user", "What is the refund policy?"}}, 0.1, 50};

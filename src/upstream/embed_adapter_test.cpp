@@ -3,7 +3,7 @@
 // trusted CA accepted).
 #include <gtest/gtest.h>
 
-#include "upstream/test_support.hpp"
+#include "upstream/testing/fake_upstream_config.hpp"
 
 #ifndef RAG_FAKE_CERT_DIR
 #error "RAG_FAKE_CERT_DIR must point at tests/fakes/certs"
@@ -13,8 +13,8 @@ namespace rag::upstream {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::CapturedLog;
-using testing::IoThreads;
+using rag::testing::LogCapture;
+using rag::testing::IoThreads;
 using fakes::FakeUpstream;
 
 std::vector<std::string> texts(int n) {
@@ -50,7 +50,7 @@ class EmbedAdapterTest : public ::testing::Test {
     for (std::size_t i = 0; i < t.size(); ++i) EXPECT_EQ(got[i], fakes::fake_embedding(t[i], dim)) << i;
   }
 
-  CapturedLog log_;
+  LogCapture log_;
   FakeUpstream fake_;
   IoThreads io_;
 };
@@ -145,7 +145,7 @@ class TlsTest : public ::testing::Test {
     ChatRequest request{{{"user", "hello over tls"}}, 0.1, 10};
     return io_.run(model->complete(request, {}));
   }
-  CapturedLog log_;
+  LogCapture log_;
   IoThreads io_;
 };
 

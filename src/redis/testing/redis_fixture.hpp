@@ -11,7 +11,7 @@
 #include "redis/redis_client.hpp"
 #include "redis/redis_url.hpp"
 #include "redis/testing/redis_server.hpp"
-#include "redis/testing/test_support.hpp"
+#include "common/testing/support.hpp"
 
 namespace rag::testing {
 

@@ -1,6 +1,7 @@
-// Test-only helpers shared by the redis/, session/ and ratelimit/ tests: an io_context run by
-// background threads, a way to run a coroutine to completion from a test body, a bounded
-// wait on a condition, and a capture of spdlog's default logger.
+// Test-only helpers for any module's tests (docs/ARCHITECTURE.md, "Testing layers": a
+// module's helpers live in its testing/ folder): an io_context run by background threads, a
+// bounded way to run a coroutine to completion from a test body, a bounded wait on a
+// condition, and a capture of spdlog's default logger.
 // Thread-safety: IoThreads and LogCapture are used from the test thread; LogCapture's sink is
 // safe from any thread.
 #pragma once
@@ -16,9 +17,11 @@
 #include <boost/asio/use_future.hpp>
 #include <chrono>
 #include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -27,12 +30,18 @@ namespace rag::testing {
 
 namespace asio = boost::asio;
 
+// An io_context run by `n` threads until join() or destruction.
 class IoThreads {
  public:
   explicit IoThreads(int n = 2) : guard_(asio::make_work_guard(ioc_)) {
     for (int i = 0; i < n; ++i) threads_.emplace_back([this] { ioc_.run(); });
   }
-  ~IoThreads() { join(); }
+  // Abandons what is still queued (e.g. idle keep-alive connections' reads), then joins.
+  ~IoThreads() {
+    guard_.reset();
+    ioc_.stop();
+    join();
+  }
   // Lets the io_context finish its remaining work (call after stopping clients), then joins.
   void join() {
     guard_.reset();
@@ -41,9 +50,13 @@ class IoThreads {
   asio::io_context& ioc() { return ioc_; }
   asio::any_io_executor executor() { return ioc_.get_executor(); }
 
+  // Runs `a` on the io_context and waits at most `limit` for its result.
   template <class T>
-  T run(asio::awaitable<T> a) {
-    return asio::co_spawn(ioc_, std::move(a), asio::use_future).get();
+  T run(asio::awaitable<T> a, std::chrono::seconds limit = std::chrono::seconds(30)) {
+    auto future = asio::co_spawn(ioc_, std::move(a), asio::use_future);
+    if (future.wait_for(limit) != std::future_status::ready)
+      throw std::runtime_error("coroutine did not finish in time");
+    return future.get();
   }
 
  private:

@@ -21,10 +21,13 @@
 #include <string>
 #include <vector>
 
-#include "retrieval/fake_index_reader.hpp"
+#include <gtest/gtest.h>
+
+#include "rag/pipeline.hpp"
+#include "retrieval/testing/fake_index_reader.hpp"
 #include "retrieval/live_index.hpp"
 #include "retrieval/searcher.hpp"
-#include "retrieval/test_corpus.hpp"
+#include "retrieval/testing/test_corpus.hpp"
 #include "session/session_store.hpp"
 #include "upstream/chat_model.hpp"
 
@@ -173,6 +176,24 @@ struct SearchFixture {
   std::shared_ptr<retrieval::testing::FakeIndexState> state;
   retrieval::LiveIndex live;
   std::unique_ptr<retrieval::Searcher> searcher;
+};
+
+// The parts of a chat pipeline over the small corpus, with a scripted model and an in-memory
+// session store, for the tests of the handlers above it (api/). pipeline_ is built by
+// make_pipeline(), so a test may set the model's script or the options first.
+class PipelineFixture : public ::testing::Test {
+ protected:
+  // `with_model` false: no chat upstream (extractive answers).
+  chat::Pipeline& make_pipeline(bool with_model = true, PipelineOptions options = {}) {
+    pipeline_ = std::make_unique<chat::Pipeline>(
+        *search_.searcher, with_model ? model_.get() : nullptr, *store_, std::move(options));
+    return *pipeline_;
+  }
+
+  SearchFixture search_;
+  std::shared_ptr<FakeChatModel> model_ = std::make_shared<FakeChatModel>();
+  std::shared_ptr<FakeSessionStore> store_ = std::make_shared<FakeSessionStore>();
+  std::unique_ptr<chat::Pipeline> pipeline_;
 };
 
 }  // namespace rag::chat::testing
