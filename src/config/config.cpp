@@ -22,25 +22,6 @@ bool Cidr::contains(const std::array<std::uint8_t, 16>& ip) const {
   return true;
 }
 
-std::vector<std::string> Config::secrets() const {
-  std::vector<std::string> out;
-  for (const Secret* s : {&azure_chat_api_key, &azure_embeddings_api_key, &openai_api_key})
-    if (!s->empty()) out.push_back(s->reveal());
-  // Credentials inside URLs (a Redis password above all): the user-info as written, and its
-  // password part, which is what a client library may print on its own (unless so short that
-  // masking it would mask common words of every log line).
-  for (const std::string* url :
-       {&redis_url, &openai_base_url, &azure_chat_endpoint, &azure_embeddings_endpoint}) {
-    const auto credentials = url_credentials(*url);
-    if (credentials.empty()) continue;
-    out.emplace_back(credentials);
-    const auto colon = credentials.find(':');
-    if (colon != std::string_view::npos && credentials.size() - colon - 1 >= 8)
-      out.emplace_back(credentials.substr(colon + 1));
-  }
-  return out;
-}
-
 std::string_view to_string(LogLevel level) {
   switch (level) {
     case LogLevel::kDebug: return "debug";
@@ -55,7 +36,7 @@ Result<RateLimitSpec> parse_rate_limit(std::string_view text) {
   const std::string s = lower(trim(text));
   if (s == "off" || s == "none" || s == "disabled") return RateLimitSpec{false, 0, 0, ""};
   auto bad = [] {
-    return fail(ErrorCode::kInvalidArgument, "expected N/second, N/minute, N/hour or off");
+    return fail(ErrorCode::kInvalidArgument, "expected " + std::string(kRateLimitForms));
   };
   // Accept "20/minute" and slowapi's "20 per minute".
   std::string count_text, unit;

@@ -36,7 +36,12 @@ struct Cidr {
   bool contains(const std::array<std::uint8_t, 16>& ip) const;
 };
 
+// Every field is one setting of the table in config/loader.cpp (docs/configuration.md describes
+// each). Its default is written only there: the constructor applies each row's default text with
+// the parser that reads a user's value, so --help, the docs and the code cannot disagree.
 struct Config {
+  Config();  // every setting at its default
+
   // Upstream (Azure OpenAI, the Python design's names).
   std::string azure_chat_endpoint;
   Secret azure_chat_api_key;
@@ -49,72 +54,72 @@ struct Config {
   std::string embeddings_model;
 
   // HTTP server.
-  std::string host = "0.0.0.0";
-  std::uint16_t port = 8000;
-  int workers = 4;
-  LogLevel log_level = LogLevel::kInfo;
-  std::vector<std::string> allowed_origins{"http://localhost:3000"};
+  std::string host;
+  std::uint16_t port{};  // 0: any free port, the one chosen is logged
+  int workers{};
+  LogLevel log_level{};
+  std::vector<std::string> allowed_origins;
   std::vector<Cidr> trusted_proxies;
   std::string ssl_certfile;
   std::string ssl_keyfile;
-  Seconds graceful_timeout{30};
-  Seconds keepalive{5};
-  Seconds request_timeout{120};
-  Seconds header_timeout{10};
-  std::size_t max_body_bytes = 1 << 20;
-  std::size_t max_header_bytes = 16 << 10;
-  std::size_t max_message_chars = 8000;
-  std::size_t max_history_messages = 200;  // items in a request's history
-  std::size_t max_history_chars = 16000;   // characters of one history item
-  std::size_t max_query_chars = 8000;      // characters of a /search query
-  std::size_t max_concurrent_requests = 10000;
-  std::size_t max_connections = 10000;  // open client connections (more: 503 and closed)
-  std::string server_name = "RAG Server";
+  Seconds graceful_timeout{};
+  Seconds keepalive{};
+  Seconds request_timeout{};
+  Seconds header_timeout{};
+  std::size_t max_body_bytes{};
+  std::size_t max_header_bytes{};
+  std::size_t max_message_chars{};
+  std::size_t max_history_messages{};     // items in a request's history
+  std::size_t max_history_chars{};        // characters of one history item
+  std::size_t max_query_chars{};          // characters of a /search query
+  std::size_t max_concurrent_requests{};  // requests in progress (more: 503)
+  std::size_t max_connections{};          // open client connections (more: 503 and closed)
+  std::string server_name;
   std::string site_url;  // where the indexed site is published (chat page links); "" = none
 
   // Index and retrieval.
-  std::filesystem::path vector_db_path = "vector_db";
-  Seconds index_load_wait{30};  // how long serve waits for the first load before listening
-  double search_min_score = 0.3;
-  double fusion_dense_weight = 0.1;  // FUSION_DENSE_WEIGHT
-  std::size_t hnsw_min_vectors = 100000;  // exact search below, HNSW at or above
+  std::filesystem::path vector_db_path;
+  Seconds index_load_wait{};  // how long serve waits for the first load before listening
+  double search_min_score{};
+  double fusion_dense_weight{};
+  std::size_t hnsw_min_vectors{};  // exact search below, HNSW at or above
 
   // Conversations.
-  int max_conversation_history = 20;
-  Seconds session_timeout{24 * 3600};
-  Seconds cleanup_interval{60 * 60};
-  std::size_t max_sessions = 100000;
-  std::size_t max_session_bytes = 64 << 10;  // bytes of messages one session keeps
+  int max_conversation_history{};
+  Seconds session_timeout{};
+  Seconds cleanup_interval{};
+  std::size_t max_sessions{};
+  std::size_t max_session_bytes{};  // bytes of messages one session keeps
   std::string system_prompt_file;
   std::string refusal_text;  // empty: the built-in refusal
-  double chat_temperature = 0.1;
-  int chat_max_tokens = 1000;
+  double chat_temperature{};
+  int chat_max_tokens{};
 
   // Upstream call policy.
-  int llm_max_retries = 3;
-  Seconds llm_base_delay{2.0};
-  Seconds llm_max_delay{30};
-  Seconds llm_timeout{60};
-  int llm_breaker_failures = 5;           // consecutive failed attempts that open a circuit breaker
-  Seconds llm_breaker_cooldown{30};       // how long an open breaker fails calls fast
-  std::size_t max_upstream_calls = 1000;  // chat calls in flight at once (more: 503)
-  int embed_batch_size = 16;
-  int embed_concurrency = 4;
+  int llm_max_retries{};
+  Seconds llm_base_delay{};
+  Seconds llm_max_delay{};
+  Seconds llm_timeout{};
+  int llm_breaker_failures{};        // consecutive failed attempts that open a circuit breaker
+  Seconds llm_breaker_cooldown{};    // how long an open breaker fails calls fast
+  std::size_t max_upstream_calls{};  // chat calls in flight at once (more: 503)
+  int embed_batch_size{};
+  int embed_concurrency{};
 
   // Guards and shared state.
-  RateLimitSpec rate_limit_health{true, 60, 60, "minute"};
-  RateLimitSpec rate_limit_search{true, 30, 60, "minute"};
-  RateLimitSpec rate_limit_chat{true, 20, 60, "minute"};
-  std::string redis_url;
+  RateLimitSpec rate_limit_health;
+  RateLimitSpec rate_limit_search;
+  RateLimitSpec rate_limit_chat;
+  std::string redis_url;  // may hold a password: its user-info is among secrets()
 
   // Logs.
-  std::filesystem::path log_dir = "logs";
+  std::filesystem::path log_dir;
 
   // Feedback and unanswered questions (docs/operations.md, "Improving the answers").
-  bool feedback = true;                          // FEEDBACK=on|off
-  Seconds feedback_retention{30 * 24 * 3600};   // FEEDBACK_RETENTION_DAYS
-  RateLimitSpec rate_limit_feedback{true, 10, 60, "minute"};
-  std::filesystem::path state_dir = "state";    // writable; the index folder stays read-only
+  bool feedback{};
+  Seconds feedback_retention{};
+  RateLimitSpec rate_limit_feedback;
+  std::filesystem::path state_dir;  // writable; the index folder stays read-only
 
   bool has_azure_chat() const { return !azure_chat_endpoint.empty(); }
   bool has_openai_chat() const { return !openai_base_url.empty() && !chat_model.empty(); }
@@ -126,7 +131,8 @@ struct Config {
   bool has_embeddings_upstream() const {
     return has_azure_embeddings() || has_openai_embeddings();
   }
-  // Every secret value configured, for redaction and leak scans.
+  // Every secret configured, for redaction and leak scans: the value of each Secret field and
+  // the user-info of each URL setting (REDIS_URL's password above all), as the table's kinds say.
   std::vector<std::string> secrets() const;
 };
 

@@ -104,7 +104,7 @@ TEST(ConfigLoad, MalformedValuesNameTheVariableAndTheExpectedForm) {
 }
 
 TEST(ConfigLoad, NeverEchoesASecret) {
-  // A key cannot be malformed today, but the rule holds for any *_KEY failure path.
+  // A key cannot be malformed today; the rule holds for any Secret field's failure path.
   auto c = load_env({{"AZURE_OPENAI_CHAT_API_KEY", "sk-secret"}, {"PORT", "x"}});
   ASSERT_FALSE(c);
   EXPECT_EQ(c.error().message.find("sk-secret"), std::string::npos);
@@ -133,6 +133,55 @@ TEST(ConfigSecrets, IncludeUrlCredentialsForRedaction) {
   auto short_password = load_env({{"REDIS_URL", "redis://:pw@cache:6379/0"}});
   ASSERT_TRUE(short_password);
   EXPECT_EQ(short_password->secrets(), std::vector<std::string>{":pw"});
+}
+
+TEST(ConfigSecrets, AreTheSecretFieldsWhateverTheirNames) {
+  std::vector<std::string> secret_names;
+  for (const auto& setting : settings())
+    if (setting.secret) secret_names.emplace_back(setting.name);
+  EXPECT_EQ(secret_names,
+            (std::vector<std::string>{"AZURE_OPENAI_CHAT_API_KEY",
+                                      "AZURE_OPENAI_EMBEDDINGS_API_KEY", "OPENAI_API_KEY"}));
+  for (const auto& name : secret_names) {
+    auto c = load_env({{name, "canary-secret-value"}});
+    ASSERT_TRUE(c) << name;
+    EXPECT_EQ(c->secrets(), std::vector<std::string>{"canary-secret-value"}) << name;
+  }
+}
+
+TEST(ConfigSecrets, ListThePasswordOfEveryUrlSetting) {
+  for (const std::string name : {"AZURE_OPENAI_CHAT_ENDPOINT", "AZURE_OPENAI_EMBEDDINGS_ENDPOINT",
+                                 "OPENAI_BASE_URL", "REDIS_URL", "SITE_URL"}) {
+    const std::string scheme = name == "REDIS_URL" ? "redis://" : "https://";
+    auto c = load_env({{name, scheme + "user:canary-password@host:1/x"}});
+    ASSERT_TRUE(c) << name << ": " << c.error().message;
+    EXPECT_EQ(c->secrets(), (std::vector<std::string>{"user:canary-password", "canary-password"}))
+        << name;
+  }
+}
+
+TEST(ConfigDefaults, AreTheTablesDefaultTextsParsed) {
+  // Config's constructor applies each row's default text; a directly built Config and one
+  // loaded from an empty environment are the same value.
+  const Config built;
+  auto loaded = load_env({});
+  ASSERT_TRUE(loaded);
+  EXPECT_EQ(built.port, loaded->port);
+  EXPECT_EQ(built.allowed_origins, loaded->allowed_origins);
+  EXPECT_EQ(built.rate_limit_chat.describe(), loaded->rate_limit_chat.describe());
+  EXPECT_DOUBLE_EQ(built.session_timeout.count(), 24 * 3600);
+  EXPECT_TRUE(built.feedback);
+  for (const auto& setting : settings()) {
+    if (!*setting.default_text) continue;
+    auto explicit_default = load_env({{setting.name, setting.default_text}});
+    EXPECT_TRUE(explicit_default) << setting.name << ": " << explicit_default.error().message;
+  }
+}
+
+TEST(ConfigLoad, PortZeroMeansAnyFreePort) {
+  auto c = load_env({{"PORT", "0"}});
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->port, 0);
 }
 
 TEST(ConfigLoad, CertAndKeyComeTogether) {

@@ -1,5 +1,8 @@
-// The configuration table: one row per setting, each with its parser. Adding a setting is
-// adding a row here and a field in Config.
+// The configuration table: one row per setting with its name, default, help text and kind (the
+// parser, the values it allows, what of the value is secret). Everything else is derived from
+// the rows: Config's defaults (its constructor applies each default text with the row's parser),
+// --help, the "expected ..." errors, Config::secrets(); docs/configuration.md is checked against
+// them by config_docs_test.cpp. Adding a setting is adding a row here and a field in Config.
 #include "config/loader.hpp"
 
 #include <arpa/inet.h>
@@ -8,6 +11,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -17,139 +21,168 @@
 namespace rag::config {
 namespace {
 
-using Apply = std::function<Result<void>(Config&, std::string_view)>;
-
-struct Row {
-  Setting setting;
-  Apply apply;
+// What of a setting's value must never be printed.
+enum class Secrecy {
+  kNone,      // printable (a URL's user-info is still masked when a value is echoed)
+  kValue,     // a Secret field: never echoed, listed whole by Config::secrets()
+  kUserInfo,  // a URL: the user:password before '@' is listed by Config::secrets()
 };
 
-// Builders for the common kinds of value; each returns the "expected ..." form on failure.
+struct Kind {
+  using Apply = std::function<bool(Config&, std::string_view)>;
+  using Text = std::function<std::string_view(const Config&)>;
+  Kind(Apply apply, std::string allowed, Secrecy secrecy = Secrecy::kNone, Text text = {})
+      : apply(std::move(apply)),
+        allowed(std::move(allowed)),
+        secrecy(secrecy),
+        text(std::move(text)) {}
+
+  Apply apply;          // false: the value is not `allowed`
+  std::string allowed;  // "an integer from 1 to 256", after "expected" in errors; "" = any text
+  Secrecy secrecy;
+  Text text;  // the value, when it can hold a secret
+};
+
+struct Row {
+  struct {
+    const char* name;
+    const char* default_text;  // parsed like a user's value ("" = the field's empty value)
+    const char* help;
+  } doc;
+  Kind kind;
+};
+
+// Builders for the kinds of value.
 template <class Int>
-Apply integer(Int Config::*field, long long lo, long long hi) {
-  return [=](Config& c, std::string_view v) -> Result<void> {
-    auto n = parse_int(v);
-    if (!n || *n < lo || *n > hi)
-      return fail(ErrorCode::kInvalidArgument, "expected an integer from " + std::to_string(lo) +
-                                                   " to " + std::to_string(hi));
-    c.*field = static_cast<Int>(*n);
-    return {};
-  };
+Kind integer(Int Config::*field, long long lo, long long hi) {
+  return {[=](Config& c, std::string_view v) {
+            auto n = parse_int(v);
+            if (!n || *n < lo || *n > hi) return false;
+            c.*field = static_cast<Int>(*n);
+            return true;
+          },
+          "an integer from " + std::to_string(lo) + " to " + std::to_string(hi)};
 }
 
-Apply real(double Config::*field, double lo, double hi) {
-  return [=](Config& c, std::string_view v) -> Result<void> {
-    auto x = parse_double(v);
-    if (!x || *x < lo || *x > hi)
-      return fail(ErrorCode::kInvalidArgument,
-                  "expected a number from " + format_number(lo) + " to " + format_number(hi));
-    c.*field = *x;
-    return {};
-  };
+Kind real(double Config::*field, double lo, double hi) {
+  return {[=](Config& c, std::string_view v) {
+            auto x = parse_double(v);
+            if (!x || *x < lo || *x > hi) return false;
+            c.*field = *x;
+            return true;
+          },
+          "a number from " + format_number(lo) + " to " + format_number(hi)};
 }
 
-Apply seconds(Seconds Config::*field, double lo, double hi, double scale = 1.0,
-              const char* unit = "seconds") {
-  return [=](Config& c, std::string_view v) -> Result<void> {
-    auto x = parse_double(v);
-    if (!x || *x < lo || *x > hi)
-      return fail(ErrorCode::kInvalidArgument, "expected a number of " + std::string(unit) +
-                                                   " from " + format_number(lo) + " to " +
-                                                   format_number(hi));
-    c.*field = Seconds(*x * scale);
-    return {};
-  };
+// A duration written in `unit`s (`scale` seconds each).
+Kind seconds(Seconds Config::*field, double lo, double hi, double scale = 1.0,
+             const char* unit = "seconds") {
+  return {[=](Config& c, std::string_view v) {
+            auto x = parse_double(v);
+            if (!x || *x < lo || *x > hi) return false;
+            c.*field = Seconds(*x * scale);
+            return true;
+          },
+          "a number of " + std::string(unit) + " from " + format_number(lo) + " to " +
+              format_number(hi)};
 }
 
-Apply text(std::string Config::*field) {
-  return [=](Config& c, std::string_view v) -> Result<void> {
-    c.*field = std::string(v);
-    return {};
-  };
+Kind text(std::string Config::*field) {
+  return {[=](Config& c, std::string_view v) {
+            c.*field = std::string(v);
+            return true;
+          },
+          ""};
 }
 
-Apply secret(Secret Config::*field) {
-  return [=](Config& c, std::string_view v) -> Result<void> {
-    c.*field = Secret(std::string(v));
-    return {};
-  };
+// A Secret field is secret by its type: this overload is the only way such a row is built.
+Kind text(Secret Config::*field) {
+  return {[=](Config& c, std::string_view v) {
+            c.*field = Secret(std::string(v));
+            return true;
+          },
+          "", Secrecy::kValue,
+          [=](const Config& c) -> std::string_view { return (c.*field).reveal(); }};
 }
 
-Apply url(std::string Config::*field) {
-  return [=](Config& c, std::string_view v) -> Result<void> {
-    if (!v.empty() && !v.starts_with("http://") && !v.starts_with("https://"))
-      return fail(ErrorCode::kInvalidArgument, "expected an http:// or https:// URL");
-    c.*field = std::string(v);
-    return {};
-  };
+// A URL, empty (unset) or of one of `schemes`; any URL may carry a password in its user-info.
+Kind url(std::string Config::*field, std::string allowed = "an http:// or https:// URL",
+         std::vector<std::string_view> schemes = {"http://", "https://"}) {
+  return {[=](Config& c, std::string_view v) {
+            if (!v.empty() && std::none_of(schemes.begin(), schemes.end(),
+                                           [&](auto s) { return v.starts_with(s); }))
+              return false;
+            c.*field = std::string(v);
+            return true;
+          },
+          std::move(allowed), Secrecy::kUserInfo,
+          [=](const Config& c) -> std::string_view { return c.*field; }};
 }
 
-Apply rate(RateLimitSpec Config::*field) {
-  return [=](Config& c, std::string_view v) -> Result<void> {
-    auto spec = parse_rate_limit(v);
-    if (!spec) return std::unexpected(spec.error());
-    c.*field = *spec;
-    return {};
-  };
+Kind rate(RateLimitSpec Config::*field) {
+  return {[=](Config& c, std::string_view v) {
+            auto spec = parse_rate_limit(v);
+            if (!spec) return false;
+            c.*field = *spec;
+            return true;
+          },
+          std::string(kRateLimitForms)};
 }
 
-Result<void> apply_log_level(Config& c, std::string_view v) {
-  std::string s = lower(trim(v));
-  if (s == "debug") c.log_level = LogLevel::kDebug;
-  else if (s == "info") c.log_level = LogLevel::kInfo;
-  else if (s == "warning" || s == "warn") c.log_level = LogLevel::kWarning;
-  else if (s == "error" || s == "critical") c.log_level = LogLevel::kError;
-  else return fail(ErrorCode::kInvalidArgument, "expected one of debug, info, warning, error");
-  return {};
+Kind path(std::filesystem::path Config::*field) {
+  return {[=](Config& c, std::string_view v) {
+            if (v.empty()) return false;
+            c.*field = std::filesystem::path(std::string(v));
+            return true;
+          },
+          "a path"};
 }
 
-Result<void> apply_origins(Config& c, std::string_view v) {
+bool apply_log_level(Config& c, std::string_view v) {
+  static constexpr std::pair<std::string_view, LogLevel> kLevels[] = {
+      {"debug", LogLevel::kDebug},  {"info", LogLevel::kInfo},   {"warning", LogLevel::kWarning},
+      {"warn", LogLevel::kWarning}, {"error", LogLevel::kError}, {"critical", LogLevel::kError}};
+  const std::string s = lower(trim(v));
+  for (const auto& [name, level] : kLevels) {
+    if (s != name) continue;
+    c.log_level = level;
+    return true;
+  }
+  return false;
+}
+
+bool apply_origins(Config& c, std::string_view v) {
   c.allowed_origins.clear();
   for (auto& item : split(v, ',')) {
     if (item.empty()) continue;
-    if (item != "*" && !item.starts_with("http://") && !item.starts_with("https://"))
-      return fail(ErrorCode::kInvalidArgument,
-                  "expected comma-separated origins like https://example.com (or *)");
+    if (item != "*" && !item.starts_with("http://") && !item.starts_with("https://")) return false;
     while (item.size() > 1 && item.back() == '/') item.pop_back();
     c.allowed_origins.push_back(item);
   }
-  return {};
+  return true;
 }
 
-Result<void> apply_proxies(Config& c, std::string_view v) {
+bool apply_proxies(Config& c, std::string_view v) {
   c.trusted_proxies.clear();
   for (auto& item : split(v, ',')) {
     if (item.empty()) continue;
     auto cidr = parse_cidr(item);
-    if (!cidr) return std::unexpected(cidr.error());
+    if (!cidr) return false;
     c.trusted_proxies.push_back(*cidr);
   }
-  return {};
+  return true;
 }
 
-Result<void> apply_redis_url(Config& c, std::string_view v) {
-  if (!v.empty() && !v.starts_with("redis://"))
-    return fail(ErrorCode::kInvalidArgument, "expected redis://host:port/db");
-  c.redis_url = std::string(v);
-  return {};
-}
-
-Result<void> apply_feedback(Config& c, std::string_view v) {
-  if (v != "on" && v != "off") return fail(ErrorCode::kInvalidArgument, "expected on or off");
+bool apply_feedback(Config& c, std::string_view v) {
+  if (v != "on" && v != "off") return false;
   c.feedback = v == "on";
-  return {};
+  return true;
 }
 
-Result<void> apply_host(Config& c, std::string_view v) {
-  if (v.empty()) return fail(ErrorCode::kInvalidArgument, "expected an IP address or host name");
+bool apply_host(Config& c, std::string_view v) {
+  if (v.empty()) return false;
   c.host = std::string(v);
-  return {};
-}
-
-Result<void> apply_path(std::filesystem::path Config::*field, Config& c, std::string_view v) {
-  if (v.empty()) return fail(ErrorCode::kInvalidArgument, "expected a path");
-  c.*field = std::filesystem::path(std::string(v));
-  return {};
+  return true;
 }
 
 const std::vector<Row>& rows() {
@@ -158,28 +191,28 @@ const std::vector<Row>& rows() {
         "Azure chat URL .../deployments/D/chat/completions?api-version=V"},
        url(&Config::azure_chat_endpoint)},
       {{"AZURE_OPENAI_CHAT_API_KEY", "", "Azure chat key (sent as api-key)"},
-       secret(&Config::azure_chat_api_key)},
+       text(&Config::azure_chat_api_key)},
       {{"AZURE_OPENAI_EMBEDDINGS_ENDPOINT", "",
         "Azure embeddings URL .../deployments/D/embeddings?api-version=V"},
        url(&Config::azure_embeddings_endpoint)},
       {{"AZURE_OPENAI_EMBEDDINGS_API_KEY", "", "Azure embeddings key (sent as api-key)"},
-       secret(&Config::azure_embeddings_api_key)},
+       text(&Config::azure_embeddings_api_key)},
       {{"OPENAI_BASE_URL", "", "OpenAI-compatible base URL, e.g. http://localhost:11434/v1"},
        url(&Config::openai_base_url)},
       {{"OPENAI_API_KEY", "", "OpenAI-compatible key (sent as Authorization: Bearer)"},
-       secret(&Config::openai_api_key)},
+       text(&Config::openai_api_key)},
       {{"CHAT_MODEL", "", "model name for OpenAI-compatible chat"}, text(&Config::chat_model)},
       {{"EMBEDDINGS_MODEL", "", "model name for OpenAI-compatible embeddings"},
        text(&Config::embeddings_model)},
-      {{"HOST", "0.0.0.0", "address to listen on"}, apply_host},
+      {{"HOST", "0.0.0.0", "address to listen on"}, {apply_host, "an IP address or host name"}},
       {{"PORT", "8000", "TCP port to listen on (0: any free port, logged at start)"},
        integer(&Config::port, 0, 65535)},
       {{"WORKERS", "4", "request-handling threads"}, integer(&Config::workers, 1, 256)},
-      {{"LOG_LEVEL", "info", "debug, info, warning or error"}, apply_log_level},
+      {{"LOG_LEVEL", "info", "debug, info, warning or error"},
+       {apply_log_level, "one of debug, info, warning, error"}},
       {{"ALLOWED_ORIGINS", "http://localhost:3000", "comma-separated CORS allowlist"},
-       apply_origins},
-      {{"VECTOR_DB_PATH", "vector_db", "index folder"},
-       [](Config& c, std::string_view v) { return apply_path(&Config::vector_db_path, c, v); }},
+       {apply_origins, "comma-separated origins like https://example.com (or *)"}},
+      {{"VECTOR_DB_PATH", "vector_db", "index folder"}, path(&Config::vector_db_path)},
       {{"INDEX_LOAD_WAIT", "30", "seconds serve waits for its index to load before listening"},
        seconds(&Config::index_load_wait, 0, 3600)},
       {{"MAX_CONVERSATION_HISTORY", "20", "messages kept per session"},
@@ -201,15 +234,14 @@ const std::vector<Row>& rows() {
       {{"RATE_LIMIT_FEEDBACK", "10/minute", "per-IP limit of POST /feedback"},
        rate(&Config::rate_limit_feedback)},
       {{"TRUSTED_PROXIES", "", "comma-separated CIDRs whose X-Forwarded-For is believed"},
-       apply_proxies},
+       {apply_proxies, "comma-separated CIDRs like 10.0.0.0/8 or ::1/128"}},
       {{"REDIS_URL", "", "redis://host:port/db for sessions and rate limits shared by replicas"},
-       apply_redis_url},
-      {{"LOG_DIR", "logs", "folder of the human log rag_server.log"},
-       [](Config& c, std::string_view v) { return apply_path(&Config::log_dir, c, v); }},
+       url(&Config::redis_url, "redis://host:port/db", {"redis://"})},
+      {{"LOG_DIR", "logs", "folder of the human log rag_server.log"}, path(&Config::log_dir)},
       {{"STATE_DIR", "state", "writable folder of the server's own files (feedback.sqlite)"},
-       [](Config& c, std::string_view v) { return apply_path(&Config::state_dir, c, v); }},
+       path(&Config::state_dir)},
       {{"FEEDBACK", "on", "record answers for POST /feedback and `rag-server report` (on|off)"},
-       apply_feedback},
+       {apply_feedback, "on or off"}},
       {{"FEEDBACK_RETENTION_DAYS", "30", "days answers and their ratings are kept"},
        seconds(&Config::feedback_retention, 1, 3650, 24 * 3600, "days")},
       {{"SSL_CERTFILE", "", "PEM certificate chain: serve HTTPS directly"},
@@ -290,12 +322,53 @@ Result<void> check_whole(const Config& c) {
   return {};
 }
 
+// The secrets in a URL's user-info: "user:password" as written, and its password part, which is
+// what a client library may print on its own (unless so short that masking it would mask common
+// words of every log line).
+void add_url_credentials(std::string_view url, std::vector<std::string>& out) {
+  const auto credentials = url_credentials(url);
+  if (credentials.empty()) return;
+  out.emplace_back(credentials);
+  const auto colon = credentials.find(':');
+  if (colon != std::string_view::npos && credentials.size() - colon - 1 >= 8)
+    out.emplace_back(credentials.substr(colon + 1));
+}
+
 }  // namespace
+
+Config::Config() {
+  for (const auto& row : rows()) {
+    if (*row.doc.default_text == '\0' || row.kind.apply(*this, row.doc.default_text)) continue;
+    // A broken table, not a user's mistake: every test that builds a Config stops here.
+    std::fprintf(stderr, "%s:%d: the default of %s, \"%s\", is not %s\n", __FILE__, __LINE__,
+                 row.doc.name, row.doc.default_text, row.kind.allowed.c_str());
+    std::abort();
+  }
+}
+
+std::vector<std::string> Config::secrets() const {
+  std::vector<std::string> out;
+  for (const auto& row : rows()) {
+    switch (row.kind.secrecy) {
+      case Secrecy::kNone:
+        break;
+      case Secrecy::kValue:
+        if (auto value = row.kind.text(*this); !value.empty()) out.emplace_back(value);
+        break;
+      case Secrecy::kUserInfo:
+        add_url_credentials(row.kind.text(*this), out);
+        break;
+    }
+  }
+  return out;
+}
 
 const std::vector<Setting>& settings() {
   static const std::vector<Setting> list = [] {
     std::vector<Setting> out;
-    for (const auto& row : rows()) out.push_back(row.setting);
+    for (const auto& row : rows())
+      out.push_back({row.doc.name, row.doc.default_text, row.doc.help, row.kind.allowed,
+                     row.kind.secrecy == Secrecy::kValue});
     return out;
   }();
   return list;
@@ -311,20 +384,18 @@ Result<Config> load(const std::map<std::string, std::string>& flags, const EnvLo
                     const std::map<std::string, std::string>& dotenv) {
   Config config;
   for (const auto& row : rows()) {
-    const std::string name = row.setting.name;
+    const std::string name = row.doc.name;
     std::optional<std::string> value;
     if (auto it = flags.find(name); it != flags.end()) value = it->second;
     else if (auto e = env(name)) value = *e;
     else if (auto d = dotenv.find(name); d != dotenv.end()) value = d->second;
     if (!value) continue;
-    auto applied = row.apply(config, trim(*value));
-    if (!applied) {
-      // Never echo a secret back, even a malformed one: not a key, not a password in a URL.
-      const bool is_secret = name.ends_with("_KEY");
-      return fail(ErrorCode::kInvalidArgument,
-                  name + (is_secret ? "" : "=\"" + without_credentials(*value) + "\"") + ": " +
-                      applied.error().message);
-    }
+    if (row.kind.apply(config, trim(*value))) continue;
+    // Never echo a secret back, even a malformed one; any value may be a URL with a password.
+    const bool echo = row.kind.secrecy != Secrecy::kValue;
+    return fail(ErrorCode::kInvalidArgument,
+                name + (echo ? "=\"" + without_credentials(*value) + "\"" : "") + ": expected " +
+                    row.kind.allowed);
   }
   if (auto whole = check_whole(config); !whole) return std::unexpected(whole.error());
   return config;
