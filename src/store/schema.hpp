@@ -38,6 +38,9 @@ Result<void> drop_schema(sql::Database& db);
 
 // meta table access.
 Result<std::string> read_meta(const sql::Database& db, std::string_view key);
+// A meta value that counts something (schema_version, embedding_dimension): 0 when absent or
+// empty, kCorrupt when it is not a whole number from 0 to INT_MAX.
+Result<int> read_meta_int(const sql::Database& db, std::string_view key);
 Result<void> write_meta(const sql::Database& db, std::string_view key, std::string_view value);
 
 }  // namespace rag::store
