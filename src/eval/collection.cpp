@@ -2,6 +2,7 @@
 #include "eval/collection.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -72,9 +73,9 @@ Result<std::map<std::string, Judgements>> read_qrels(const fs::path& file) {
                   at_line(file, n) + ": expected 3 tab-separated fields");
     }
     int grade = 0;
-    try {
-      grade = std::stoi(grade_text);
-    } catch (const std::exception&) {
+    const char* const end = grade_text.data() + grade_text.size();
+    if (const auto parsed = std::from_chars(grade_text.data(), end, grade);
+        parsed.ec != std::errc() || parsed.ptr != end) {
       if (n == 1) continue;  // the header
       return fail(ErrorCode::kInvalidArgument, at_line(file, n) + ": the score is not an integer");
     }
