@@ -56,7 +56,8 @@ Error prefixed(const std::string& prefix, Error e) {
 
 // build_info.json is optional: the counts and dimension it states are checked when present.
 Result<PythonBuildInfo> read_build_info_if_any(const fs::path& dir) {
-  if (!fs::exists(dir / "build_info.json")) {
+  std::error_code ec;  // set when the folder cannot be looked into: read_file then says why
+  if (!fs::exists(dir / "build_info.json", ec) && !ec) {
     spdlog::warn("no build_info.json in {}: importing without it", dir.string());
     return PythonBuildInfo{};
   }
@@ -145,7 +146,8 @@ void remove_stale_temp_dirs(const fs::path& out) {
     const long pid = std::strtol(name.c_str() + kTempPrefix.size(), nullptr, 10);
     if (pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH)) continue;
     spdlog::info("removing {} left by an interrupted import", entry.path().string());
-    fs::remove_all(entry.path(), ec);
+    if (fs::remove_all(entry.path(), ec); ec)
+      spdlog::warn("could not remove {}: {}", entry.path().string(), ec.message());
   }
 }
 
@@ -156,7 +158,9 @@ class TempDir {
   explicit TempDir(fs::path path) : path_(std::move(path)) {}
   ~TempDir() {
     std::error_code ec;
-    fs::remove_all(path_, ec);
+    if (fs::remove_all(path_, ec); ec)
+      spdlog::warn("could not remove {}: {}; the next import removes it", path_.string(),
+                   ec.message());
   }
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
