@@ -49,8 +49,9 @@ Result<fs::path> qrels_file(const fs::path& dir, std::string_view split) {
   if (!split.empty()) return qrels / (std::string(split) + ".tsv");
   std::vector<fs::path> found;
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(qrels, ec)) {
-    if (entry.path().extension() == ".tsv") found.push_back(entry.path());
+  // increment(ec), not ++: a failed read of the folder ends the scan instead of throwing.
+  for (fs::directory_iterator it(qrels, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().extension() == ".tsv") found.push_back(it->path());
   }
   if (found.size() == 1) return found.front();
   return qrels / "test.tsv";

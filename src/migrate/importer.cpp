@@ -140,14 +140,17 @@ Result<std::string> choose_model(const ImportOptions& o, const PythonBuildInfo& 
 // Removes `.import-faiss-PID` folders of imports that are no longer running (killed ones).
 void remove_stale_temp_dirs(const fs::path& out) {
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(out, ec)) {
+  // increment(ec), not ++: a failed read of the folder ends the sweep instead of throwing.
+  for (fs::directory_iterator it(out, ec), end; !ec && it != end; it.increment(ec)) {
+    const fs::directory_entry& entry = *it;
     const std::string name = entry.path().filename().string();
     if (!name.starts_with(kTempPrefix)) continue;
     const long pid = std::strtol(name.c_str() + kTempPrefix.size(), nullptr, 10);
     if (pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH)) continue;
     spdlog::info("removing {} left by an interrupted import", entry.path().string());
-    if (fs::remove_all(entry.path(), ec); ec)
-      spdlog::warn("could not remove {}: {}", entry.path().string(), ec.message());
+    std::error_code removing;
+    if (fs::remove_all(entry.path(), removing); removing)
+      spdlog::warn("could not remove {}: {}", entry.path().string(), removing.message());
   }
 }
 
