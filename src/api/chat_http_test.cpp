@@ -11,8 +11,12 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <sstream>
+#include <stdexcept>
 #include <thread>
 
 #include "api/chat_handler.hpp"
@@ -53,6 +57,11 @@ class ChatHttpTest : public chat::testing::PipelineFixture {
     router_.add(Verb::delete_, "/sessions/{id}", session_delete_handler(*store_));
     router_.add(Verb::post, "/v1/chat/completions", openai_chat_completions_handler(*pipeline_, {}));
     router_.add(Verb::get, "/v1/models", openai_models_handler({}));
+    router_.add(Verb::get, "/boom/{id}",
+                [](http::RequestContext&) -> asio::awaitable<http::Response> {
+                  throw std::runtime_error("the handler broke: boom 42");
+                  co_return http::Response{};
+                });
     http::ServerOptions options;
     options.host = "127.0.0.1";
     options.port = 0;
@@ -103,6 +112,23 @@ TEST_F(ChatHttpTest, JsonAnswerThenHistoryThroughTheRouter) {
   EXPECT_EQ(history["history"].size(), 2u);
   auto deleted = json::parse(send(http::Verb::delete_, "/sessions/h1").body());
   EXPECT_EQ(deleted["message"], "Session h1 cleared");
+}
+
+TEST_F(ChatHttpTest, HandlerExceptionIsLoggedWithItsRouteAndAnswered500) {
+  std::ostringstream log;
+  auto logger = std::make_shared<spdlog::logger>(
+      "captured", std::make_shared<spdlog::sinks::ostream_sink_mt>(log));
+  const auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(logger);
+  auto res = send(http::Verb::get, "/boom/secret-session?key=hidden");
+  spdlog::set_default_logger(previous);
+  EXPECT_EQ(res.result_int(), 500u);
+  EXPECT_EQ(json::parse(res.body())["detail"], "Internal Server Error");
+  logger->flush();
+  EXPECT_NE(log.str().find("GET /boom/{id} threw"), std::string::npos) << log.str();
+  EXPECT_NE(log.str().find("the handler broke: boom 42"), std::string::npos) << log.str();
+  EXPECT_EQ(log.str().find("hidden"), std::string::npos) << log.str();
+  EXPECT_EQ(log.str().find("secret-session"), std::string::npos) << log.str();
 }
 
 TEST_F(ChatHttpTest, StreamIsChunkedSseInOrder) {

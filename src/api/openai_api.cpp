@@ -19,7 +19,9 @@ std::expected<std::string, OpenAiError> content_text(const json& content, std::s
   if (content.is_array()) {
     std::string text;
     for (const auto& part : content) {
-      if (!part.is_object() || part.value("type", "") != "text") continue;
+      // find, not value(): value() throws when "type" is there but not a string.
+      if (!part.is_object()) continue;
+      if (auto type = part.find("type"); type == part.end() || *type != "text") continue;
       auto t = part.find("text");
       if (t == part.end() || !t->is_string()) continue;
       if (!text.empty()) text += '\n';

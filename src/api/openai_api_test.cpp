@@ -37,6 +37,16 @@ TEST(OpenAiRequest, LastUserMessageIsTheQuestionEarlierOnesTheHistory) {
   EXPECT_FALSE(r->stream);
 }
 
+TEST(OpenAiRequest, PartsWhoseTypeIsNotAStringAreSkipped) {
+  auto r = parse_openai_request(
+      R"({"messages": [{"role": "user", "content": [{"type": 7, "text": "seven"},
+                                                    {"type": null, "text": "null"},
+                                                    {"type": "text", "text": "kept"}]}]})",
+      "application/json");
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(r->question, "kept");
+}
+
 TEST(OpenAiRequest, RejectsWhatOpenAiRejects) {
   for (const char* body :
        {R"({})", R"({"messages": []})", R"({"messages": [{"role": "assistant", "content": "x"}]})",

@@ -220,7 +220,7 @@ std::expected<json, ValidationErrors> parse_json_object_body(std::string_view bo
                                              std::to_string(pos) + ")"));
   } catch (const json::out_of_range&) {
     // A number beyond double's range (1e400): nlohmann throws out_of_range.406, not a
-    // parse_error. Found by fuzz/json_validation; it used to escape as a 500.
+    // parse_error (fuzz/json_validation_fuzz.cpp feeds such numbers).
     return failed(json_decode_error(0, "Invalid JSON: number out of range"));
   }
   if (value.is_null()) return failed(missing_error({std::string("body")}));

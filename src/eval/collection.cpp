@@ -2,6 +2,7 @@
 #include "eval/collection.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -48,8 +49,9 @@ Result<fs::path> qrels_file(const fs::path& dir, std::string_view split) {
   if (!split.empty()) return qrels / (std::string(split) + ".tsv");
   std::vector<fs::path> found;
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(qrels, ec)) {
-    if (entry.path().extension() == ".tsv") found.push_back(entry.path());
+  // increment(ec), not ++: a failed read of the folder ends the scan instead of throwing.
+  for (fs::directory_iterator it(qrels, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().extension() == ".tsv") found.push_back(it->path());
   }
   if (found.size() == 1) return found.front();
   return qrels / "test.tsv";
@@ -72,9 +74,9 @@ Result<std::map<std::string, Judgements>> read_qrels(const fs::path& file) {
                   at_line(file, n) + ": expected 3 tab-separated fields");
     }
     int grade = 0;
-    try {
-      grade = std::stoi(grade_text);
-    } catch (const std::exception&) {
+    const char* const end = grade_text.data() + grade_text.size();
+    if (const auto parsed = std::from_chars(grade_text.data(), end, grade);
+        parsed.ec != std::errc() || parsed.ptr != end) {
       if (n == 1) continue;  // the header
       return fail(ErrorCode::kInvalidArgument, at_line(file, n) + ": the score is not an integer");
     }

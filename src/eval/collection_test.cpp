@@ -63,6 +63,18 @@ TEST_F(CollectionTest, BadQrelsLineNamesTheFileAndLine) {
   EXPECT_NE(c.error().message.find("train.tsv:2"), std::string::npos) << c.error().message;
 }
 
+TEST_F(CollectionTest, QrelsScoreThatIsNotAnIntegerNamesTheLine) {
+  write_beir();
+  for (const char* score : {"2x", "1.5", "99999999999"}) {
+    write("qrels/train.tsv",
+          std::string("query-id\tcorpus-id\tscore\nq1\td1\t1\nq1\t7\t") + score + "\n");
+    auto c = load_collection(dir_, "");
+    ASSERT_FALSE(c) << score;
+    EXPECT_NE(c.error().message.find("train.tsv:3: the score is not an integer"), std::string::npos)
+        << c.error().message;
+  }
+}
+
 TEST_F(CollectionTest, QuestionsFileWithAnswerableAndUnanswerableQuestions) {
   write("q.jsonl",
         "{\"question\": \"How do I set the port?\", \"pages\": [\"/configuration\"]}\n\n"
@@ -101,6 +113,19 @@ TEST_F(CollectionTest, CorpusPagesCarryTitleAndIdInFrontMatter) {
   std::ifstream in2(dir_ / "pages" / "1.md");
   std::string page2((std::istreambuf_iterator<char>(in2)), {});
   EXPECT_NE(page2.find("url: \"7\""), std::string::npos) << page2;
+}
+
+TEST_F(CollectionTest, CorpusLineWhoseTextIsNotAStringIsAnErrorNamingTheLine) {
+  write("corpus.jsonl",
+        "{\"_id\": \"d1\", \"title\": null, \"text\": \"Cats purr.\"}\n"
+        "{\"_id\": \"d2\", \"title\": \"Dogs\", \"text\": 42}\n");
+  fs::create_directory(dir_ / "pages");
+  auto n = write_corpus_pages(dir_ / "corpus.jsonl", dir_ / "pages");
+  ASSERT_FALSE(n);
+  EXPECT_EQ(n.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(n.error().message.find("corpus.jsonl:2: \"title\" and \"text\" must be strings"),
+            std::string::npos)
+      << n.error().message;
 }
 
 }  // namespace

@@ -23,8 +23,19 @@ Result<std::size_t> write_corpus_pages(const fs::path& corpus_jsonl, const fs::p
                   corpus_jsonl.string() + ":" + std::to_string(n) + ": expected {\"_id\", ...}");
     }
     const std::string doc_id = id->is_string() ? id->get<std::string>() : id->dump();
-    const auto title = doc.value("title", std::string());
-    const auto text = doc.value("text", std::string());
+    // Checked, not doc.value(): value() throws when the field is there but not a string.
+    const auto title_at = doc.find("title");
+    const auto text_at = doc.find("text");
+    for (const auto& field : {title_at, text_at}) {
+      if (field != doc.end() && !field->is_string() && !field->is_null())
+        return fail(ErrorCode::kInvalidArgument, corpus_jsonl.string() + ":" + std::to_string(n) +
+                                                     ": \"title\" and \"text\" must be strings");
+    }
+    const auto string_of = [&](json::const_iterator field) {
+      return field != doc.end() && field->is_string() ? field->get<std::string>() : std::string();
+    };
+    const auto title = string_of(title_at);
+    const auto text = string_of(text_at);
     const fs::path page = out_dir / (std::to_string(count) + ".md");
     std::ofstream out(page, std::ios::binary);
     // JSON strings are YAML double-quoted scalars: the front matter needs no escaping rules

@@ -1,5 +1,6 @@
 #include "feedback/redis_feedback_store.hpp"
 
+#include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
 #include "redis/redis_client.hpp"
@@ -26,19 +27,23 @@ redis.call('PEXPIRE', KEYS[2], ttl)
 return 1
 )lua");
 
-std::optional<AnswerRecord> parse_answer(const std::string& text) {
-  const json j = json::parse(text, nullptr, false);
-  if (!j.is_object()) return std::nullopt;
-  AnswerRecord a;
-  a.response_id = j.value("response_id", "");
-  a.time = j.value("time", std::int64_t{0});
-  a.question = j.value("question", "");
-  a.answer = j.value("answer", "");
-  if (auto s = j.find("sources"); s != j.end() && s->is_array())
-    for (const auto& u : *s)
-      if (u.is_string()) a.sources.push_back(u.get<std::string>());
-  a.refused = j.value("refused", false);
-  return a;
+Result<AnswerRecord> parse_answer(const std::string& text) {
+  try {
+    const json j = json::parse(text);
+    if (!j.is_object()) return fail(ErrorCode::kCorrupt, "not a JSON object");
+    AnswerRecord a;
+    a.response_id = j.value("response_id", "");
+    a.time = j.value("time", std::int64_t{0});
+    a.question = j.value("question", "");
+    a.answer = j.value("answer", "");
+    if (auto s = j.find("sources"); s != j.end() && s->is_array())
+      for (const auto& u : *s)
+        if (u.is_string()) a.sources.push_back(u.get<std::string>());
+    a.refused = j.value("refused", false);
+    return a;
+  } catch (const json::exception& e) {  // not JSON, or a field of another type (value())
+    return fail(ErrorCode::kCorrupt, e.what());
+  }
 }
 
 }  // namespace
@@ -97,7 +102,11 @@ boost::asio::awaitable<Result<std::vector<StoredAnswer>>> RedisFeedbackStore::an
     if (!text) co_return std::unexpected(text.error());
     if (text->is_nil()) continue;  // expired since the index was trimmed
     auto answer = parse_answer(text->str);
-    if (!answer) continue;
+    if (!answer) {
+      spdlog::warn("Skipping the stored answer {}, which is not a valid record: {}", id.str,
+                   answer.error().message);
+      continue;
+    }
     StoredAnswer stored{std::move(*answer), std::nullopt, "", 0};
     std::vector<std::string> hgetall{"HGETALL", key("rating", id.str)};
     auto fields = co_await client_.command(std::move(hgetall));

@@ -7,6 +7,7 @@
 
 #include "redis/testing/redis_fixture.hpp"
 #include "redis/testing/redis_server.hpp"
+#include "redis/testing/test_support.hpp"
 
 namespace rag::feedback {
 namespace {
@@ -56,6 +57,19 @@ TEST_F(RedisFeedbackTest, AnswersOlderThanTheRetentionLeaveTheIndex) {
   ASSERT_TRUE(answers);
   ASSERT_EQ(answers->size(), 1u);
   EXPECT_EQ(answers->at(0).answer.response_id, "new");
+}
+
+TEST_F(RedisFeedbackTest, AStoredAnswerThatIsNotAValidRecordIsSkippedAndLogged) {
+  RedisFeedbackStore s(client(0), std::chrono::hours(1), "f3:");
+  ASSERT_TRUE(io_.run(s.record({"good", now(), "q", "", {}, true})));
+  server_.sync_command({"SET", "f3:feedback:answer:bad", R"({"time": "yesterday"})"});
+  server_.sync_command({"ZADD", "f3:feedback:answers", std::to_string(now()), "bad"});
+  rag::testing::LogCapture log;
+  auto answers = io_.run(s.answers_since(0));
+  ASSERT_TRUE(answers) << answers.error().message;
+  ASSERT_EQ(answers->size(), 1u);
+  EXPECT_EQ(answers->at(0).answer.response_id, "good");
+  EXPECT_EQ(log.count("Skipping the stored answer bad"), 1) << log.text();
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // Member definitions of Connection<Stream> (see connection.hpp).
 #pragma once
 
+#include <spdlog/spdlog.h>
+
 #include "http/framing.hpp"
 #include "http/middleware.hpp"
 
@@ -63,6 +65,11 @@ asio::awaitable<void> Connection<Stream>::run() {
     try {
       response = co_await state_.handler(ctx_);
     } catch (const std::exception& e) {
+      // The route pattern, not the target: a query string may carry what must not be logged.
+      spdlog::error("{} {} threw, answering 500 (request id '{}'): {}",
+                    std::string_view(request_.method_string()),
+                    ctx_.route.empty() ? std::string_view("-") : std::string_view(ctx_.route),
+                    ctx_.request_id, e.what());
       response = error_response(Status::internal_server_error, "Internal Server Error",
                                 request_.version());
     }

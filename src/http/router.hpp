@@ -19,7 +19,8 @@ class Router {
   // The handler of the matching route, run with ctx.route and ctx.params set.
   boost::asio::awaitable<Response> dispatch(RequestContext& ctx) const;
 
-  // The matched pattern for a method and path ("" when none), without running anything.
+  // The pattern of the first route whose path matches `path`, whatever its method ("" when
+  // none), without running anything.
   std::string match(std::string_view path) const;
 
  private:

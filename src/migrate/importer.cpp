@@ -56,7 +56,8 @@ Error prefixed(const std::string& prefix, Error e) {
 
 // build_info.json is optional: the counts and dimension it states are checked when present.
 Result<PythonBuildInfo> read_build_info_if_any(const fs::path& dir) {
-  if (!fs::exists(dir / "build_info.json")) {
+  std::error_code ec;  // set when the folder cannot be looked into: read_file then says why
+  if (!fs::exists(dir / "build_info.json", ec) && !ec) {
     spdlog::warn("no build_info.json in {}: importing without it", dir.string());
     return PythonBuildInfo{};
   }
@@ -139,13 +140,17 @@ Result<std::string> choose_model(const ImportOptions& o, const PythonBuildInfo& 
 // Removes `.import-faiss-PID` folders of imports that are no longer running (killed ones).
 void remove_stale_temp_dirs(const fs::path& out) {
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(out, ec)) {
+  // increment(ec), not ++: a failed read of the folder ends the sweep instead of throwing.
+  for (fs::directory_iterator it(out, ec), end; !ec && it != end; it.increment(ec)) {
+    const fs::directory_entry& entry = *it;
     const std::string name = entry.path().filename().string();
     if (!name.starts_with(kTempPrefix)) continue;
     const long pid = std::strtol(name.c_str() + kTempPrefix.size(), nullptr, 10);
     if (pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH)) continue;
     spdlog::info("removing {} left by an interrupted import", entry.path().string());
-    fs::remove_all(entry.path(), ec);
+    std::error_code removing;
+    if (fs::remove_all(entry.path(), removing); removing)
+      spdlog::warn("could not remove {}: {}", entry.path().string(), removing.message());
   }
 }
 
@@ -156,7 +161,9 @@ class TempDir {
   explicit TempDir(fs::path path) : path_(std::move(path)) {}
   ~TempDir() {
     std::error_code ec;
-    fs::remove_all(path_, ec);
+    if (fs::remove_all(path_, ec); ec)
+      spdlog::warn("could not remove {}: {}; the next import removes it", path_.string(),
+                   ec.message());
   }
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;

@@ -75,7 +75,7 @@ Pipeline::Pipeline(const retrieval::Searcher& searcher, upstream::ChatModel* mod
   refusal_counter();
 }
 
-asio::awaitable<Result<session::History>> Pipeline::load_history(const ChatInput& input) const {
+asio::awaitable<session::History> Pipeline::load_history(const ChatInput& input) const {
   if (!input.persist) co_return input.history.value_or(session::History{});
   if (input.history) {
     auto replaced = co_await sessions_.replace(input.session_id, *input.history);
@@ -99,9 +99,7 @@ asio::awaitable<Result<Prepared>> Pipeline::prepare(ChatInput input, CancelToken
   p.started = Clock::now();
   spdlog::info("Chat request received - Session: {}, Message length: {}",
                session::log_id(input.session_id), code_points(input.message));
-  auto history = co_await load_history(input);
-  if (!history) co_return std::unexpected(history.error());
-  p.history = std::move(*history);
+  p.history = co_await load_history(input);
 
   if (is_blank_text(input.message)) {
     p.mode = AnswerMode::kRefusal;

@@ -107,7 +107,8 @@ class Pipeline {
   session::SessionStore& sessions() const { return sessions_; }
 
  private:
-  boost::asio::awaitable<Result<session::History>> load_history(const ChatInput& input) const;
+  // The conversation so far; a session store that fails costs the memory, not the answer.
+  boost::asio::awaitable<session::History> load_history(const ChatInput& input) const;
   boost::asio::awaitable<Result<upstream::ChatAnswer>> call_model(
       const Prepared& p, const upstream::DeltaSink& sink, const CancelToken& cancel) const;
   boost::asio::awaitable<void> store_exchange(const Prepared& p, const std::string& answer,

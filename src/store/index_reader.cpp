@@ -18,9 +18,10 @@ class SqliteIndexReader final : public IndexReader {
     IndexInfo info;
     info.schema_version = kSchemaVersion;
     auto model = read_meta(db_, "embedding_model");
-    auto dim = read_meta(db_, "embedding_dimension");
+    auto dim = read_meta_int(db_, "embedding_dimension");
+    if (!dim) return std::unexpected(dim.error());
     auto built = read_meta(db_, "build_timestamp");
-    if (!model || !dim || !built) return fail(ErrorCode::kIo, "cannot read index meta");
+    if (!model || !built) return fail(ErrorCode::kIo, "cannot read index meta");
     auto st = sql::Statement::prepare(
         db_, "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM chunks), "
              "(SELECT count(*) FROM chunks WHERE embedding IS NOT NULL AND embedding_model=?1)");
@@ -33,7 +34,7 @@ class SqliteIndexReader final : public IndexReader {
     info.embedded_chunks = static_cast<std::size_t>(st->column_int64(2));
     if (info.embedded_chunks > 0) {
       info.embedding_model = *model;
-      info.dimension = dim->empty() ? 0 : std::atoi(dim->c_str());
+      info.dimension = *dim;
     }
     info.build_timestamp = *built;
     return info;
@@ -41,9 +42,10 @@ class SqliteIndexReader final : public IndexReader {
 
   Result<std::vector<StoredChunk>> load_chunks() const override {
     auto model = read_meta(db_, "embedding_model");
-    auto dim_text = read_meta(db_, "embedding_dimension");
-    if (!model || !dim_text) return fail(ErrorCode::kIo, "cannot read index meta");
-    const std::size_t dim = dim_text->empty() ? 0 : std::stoul(*dim_text);
+    auto dim_meta = read_meta_int(db_, "embedding_dimension");
+    if (!dim_meta) return std::unexpected(dim_meta.error());
+    if (!model) return fail(ErrorCode::kIo, "cannot read index meta");
+    const auto dim = static_cast<std::size_t>(*dim_meta);
     auto st = sql::Statement::prepare(
         db_, "SELECT c.text, c.metadata, c.embedding, c.embedding_model FROM chunks c "
              "JOIN documents d ON d.id = c.document_id ORDER BY d.path, c.seq");

@@ -38,6 +38,15 @@ class StoreTest : public ::testing::Test {
     EXPECT_TRUE(w.has_value()) << (w ? "" : w.error().message);
     return std::move(*w);
   }
+  // Overwrites a meta value behind the writer's back, as a damaged file would have it.
+  void set_meta(const std::string& key, const std::string& value) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir_ / "index.sqlite").c_str(), &db), SQLITE_OK);
+    const std::string sql =
+        "INSERT OR REPLACE INTO meta(key, value) VALUES('" + key + "', '" + value + "')";
+    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
   fs::path dir_;
 };
 
@@ -174,11 +183,7 @@ TEST_F(StoreTest, MissingIndexIsNotFound) {
 
 TEST_F(StoreTest, SchemaMismatchIsCorruptAndNamesTheCommand) {
   { auto w = writer(); ASSERT_TRUE(w->finish()); }
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open((dir_ / "index.sqlite").c_str(), &db), SQLITE_OK);
-  sqlite3_exec(db, "UPDATE meta SET value='99' WHERE key='schema_version'", nullptr, nullptr,
-               nullptr);
-  sqlite3_close(db);
+  set_meta("schema_version", "99");
   auto r = IndexReader::open(dir_);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::kCorrupt);
@@ -187,6 +192,31 @@ TEST_F(StoreTest, SchemaMismatchIsCorruptAndNamesTheCommand) {
   auto w = writer();
   ASSERT_TRUE(w->finish());
   EXPECT_TRUE(IndexReader::open(dir_));
+}
+
+TEST_F(StoreTest, MetaNumberThatIsNotOneIsCorruptNotAThrow) {
+  {
+    auto w = writer();
+    ASSERT_TRUE(w->finish());
+  }
+  set_meta("embedding_dimension", "12x");
+  auto r = IndexReader::open(dir_);
+  ASSERT_TRUE(r) << r.error().message;
+  auto chunks = (*r)->load_chunks();
+  ASSERT_FALSE(chunks);
+  EXPECT_EQ(chunks.error().code, ErrorCode::kCorrupt);
+  EXPECT_NE(chunks.error().message.find("embedding_dimension is not a whole number: '12x'"),
+            std::string::npos)
+      << chunks.error().message;
+  auto info = (*r)->info();
+  ASSERT_FALSE(info);
+  EXPECT_EQ(info.error().code, ErrorCode::kCorrupt);
+
+  set_meta("schema_version", "one");
+  auto again = IndexReader::open(dir_);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, ErrorCode::kCorrupt);
+  EXPECT_NE(again.error().message.find("schema_version"), std::string::npos);
 }
 
 TEST_F(StoreTest, OpensInReadOnlyFolder) {

@@ -288,9 +288,9 @@ Result<BuildInfo> SqliteIndexWriter::finish() {
     info.total_documents = static_cast<std::size_t>(counts->column_int64(0));
     info.total_chunks = static_cast<std::size_t>(counts->column_int64(1));
   }  // finalized: changing the journal mode needs no statement in progress
-  auto dim = read_meta(db_, "embedding_dimension");
+  auto dim = read_meta_int(db_, "embedding_dimension");
   if (!dim) return std::unexpected(dim.error());
-  info.embedding_dimension = dim->empty() ? 0 : std::stoi(*dim);
+  info.embedding_dimension = *dim;
   RAG_TRY(write_build_info(dir_, info));
   RAG_TRY(db_.exec("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE;"));
   return info;

@@ -1,6 +1,7 @@
 // Schema creation, versioning and meta access for the index database (see schema.hpp).
 #include "store/schema.hpp"
 
+#include <charconv>
 #include <string>
 
 namespace rag::store {
@@ -38,13 +39,7 @@ Result<int> read_schema_version(const sql::Database& db) {
   auto row = has->step();
   if (!row) return std::unexpected(row.error());
   if (has->column_int64(0) == 0) return 0;
-  auto v = read_meta(db, "schema_version");
-  if (!v) return std::unexpected(v.error());
-  try {
-    return v->empty() ? 0 : std::stoi(*v);
-  } catch (const std::exception&) {
-    return fail(ErrorCode::kCorrupt, "index schema_version is not a number: " + *v);
-  }
+  return read_meta_int(db, "schema_version");
 }
 
 Result<void> drop_schema(sql::Database& db) {
@@ -59,6 +54,18 @@ Result<std::string> read_meta(const sql::Database& db, std::string_view key) {
   auto row = st->step();
   if (!row) return std::unexpected(row.error());
   return *row ? st->column_text(0) : std::string();
+}
+
+Result<int> read_meta_int(const sql::Database& db, std::string_view key) {
+  auto v = read_meta(db, key);
+  if (!v) return std::unexpected(v.error());
+  if (v->empty()) return 0;
+  int n = 0;
+  const auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+  if (ec != std::errc() || end != v->data() + v->size() || n < 0)
+    return fail(ErrorCode::kCorrupt,
+                "index meta " + std::string(key) + " is not a whole number: '" + *v + "'");
+  return n;
 }
 
 Result<void> write_meta(const sql::Database& db, std::string_view key, std::string_view value) {

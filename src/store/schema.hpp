@@ -1,19 +1,8 @@
 // The on-disk layout of an index (VECTOR_DB_PATH/index.sqlite), shared by the writer and the
-// reader. docs/ should carry the same description once the lead moves it there:
-//
-//   meta(key TEXT PRIMARY KEY, value TEXT)
-//     schema_version, generation (bumped by every committed write), build_timestamp,
-//     embedding_model, embedding_dimension
-//   documents(id INTEGER PRIMARY KEY, path TEXT UNIQUE, content_sha256 TEXT,
-//             mtime_ns INTEGER, size INTEGER)
-//   chunks(id INTEGER PRIMARY KEY, document_id INTEGER REFERENCES documents, seq INTEGER,
-//          text TEXT, metadata TEXT, content_hash TEXT, embedding BLOB NULL,
-//          embedding_model TEXT NULL)
-//
-// Invariants: a document row and all of its chunks are written in one transaction; a chunk's
-// embedding blob is float32 little-endian of meta.embedding_dimension floats when its model is
-// meta.embedding_model. The public chunk_id is the chunk's position in (path, seq) order, so it
-// is 0-based and dense whatever the row ids are; metadata JSON is stored without chunk_id.
+// reader: its tables, the meta keys and the invariants every writer keeps are described in
+// docs/INDEX-FORMAT.md (change it with kSchemaVersion). The two the code leans on most: a
+// document and all of its chunks are written in one transaction, and the public chunk_id is
+// the chunk's 0-based position in (path, seq) order, never its row id.
 #pragma once
 
 #include <string_view>
@@ -38,6 +27,9 @@ Result<void> drop_schema(sql::Database& db);
 
 // meta table access.
 Result<std::string> read_meta(const sql::Database& db, std::string_view key);
+// A meta value that counts something (schema_version, embedding_dimension): 0 when absent or
+// empty, kCorrupt when it is not a whole number from 0 to INT_MAX.
+Result<int> read_meta_int(const sql::Database& db, std::string_view key);
 Result<void> write_meta(const sql::Database& db, std::string_view key, std::string_view value);
 
 }  // namespace rag::store

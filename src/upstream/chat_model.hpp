@@ -1,5 +1,6 @@
 // The chat side of an LLM provider: a complete answer, or token deltas as they arrive.
-// Implementations: Azure OpenAI and OpenAI-compatible (upstream/openai_adapters.*).
+// Implementations: Azure OpenAI and OpenAI-compatible (upstream/adapters.*, built by
+// factory.hpp).
 //
 // Thread-safety: implementations are shared by all requests; every method may be called
 // concurrently from any thread of the server's io_context.

@@ -167,6 +167,19 @@ TEST_F(TlsTest, TrustedCertificateForTheHostIsAccepted) {
   EXPECT_EQ(fake.requests().size(), 1u);
 }
 
+TEST_F(TlsTest, ExtraCaFileThatCannotBeLoadedIsLoggedAndFailsEveryHttpsCall) {
+  FakeUpstream fake(tls("localhost"));
+  auto answer = call(fake, "no-such-ca.crt");
+  ASSERT_FALSE(answer);
+  EXPECT_EQ(answer.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(answer.error().message.find("no-such-ca.crt"), std::string::npos)
+      << answer.error().message;
+  EXPECT_TRUE(fake.requests().empty());
+  const std::string log = log_.text();
+  EXPECT_NE(log.find("cannot load the CA file"), std::string::npos) << log;
+  EXPECT_NE(log.find("no-such-ca.crt"), std::string::npos) << log;
+}
+
 TEST_F(TlsTest, TrustedCertificateForAnotherNameIsRefused) {
   FakeUpstream fake(tls("wrong-name"));
   auto answer = call(fake, "wrong-name.crt");

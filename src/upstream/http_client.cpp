@@ -23,6 +23,7 @@
 #include <limits>
 #include <mutex>
 #include <optional>
+#include <spdlog/spdlog.h>
 #include <unordered_map>
 
 namespace rag::upstream {
@@ -86,6 +87,9 @@ struct HttpClient::Impl {
   asio::any_io_executor executor;
   Options options;
   asio::ssl::context ssl{asio::ssl::context::tls_client};
+  // Why options.extra_ca_file could not be loaded ("" when it was, or none is set): every TLS
+  // attempt then fails with it rather than with a certificate error that hides the cause.
+  std::string trust_problem;
   mutable std::mutex mutex;
   std::unordered_map<std::string, std::vector<std::shared_ptr<Connection>>> idle;  // by mutex
 
@@ -140,6 +144,7 @@ struct Attempt {
     if (ec) co_return classify(ec, Kind::kConnectError, false);
     conn->lowest().socket().set_option(tcp::no_delay(true), ec);
     if (conn->tls) {
+      if (!impl->trust_problem.empty()) co_return failure(Kind::kTlsError, impl->trust_problem);
       if (!is_ip_literal(url.host) &&
           !SSL_set_tlsext_host_name(conn->tls->native_handle(), url.host.c_str()))
         co_return failure(Kind::kTlsError, "cannot set SNI");
@@ -208,7 +213,8 @@ struct Attempt {
         try {
           accepted = co_await asio::co_spawn(caller, sink(std::string_view(piece, n)),
                                              asio::use_awaitable);
-        } catch (const std::exception&) {
+        } catch (const std::exception& e) {
+          spdlog::error("An upstream response body sink threw: {}", e.what());
           accepted = false;
         }
         if (cancelled()) co_return std::unexpected(failure(Kind::kCancelled, "cancelled", true));
@@ -258,6 +264,11 @@ HttpClient::HttpClient(asio::any_io_executor executor, Options options)
   if (!impl_->options.extra_ca_file.empty()) {
     beast::error_code ec;
     impl_->ssl.load_verify_file(impl_->options.extra_ca_file, ec);
+    if (ec) {
+      impl_->trust_problem =
+          "cannot load the CA file " + impl_->options.extra_ca_file + ": " + ec.message();
+      spdlog::error("Upstream TLS calls will fail: {}", impl_->trust_problem);
+    }
   }
   impl_->ssl.set_verify_mode(asio::ssl::verify_peer);
 }

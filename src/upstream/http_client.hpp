@@ -55,7 +55,9 @@ class HttpClient {
   struct Options {
     std::size_t max_idle_per_host = 64;       // idle keep-alive connections kept per origin
     std::chrono::seconds idle_keepalive{30};  // an idle connection older than this is dropped
-    std::string extra_ca_file;                // PEM trusted in addition to the system store
+    // PEM trusted in addition to the system store. One that cannot be loaded is logged when
+    // the client is built, and every https attempt then fails (kTlsError) saying why.
+    std::string extra_ca_file;
     std::size_t max_body_bytes = 256u << 20;  // for bodies kept in memory
   };
 

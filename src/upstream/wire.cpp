@@ -26,6 +26,11 @@ std::unexpected<Error> malformed(std::string_view what) {
   return fail(ErrorCode::kUpstream, "malformed upstream response: " + std::string(what));
 }
 
+// nlohmann's message (what and where), cut short: it quotes the token it stopped at.
+std::unexpected<Error> malformed(std::string_view what, const json::exception& e) {
+  return malformed(std::string(what) + ": " + std::string(e.what()).substr(0, 200));
+}
+
 }  // namespace
 
 std::string chat_body(const ChatRequest& request, const std::string& model, bool stream) {
@@ -57,8 +62,8 @@ Result<ChatAnswer> parse_chat_completion(std::string_view body) {
       answer.completion_tokens = int_or(*usage, "completion_tokens", 0);
     }
     return answer;
-  } catch (const json::exception&) {
-    return malformed("invalid JSON");
+  } catch (const json::exception& e) {
+    return malformed("invalid JSON", e);
   }
 }
 
@@ -83,8 +88,8 @@ Result<ChunkInfo> parse_chat_chunk(std::string_view data) {
       info.completion_tokens = int_or(*usage, "completion_tokens", -1);
     }
     return info;
-  } catch (const json::exception&) {
-    return malformed("invalid JSON in stream chunk");
+  } catch (const json::exception& e) {
+    return malformed("invalid JSON in stream chunk", e);
   }
 }
 
@@ -167,8 +172,8 @@ Result<std::vector<Vector>> parse_embeddings(std::string_view body, std::size_t 
     for (std::size_t i = 1; i < out.size(); ++i)
       if (out[i].size() != out[0].size()) return malformed("embeddings of different dimensions");
     return out;
-  } catch (const json::exception&) {
-    return malformed("invalid JSON");
+  } catch (const json::exception& e) {
+    return malformed("invalid JSON", e);
   }
 }
 
@@ -183,6 +188,8 @@ std::string error_message(std::string_view body) {
     }
     return message.substr(0, 200);
   } catch (const json::exception&) {
+    // Not JSON (a proxy's HTML error page, say): there is no message to quote, and the caller
+    // reports the status without one.
     return {};
   }
 }

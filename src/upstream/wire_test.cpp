@@ -43,6 +43,15 @@ TEST(Wire, MalformedCompletionIsUpstreamError) {
   EXPECT_EQ(parse_chat_completion("[]").error().code, ErrorCode::kUpstream);
 }
 
+TEST(Wire, InvalidJsonKeepsTheParsersReasonCutShort) {
+  const auto error = parse_chat_completion("{\"choices\": tru").error();
+  EXPECT_NE(error.message.find("invalid JSON: [json.exception.parse_error"), std::string::npos)
+      << error.message;
+  const auto chunk = parse_chat_chunk("{\"x\": \"" + std::string(5000, 'a')).error();
+  EXPECT_NE(chunk.message.find("invalid JSON in stream chunk: "), std::string::npos);
+  EXPECT_LT(chunk.message.size(), 300u);
+}
+
 TEST(Wire, ChunksTolerateAzureShapes) {
   auto empty = parse_chat_chunk(R"({"choices":[],"prompt_filter_results":[{"prompt_index":0}]})");
   ASSERT_TRUE(empty);
