@@ -8,7 +8,11 @@
 //             mtime_ns INTEGER, size INTEGER)
 //   chunks(id INTEGER PRIMARY KEY, document_id INTEGER REFERENCES documents, seq INTEGER,
 //          text TEXT, metadata TEXT, content_hash TEXT, embedding BLOB NULL,
-//          embedding_model TEXT NULL)
+//          embedding_model TEXT NULL, overlap INTEGER NULL)
+//
+// metadata is the JSON object of chunk_metadata.hpp; overlap is ChunkMetadata::overlap, NULL where
+// it is not known (an import, or a chunk written before the column was added: the writer adds it
+// to an older index of the same version in place, the reader reads indexes without it).
 //
 // Invariants: a document row and all of its chunks are written in one transaction; a chunk's
 // embedding blob is float32 little-endian of meta.embedding_dimension floats when its model is
@@ -35,6 +39,9 @@ Result<void> create_schema(sql::Database& db);
 Result<int> read_schema_version(const sql::Database& db);
 // Drops every table of any version (the writer's migration: a full rebuild follows).
 Result<void> drop_schema(sql::Database& db);
+
+// Whether chunks has the overlap column (an index written before it was added has not).
+Result<bool> has_overlap_column(const sql::Database& db);
 
 // meta table access.
 Result<std::string> read_meta(const sql::Database& db, std::string_view key);
