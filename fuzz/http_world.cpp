@@ -56,10 +56,9 @@ void write_index(const fs::path& dir) {
     check(doc.has_value(), "seed document does not load");
     ingest::ChunkContext ctx{seed.path, doc->url, ingest::page_title(*doc, seed.path), &*doc};
     std::vector<store::NewChunk> chunks;
-    for (const auto& chunk : ingest::split(*doc, split)) {
-      const auto hash = ingest::sha256_hex(chunk.text);
-      chunks.push_back({chunk.text, ingest::chunk_metadata_json(chunk, ctx, hash), hash});
-    }
+    for (const auto& chunk : ingest::split(*doc, split))
+      chunks.push_back(
+          {chunk.text, ingest::chunk_metadata(chunk, ctx, ingest::sha256_hex(chunk.text))});
     store::DocumentRecord record{seed.path, ingest::sha256_hex(seed.markdown), 0,
                                  static_cast<std::int64_t>(std::string_view(seed.markdown).size())};
     check((*writer)->replace_document(record, chunks, "").has_value(), "index replace_document");

@@ -67,10 +67,9 @@ std::vector<store::StoredChunk> synthetic_chunks(std::size_t count, std::size_t 
       chunk.text += words[zipf(rng)];
       chunk.text += (w % 15 == 14) ? ". " : " ";
     }
-    chunk.metadata_json = "{\"chunk_id\": " + std::to_string(c) +
-                          ", \"citation_url\": \"/page" + std::to_string(c / 10) +
-                          "\", \"page_title\": \"Page " + std::to_string(c / 10) +
-                          "\", \"section\": \"Section " + std::to_string(c % 10) + "\"}";
+    chunk.metadata.citation_url = "/page" + std::to_string(c / 10);
+    chunk.metadata.page_title = "Page " + std::to_string(c / 10);
+    chunk.metadata.section = "Section " + std::to_string(c % 10);
     if (dimension > 0) {
       chunk.embedding.resize(dimension);
       for (auto& x : chunk.embedding) x = normal(rng);
@@ -111,8 +110,8 @@ std::vector<store::StoredChunk> folder_chunks(const std::filesystem::path& root,
       store::StoredChunk chunk;
       chunk.chunk_id = static_cast<std::int64_t>(chunks.size());
       chunk.text = text.substr(start, end - start);
-      chunk.metadata_json = "{\"citation_url\": \"/" + file.filename().string() +
-                            "\", \"page_title\": \"" + file.stem().string() + "\"}";
+      chunk.metadata.citation_url = "/" + file.filename().string();
+      chunk.metadata.page_title = file.stem().string();
       chunks.push_back(std::move(chunk));
       start = end;
     }

@@ -42,15 +42,14 @@ std::string citation_text(std::string_view title, std::string_view url) {
 }
 
 nlohmann::ordered_json hit_to_json(const retrieval::Hit& hit) {
-  auto metadata = nlohmann::ordered_json::parse(hit.metadata_json, nullptr, false);
-  if (!metadata.is_object()) metadata = nlohmann::ordered_json::object();
+  const auto& meta = hit.metadata;
   return nlohmann::ordered_json{
       {"score", hit.score},
       {"content", hit.content},
-      {"metadata", std::move(metadata)},
-      {"citation_url", hit.citation_url},
-      {"page_title", hit.page_title},
-      {"citation", citation_text(hit.page_title, hit.citation_url)},
+      {"metadata", meta.api_json(hit.chunk_id)},
+      {"citation_url", meta.citation_url},
+      {"page_title", meta.page_title},
+      {"citation", citation_text(meta.page_title, meta.citation_url)},
   };
 }
 

@@ -97,11 +97,9 @@ retrieval::Hit cv_hit() {
   hit.score = 0.335;
   hit.chunk_id = 34;
   hit.content = "Teaching \"programming\"";
-  hit.metadata_json =
-      R"({"source": "html/CV.html", "chunk_id": 34, "length": 152, "section": "Appointments", )"
-      R"("citation_url": "/CV", "page_title": "Curriculum Vitæ"})";
-  hit.citation_url = "/CV";
-  hit.page_title = "Curriculum Vitæ";
+  hit.metadata = store::ChunkMetadata::parse(
+      R"({"source": "html/CV.html", "length": 152, "section": "Appointments", )"
+      R"("citation_url": "/CV", "page_title": "Curriculum Vitæ"})");
   return hit;
 }
 
@@ -110,7 +108,7 @@ TEST(SearchResponse, ExactShapeAndKeyOrder) {
       search_response_body({cv_hit()}, "teaching programming", "2026-11-24T18:50:59.897883");
   const std::string expected =
       R"x({"results":[{"score":0.335,"content":"Teaching \"programming\"",)x"
-      R"x("metadata":{"source":"html/CV.html","chunk_id":34,"length":152,)x"
+      R"x("metadata":{"chunk_id":34,"source":"html/CV.html","length":152,)x"
       R"x("section":"Appointments","citation_url":"/CV","page_title":"Curriculum Vitæ"},)x"
       R"x("citation_url":"/CV","page_title":"Curriculum Vitæ",)x"
       R"x("citation":"Curriculum Vitæ (/CV)"}],)x"
@@ -127,8 +125,8 @@ TEST(SearchResponse, CitationAndBadMetadata) {
   EXPECT_EQ(citation_text("", "/url"), "/url");
   EXPECT_EQ(citation_text("Title", ""), "Title");
   auto hit = cv_hit();
-  hit.metadata_json = "oops";
-  EXPECT_EQ(hit_to_json(hit)["metadata"], nlohmann::ordered_json::object());
+  hit.metadata = store::ChunkMetadata::parse("oops");
+  EXPECT_EQ(hit_to_json(hit)["metadata"].dump(), R"({"chunk_id":34})");
 }
 
 }  // namespace

@@ -37,8 +37,11 @@ web::SourceLookup source_lookup(const retrieval::LiveIndex& index) {
     if (chunks.empty()) return std::nullopt;
     web::SourceDoc doc;
     doc.url = std::string(url);
-    for (auto& chunk : chunks)
-      web::add_source_chunk(doc, std::move(chunk.content), chunk.metadata_json);
+    for (auto& chunk : chunks) {
+      const auto& m = chunk.metadata;
+      web::add_source_chunk(doc, {m.section, std::move(chunk.content), std::size_t(m.overlap)},
+                            m.page_title);
+    }
     return doc;
   };
 }

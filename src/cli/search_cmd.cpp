@@ -51,8 +51,8 @@ void print_hits(const std::vector<retrieval::Hit>& hits, double min_score) {
   int n = 0;
   for (const auto& hit : hits) {
     std::printf("%d. %s  [score %.3f]\n   %s\n\n", ++n,
-                api::citation_text(hit.page_title, hit.citation_url).c_str(), hit.score,
-                snippet(hit.content, 240).c_str());
+                api::citation_text(hit.metadata.page_title, hit.metadata.citation_url).c_str(),
+                hit.score, snippet(hit.content, 240).c_str());
   }
 }
 

@@ -1,26 +1,16 @@
 // Scoring a search function on a collection (see evaluator.hpp).
 #include "eval/evaluator.hpp"
 
-#include <nlohmann/json.hpp>
 #include <set>
 
 namespace rag::eval {
-namespace {
-
-std::string source_of(const retrieval::Hit& hit) {
-  const auto meta = nlohmann::json::parse(hit.metadata_json, nullptr, /*allow_exceptions=*/false);
-  if (!meta.is_object()) return {};
-  const auto it = meta.find("source");
-  return it != meta.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-}  // namespace
 
 std::string document_id(const retrieval::Hit& hit, const Judgements& judged) {
-  if (judged.contains(hit.citation_url)) return hit.citation_url;
-  auto source = source_of(hit);
-  if (judged.contains(source) || hit.citation_url.empty()) return source;
-  return hit.citation_url;
+  const auto& url = hit.metadata.citation_url;
+  const auto& source = hit.metadata.source;
+  if (judged.contains(url)) return url;
+  if (judged.contains(source) || url.empty()) return source;
+  return url;
 }
 
 Result<Report> evaluate(const Collection& collection, const SearchFn& search,

@@ -7,8 +7,8 @@ namespace {
 
 retrieval::Hit hit(std::string url, std::string source) {
   retrieval::Hit h;
-  h.citation_url = std::move(url);
-  h.metadata_json = "{\"source\": \"" + source + "\"}";
+  h.metadata.citation_url = std::move(url);
+  h.metadata.source = source;
   return h;
 }
 

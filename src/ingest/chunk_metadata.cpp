@@ -3,8 +3,6 @@
 
 #include <openssl/evp.h>
 
-#include <nlohmann/json.hpp>
-
 #include "ingest/text_util.hpp"
 
 namespace rag::ingest {
@@ -52,20 +50,21 @@ std::string page_title(const Document& doc, const fs::path& file) {
   return sanitize_utf8(file.stem().string());
 }
 
-std::string chunk_metadata_json(const SplitChunk& chunk, const ChunkContext& ctx,
-                                std::string_view content_hash) {
-  nlohmann::ordered_json j;
-  j["source"] = ctx.source;
-  j["length"] = utf8_length(chunk.text);
-  j["content_hash"] = content_hash;
-  j["section"] = chunk.section;
-  j["section_level"] = chunk.section_level;
-  j["source_file"] = ctx.source;
-  j["citation_url"] = ctx.citation_url;
-  j["page_title"] = ctx.page_title;
-  j["page_description"] = ctx.doc ? ctx.doc->description : std::string();
-  if (ctx.doc && !ctx.doc->published.empty()) j["published"] = ctx.doc->published;
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+store::ChunkMetadata chunk_metadata(const SplitChunk& chunk, const ChunkContext& ctx,
+                                    std::string content_hash) {
+  store::ChunkMetadata m;
+  m.source = ctx.source;
+  m.length = static_cast<std::int64_t>(utf8_length(chunk.text));
+  m.content_hash = std::move(content_hash);
+  m.section = chunk.section;
+  m.section_level = chunk.section_level;
+  m.source_file = ctx.source;
+  m.citation_url = ctx.citation_url;
+  m.page_title = ctx.page_title;
+  if (ctx.doc) m.page_description = ctx.doc->description;
+  if (ctx.doc) m.published = ctx.doc->published;
+  m.overlap = static_cast<std::int32_t>(chunk.overlap);
+  return m;
 }
 
 }  // namespace rag::ingest

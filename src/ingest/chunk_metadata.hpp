@@ -1,7 +1,8 @@
-// A chunk's metadata, exactly the metadata keys of docs/migration.md (chunk_id is added by the
-// store's reader, which numbers chunks densely): source, section, section_level, length,
-// content_hash (SHA-256 hex of the text), citation_url, page_title, page_description, published
-// (only when known), source_file. Also the path rules that feed them.
+// A chunk's metadata as `rag-server index` fills it (the keys of docs/migration.md; chunk_id is
+// added by the store's reader, which numbers chunks densely): source and source_file (the same
+// path), section and section_level, length, content_hash (SHA-256 hex of the text),
+// citation_url, page_title, page_description, published (only when known), and the splitter's
+// overlap. Also the path rules that feed them.
 //
 // Thread-safety: pure functions.
 #pragma once
@@ -12,6 +13,7 @@
 
 #include "ingest/document.hpp"
 #include "ingest/splitter.hpp"
+#include "store/chunk_metadata.hpp"
 
 namespace rag::ingest {
 
@@ -36,8 +38,8 @@ struct ChunkContext {
   const Document* doc = nullptr;
 };
 
-// The metadata object (without chunk_id) as compact JSON.
-std::string chunk_metadata_json(const SplitChunk& chunk, const ChunkContext& ctx,
-                                std::string_view content_hash);
+// The chunk's metadata, its overlap included (the store writes it, store/chunk_metadata.hpp).
+store::ChunkMetadata chunk_metadata(const SplitChunk& chunk, const ChunkContext& ctx,
+                                    std::string content_hash);
 
 }  // namespace rag::ingest

@@ -33,7 +33,7 @@ TEST(ChunkMetadata, ExactlyTheSpecKeys) {
   doc.title = "Curriculum Vit\xC3\xA6";
   SplitChunk chunk{"h\xC3\xA9llo", "Appointments", "h2"};
   ChunkContext ctx{"html/CV.html", "/CV", doc.title, &doc};
-  auto j = nlohmann::json::parse(chunk_metadata_json(chunk, ctx, "abc"));
+  auto j = nlohmann::json::parse(chunk_metadata(chunk, ctx, "abc").to_stored_json());
   std::vector<std::string> keys;
   for (auto& [k, v] : j.items()) keys.push_back(k);
   std::sort(keys.begin(), keys.end());
@@ -43,8 +43,16 @@ TEST(ChunkMetadata, ExactlyTheSpecKeys) {
   EXPECT_EQ(j["length"], 5);  // code points
   EXPECT_EQ(j["page_title"], "Curriculum Vit\xC3\xA6");
   doc.published = "2024-01-01";
-  j = nlohmann::json::parse(chunk_metadata_json(chunk, ctx, "abc"));
+  j = nlohmann::json::parse(chunk_metadata(chunk, ctx, "abc").to_stored_json());
   EXPECT_EQ(j["published"], "2024-01-01");
+}
+
+TEST(ChunkMetadata, CarriesTheSplittersOverlap) {
+  Document doc;
+  SplitChunk chunk{"shared\n\nnew", "S", "h2", 8};
+  ChunkContext ctx{"a.md", "/a", "A", &doc};
+  EXPECT_EQ(chunk_metadata(chunk, ctx, "h").overlap, 8);
+  EXPECT_EQ(chunk_metadata(chunk, ctx, "h").to_stored_json().find("overlap"), std::string::npos);
 }
 
 TEST(ChunkMetadata, PageTitleFallsBackToH1ThenStem) {

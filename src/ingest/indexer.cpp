@@ -42,9 +42,7 @@ std::vector<store::NewChunk> make_chunks(const Document& doc, const SourceFile& 
   ctx.doc = &doc;
   std::vector<store::NewChunk> out;
   for (const SplitChunk& c : split(doc, options)) {
-    std::string hash = sha256_hex(c.text);
-    std::string meta = chunk_metadata_json(c, ctx, hash);
-    out.push_back({c.text, std::move(meta), std::move(hash)});
+    out.push_back({c.text, chunk_metadata(c, ctx, sha256_hex(c.text))});
   }
   return out;
 }

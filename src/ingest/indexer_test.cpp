@@ -96,8 +96,8 @@ TEST_F(IndexerTest, FirstRunIndexesSupportedFilesAndSkipsOthers) {
   EXPECT_EQ(s.total_chunks, 2u);
   auto c = chunks();
   ASSERT_EQ(c.size(), 2u);
-  auto m0 = nlohmann::json::parse(c[0].metadata_json);
-  auto m1 = nlohmann::json::parse(c[1].metadata_json);
+  auto m0 = c[0].metadata.api_json(c[0].chunk_id);
+  auto m1 = c[1].metadata.api_json(c[1].chunk_id);
   EXPECT_EQ(m0["source"], "docs/config.md");
   EXPECT_EQ(m0["citation_url"], "/config");
   EXPECT_EQ(m0["section"], "Section 1");
@@ -192,8 +192,7 @@ TEST_F(IndexerTest, ExcludedFilesAndFoldersAreNotIndexedAndLeaveTheIndex) {
   EXPECT_EQ(s.files_removed, 2u);  // indexed before, excluded now: removed like a deleted file
   EXPECT_EQ(s.total_documents, 2u);
   std::vector<std::string> sources;
-  for (const auto& c : chunks())
-    sources.push_back(nlohmann::json::parse(c.metadata_json)["source"]);
+  for (const auto& c : chunks()) sources.push_back(c.metadata.source);
   EXPECT_EQ(sources, (std::vector<std::string>{"docs/guide/index.md", "docs/keep.md"}));
 
   // The folder's .ragignore adds its patterns to --exclude's.
@@ -280,11 +279,11 @@ TEST_F(IndexerTest, RealFixturesIndexEndToEnd) {
   EXPECT_EQ(s.files_failed, 2u);   // broken.pdf, broken_front_matter.md
   bool saw_html = false;
   for (const auto& c : chunks()) {
-    auto m = nlohmann::json::parse(c.metadata_json);
-    if (m["source"] == "ingest/essay.html") {
+    const auto& m = c.metadata;
+    if (m.source == "ingest/essay.html") {
       saw_html = true;
-      EXPECT_EQ(m["citation_url"], "/essays/teaching-programming");
-      EXPECT_EQ(m["published"], "2024-03-01");
+      EXPECT_EQ(m.citation_url, "/essays/teaching-programming");
+      EXPECT_EQ(m.published, "2024-03-01");
     }
   }
   EXPECT_TRUE(saw_html);

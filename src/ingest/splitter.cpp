@@ -86,11 +86,14 @@ class SectionBuilder {
     for (std::size_t start = 0; start < n; start += step) {
       std::size_t end = std::min(start + per, n);
       std::string text;
+      std::size_t overlap = 0;
       for (std::size_t i = start; i < end; ++i) {
         if (!text.empty()) text += "\n\n";
         text += units_[i];
+        // The first chunk_overlap units end the previous chunk too; a blank line follows them.
+        if (start > 0 && i + 1 == start + per - step) overlap = text.size() + 2;
       }
-      out_.push_back({std::move(text), name_, level_});
+      out_.push_back({std::move(text), name_, level_, overlap});
       if (end == n) break;
     }
     units_.clear();

@@ -31,6 +31,9 @@ struct SplitChunk {
   std::string text;           // units joined by a blank line
   std::string section;        // heading text, or "Section N" (N counts the document's sections)
   std::string section_level;  // "h1".."h6", or "none"
+  // Bytes at the start of `text` that repeat the end of the previous chunk: its last
+  // chunk_overlap units and the blank line after them. 0 for a section's first chunk.
+  std::size_t overlap = 0;
 };
 
 std::vector<SplitChunk> split(const Document& doc, const SplitOptions& options);

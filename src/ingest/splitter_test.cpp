@@ -27,6 +27,29 @@ TEST(Splitter, ThreeParagraphsPerChunkWithOneOverlap) {
   EXPECT_EQ(chunks[1].text, para("p2") + "\n\n" + para("p3") + "\n\n" + para("p4"));
 }
 
+// The overlap is known from the windows, not found again in the text: the bytes of the shared
+// units and the blank line after them, 0 for a section's first chunk.
+TEST(Splitter, RecordsHowMuchOfEachChunkRepeatsThePreviousOne) {
+  Document d;
+  d.blocks.push_back(H(2, "Two"));
+  for (int i = 0; i < 6; ++i) d.blocks.push_back(P(para("p" + std::to_string(i), 120 + i)));
+  d.blocks.push_back(H(2, "Next"));
+  d.blocks.push_back(P(para("q0")));
+  SplitOptions o;
+  o.chunk_paragraphs = 4;
+  o.chunk_overlap = 2;
+  auto chunks = split(d, o);
+  ASSERT_EQ(chunks.size(), 3u);
+  EXPECT_EQ(chunks[0].overlap, 0u);
+  const std::string shared = para("p2", 122) + "\n\n" + para("p3", 123) + "\n\n";
+  EXPECT_TRUE(chunks[1].text.starts_with(shared));
+  EXPECT_EQ(chunks[1].overlap, shared.size());
+  EXPECT_EQ(chunks[2].section, "Next");
+  EXPECT_EQ(chunks[2].overlap, 0u);
+  o.chunk_overlap = 0;
+  for (const auto& c : split(d, o)) EXPECT_EQ(c.overlap, 0u);
+}
+
 TEST(Splitter, LastWindowMayBeShorterButNeverOnlyTheOverlap) {
   Document d;
   for (int i = 0; i < 4; ++i) d.blocks.push_back(P(para("p" + std::to_string(i))));

@@ -131,7 +131,7 @@ TEST_F(ImporterTest, WritesAnIndexTheServerLoadsWithEveryVectorTextAndMetadata) 
   ASSERT_TRUE(chunks.has_value());
   const auto v = vectors(5);
   for (const auto& c : *chunks) {
-    auto meta = nlohmann::json::parse(c.metadata_json);
+    auto meta = c.metadata.api_json(c.chunk_id);
     const std::size_t pos = meta["position"];
     EXPECT_EQ(c.text, kTexts[pos]);
     EXPECT_EQ(meta["chunk_id"], c.chunk_id);

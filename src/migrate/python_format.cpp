@@ -1,7 +1,6 @@
 // Mapping of the Python design's metadata.json / build_info.json (see python_format.hpp).
 #include "migrate/python_format.hpp"
 
-
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
@@ -48,32 +47,35 @@ std::string without_extension(const std::string& source) {
   return (p.parent_path() / p.stem()).generic_string();
 }
 
-// One chunk's metadata, the metadata keys of docs/migration.md first (see python_format.hpp for the
-// fallbacks).
-std::string map_metadata(const Json& in, const std::string& source, const std::string& text,
-                         const std::string& hash) {
-  OrderedJson j;
-  j["source"] = source;
-  j["length"] = code_points(text);
-  j["content_hash"] = hash;
-  std::string section = text_of(in, {"section"});
-  std::string level = text_of(in, {"section_level"});
-  j["section"] = section;
-  j["section_level"] = level.empty() ? "none" : level;
-  std::string source_file = text_of(in, {"source_file"});
-  j["source_file"] = source_file.empty() ? source : source_file;
-  std::string url = text_of(in, {"citation_url", "url"});
-  j["citation_url"] = url.empty() ? "/" + without_extension(source) : url;
-  std::string title = text_of(in, {"page_title", "title"});
-  j["page_title"] = title.empty() ? std::filesystem::path(source).stem().string() : title;
-  j["page_description"] = text_of(in, {"page_description", "description"});
-  std::string published = text_of(in, {"published"});
-  if (!published.empty()) j["published"] = published;
+// One chunk's metadata (see python_format.hpp for the fallbacks); the entry's other keys are
+// kept in their (sorted) order as the extras. The Python design recorded no overlap.
+store::ChunkMetadata map_metadata(const Json& in, const std::string& source,
+                                  const std::string& text, std::string hash) {
+  store::ChunkMetadata m;
+  m.source = source;
+  m.length = static_cast<std::int64_t>(code_points(text));
+  m.content_hash = std::move(hash);
+  m.section = text_of(in, {"section"});
+  m.section_level = text_of(in, {"section_level"});
+  if (m.section_level.empty()) m.section_level = "none";
+  m.source_file = text_of(in, {"source_file"});
+  if (m.source_file.empty()) m.source_file = source;
+  m.citation_url = text_of(in, {"citation_url", "url"});
+  if (m.citation_url.empty()) m.citation_url = "/" + without_extension(source);
+  m.page_title = text_of(in, {"page_title", "title"});
+  if (m.page_title.empty()) m.page_title = std::filesystem::path(source).stem().string();
+  m.page_description = text_of(in, {"page_description", "description"});
+  m.published = text_of(in, {"published"});
+  m.overlap = store::ChunkMetadata::kUnknownOverlap;
+  OrderedJson extra = OrderedJson::object();
   for (const auto& [key, value] : in.items()) {
-    if (key == "chunk_id" || j.contains(key)) continue;
-    j[key] = value;
+    const bool typed = store::ChunkMetadata::is_field(key) &&
+                       (key != "published" || !m.published.empty());  // else kept as it was
+    if (key == "chunk_id" || typed) continue;
+    extra[key] = value;
   }
-  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+  if (!extra.empty()) m.extra_json = extra.dump(-1, ' ', false, Json::error_handler_t::replace);
+  return m;
 }
 
 }  // namespace
@@ -105,9 +107,7 @@ Result<std::vector<ImportedDocument>> map_python_chunks(std::string_view metadat
       docs.back().record.path = source;
     }
     ImportedDocument& doc = docs[it->second];
-    std::string hash = sha256_hex(texts[i]);
-    std::string meta = map_metadata(entry, source, texts[i], hash);
-    doc.chunks.push_back({texts[i], std::move(meta), std::move(hash)});
+    doc.chunks.push_back({texts[i], map_metadata(entry, source, texts[i], sha256_hex(texts[i]))});
     doc.positions.push_back(i);
   }
   return docs;

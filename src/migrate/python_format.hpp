@@ -10,7 +10,8 @@
 // citation_url ← url ← "/" + source without extension; page_title ← title ← the file stem;
 // page_description ← description ← ""; section ← ""; section_level ← "none". Chunks are grouped
 // into documents by source (first appearance order); a document's chunks keep their order in the
-// Python lists.
+// Python lists. The Python design recorded no overlap between chunks: it is left unknown
+// (store::ChunkMetadata::kUnknownOverlap), for the index reader to find from the text.
 //
 // Thread-safety: pure functions.
 #pragma once

@@ -34,19 +34,26 @@ TEST(PythonFormat, MapsTheDesignsKeysInIndexOrderAndGroupsBySource) {
 
   const auto& first = (*docs)[0].chunks[0];
   EXPECT_EQ(first.text, "caf\u00e9 one");
-  EXPECT_EQ(first.content_hash, sha256_hex("caf\u00e9 one"));
-  auto j = Json::parse(first.metadata_json);
+  EXPECT_EQ(first.metadata.content_hash, sha256_hex("caf\u00e9 one"));
+  auto j = Json::parse(first.metadata.to_stored_json());
   std::vector<std::string> keys;
   for (auto& [k, v] : j.items()) keys.push_back(k);
   EXPECT_THAT(keys, ElementsAre("source", "length", "content_hash", "section", "section_level",
                                 "source_file", "citation_url", "page_title", "page_description",
                                 "published"));
   EXPECT_EQ(j["length"], 8);  // code points, recomputed
-  EXPECT_EQ(j["content_hash"], first.content_hash);
+  EXPECT_EQ(j["content_hash"], first.metadata.content_hash);
   EXPECT_EQ(j["page_title"], "Curriculum Vit\u00e6");
   EXPECT_EQ(j["published"], "2024-01-15");
 
-  auto extra = Json::parse((*docs)[1].chunks[0].metadata_json);
+  // The stored text as the import has always written it: an index imported before reads the same.
+  EXPECT_EQ((*docs)[1].chunks[0].metadata.to_stored_json(),
+            R"({"source":"essays/a.md","length":3,"content_hash":")" + sha256_hex("two") +
+                R"(","section":"","section_level":"none","source_file":"essays/a.md",)"
+                R"("citation_url":"/essays/a","page_title":"A","page_description":"",)"
+                R"("extra":{"k":[1,2]}})");
+  EXPECT_EQ((*docs)[1].chunks[0].metadata.overlap, store::ChunkMetadata::kUnknownOverlap);
+  auto extra = Json::parse((*docs)[1].chunks[0].metadata.to_stored_json());
   EXPECT_FALSE(extra.contains("chunk_id"));
   EXPECT_EQ(extra["extra"]["k"][1], 2);  // other keys kept as they are
   EXPECT_EQ(extra["section_level"], "none");
@@ -60,11 +67,11 @@ TEST(PythonFormat, FallsBackToTitleUrlAndTheFileName) {
                                 {"a", "b", "c"});
   ASSERT_TRUE(docs.has_value()) << docs.error().message;
   ASSERT_EQ(docs->size(), 3u);
-  auto a = Json::parse((*docs)[0].chunks[0].metadata_json);
+  auto a = Json::parse((*docs)[0].chunks[0].metadata.to_stored_json());
   EXPECT_EQ(a["page_title"], "Setup");
   EXPECT_EQ(a["citation_url"], "https://example.org/setup");
   EXPECT_EQ(a["title"], "Setup");  // the original key stays too
-  auto b = Json::parse((*docs)[1].chunks[0].metadata_json);
+  auto b = Json::parse((*docs)[1].chunks[0].metadata.to_stored_json());
   EXPECT_EQ(b["source"], "notes.txt");
   EXPECT_EQ(b["citation_url"], "/notes");
   EXPECT_EQ(b["page_title"], "notes");
@@ -97,7 +104,7 @@ TEST(PythonFormat, RefusesDeeplyNestedJsonInsteadOfRecursingThroughIt) {
   EXPECT_EQ(parse_python_build_info(info).error().code, ErrorCode::kCorrupt);
   auto fine = map_python_chunks(R"([{"source": "a", "tags": [[["k"]]]}])", {"x"});
   ASSERT_TRUE(fine.has_value()) << fine.error().message;
-  EXPECT_THAT(fine->at(0).chunks.at(0).metadata_json, HasSubstr(R"("tags":[[["k"]]])"));
+  EXPECT_THAT(fine->at(0).chunks.at(0).metadata.to_stored_json(), HasSubstr(R"("tags":[[["k"]]])"));
 }
 
 TEST(PythonFormat, ReadsBuildInfo) {

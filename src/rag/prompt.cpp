@@ -7,7 +7,6 @@
 #include <sstream>
 
 #include "common/html_escape.hpp"
-#include "common/passage_overlap.hpp"
 
 namespace rag::chat {
 
@@ -68,15 +67,28 @@ Result<std::string> load_system_template(const std::filesystem::path& path) {
 
 namespace {
 
-// Extends `source` with `hit` when they are neighbouring chunks of one page, which repeat the
-// splitter's overlap paragraph(s): the shared text is kept once. False when they are not.
-bool join_neighbour(Source& source, const retrieval::Hit& hit, double score) {
-  if (source.url.empty() || source.url != hit.citation_url) return false;
-  if (const auto after = overlap_length(source.content, hit.content); after > 0) {
+// The chunks a source holds: a run of neighbouring chunks of one page, by chunk_id.
+struct ChunkRun {
+  std::int64_t first = 0;
+  std::int64_t last = 0;
+  std::int32_t first_overlap = 0;  // the first chunk's overlap with the one before it
+};
+
+// Extends `source` with `hit` when it is the chunk right after or right before the source's run
+// on the same page and shares the splitter's overlap with it (store::ChunkMetadata::overlap):
+// the shared text is kept once. False when it is not.
+bool join_neighbour(Source& source, ChunkRun& run, const retrieval::Hit& hit, double score) {
+  if (source.url.empty() || source.url != hit.metadata.citation_url) return false;
+  const auto overlap = static_cast<std::size_t>(hit.metadata.overlap);
+  if (hit.chunk_id == run.last + 1 && overlap > 0 && overlap <= hit.content.size()) {
     source.content += "\n\n";
-    source.content.append(hit.content, after);
-  } else if (const auto before = overlap_length(hit.content, source.content); before > 0) {
-    source.content = hit.content + "\n\n" + source.content.substr(before);
+    source.content.append(hit.content, overlap);
+    run.last = hit.chunk_id;
+  } else if (hit.chunk_id + 1 == run.first && run.first_overlap > 0 &&
+             static_cast<std::size_t>(run.first_overlap) <= source.content.size()) {
+    source.content = hit.content + "\n\n" + source.content.substr(run.first_overlap);
+    run.first = hit.chunk_id;
+    run.first_overlap = hit.metadata.overlap;
   } else {
     return false;
   }
@@ -88,14 +100,16 @@ bool join_neighbour(Source& source, const retrieval::Hit& hit, double score) {
 
 std::vector<Source> make_sources(const std::vector<retrieval::Hit>& hits) {
   std::vector<Source> out;
+  std::vector<ChunkRun> runs;  // runs[i]: the chunks of out[i]
   out.reserve(hits.size());
   for (const auto& h : hits) {
     const double score = std::clamp(h.score, 0.0, 1.0);
     bool joined = false;
-    for (auto& source : out) {
-      if ((joined = join_neighbour(source, h, score))) break;
-    }
-    if (!joined) out.push_back({h.citation_url, h.page_title, h.content, score});
+    for (std::size_t i = 0; i < out.size() && !joined; ++i)
+      joined = join_neighbour(out[i], runs[i], h, score);
+    if (joined) continue;
+    out.push_back({h.metadata.citation_url, h.metadata.page_title, h.content, score});
+    runs.push_back({h.chunk_id, h.chunk_id, h.metadata.overlap});
   }
   return out;
 }

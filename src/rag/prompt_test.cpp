@@ -65,8 +65,8 @@ TEST(Prompt, DefaultTemplateHasThePlaceholder) {
 TEST(Prompt, SourcesClampScores) {
   retrieval::Hit h;
   h.score = 1.5;
-  h.citation_url = "/u";
-  h.page_title = "T";
+  h.metadata.citation_url = "/u";
+  h.metadata.page_title = "T";
   h.content = "c";
   const auto s = make_sources({h});
   ASSERT_EQ(s.size(), 1u);
@@ -75,20 +75,24 @@ TEST(Prompt, SourcesClampScores) {
   EXPECT_EQ(s[0].title, "T");
 }
 
-retrieval::Hit chunk(std::string url, std::string text, double score) {
+// A chunk of the index: `overlap` leading bytes repeat the chunk before it (chunk_id - 1).
+retrieval::Hit chunk(std::int64_t id, std::string url, std::string text, std::int32_t overlap,
+                     double score) {
   retrieval::Hit h;
-  h.citation_url = std::move(url);
-  h.page_title = "T";
+  h.chunk_id = id;
+  h.metadata.citation_url = std::move(url);
+  h.metadata.page_title = "T";
+  h.metadata.overlap = overlap;
   h.content = std::move(text);
   h.score = score;
   return h;
 }
 
 TEST(Prompt, NeighbouringChunksThatShareTheOverlapBecomeOneSource) {
-  // The splitter's chunks of one section: [P1 P2 P3] and [P3 P4 P5] share P3.
-  const auto first = chunk("/guide", "P1\n\nP2\n\nP3", 0.6);
-  const auto second = chunk("/guide", "P3\n\nP4\n\nP5", 0.8);
-  const auto other = chunk("/other", "P3\n\nP4\n\nP5", 0.5);  // another page: its own source
+  // The splitter's chunks of one section: [P1 P2 P3] and [P3 P4 P5] share P3 (and "\n\n").
+  const auto first = chunk(5, "/guide", "P1\n\nP2\n\nP3", 0, 0.6);
+  const auto second = chunk(6, "/guide", "P3\n\nP4\n\nP5", 4, 0.8);
+  const auto other = chunk(9, "/other", "P3\n\nP4\n\nP5", 4, 0.5);  // another page: its own source
   for (const auto& hits : {std::vector{second, other, first}, std::vector{first, other, second}}) {
     const auto s = make_sources(hits);
     ASSERT_EQ(s.size(), 2u);
@@ -97,11 +101,21 @@ TEST(Prompt, NeighbouringChunksThatShareTheOverlapBecomeOneSource) {
     EXPECT_DOUBLE_EQ(s[0].similarity_score, 0.8);
     EXPECT_EQ(s[1].url, "/other");
   }
+  // A third neighbour extends the run on either side.
+  const auto third = chunk(7, "/guide", "P5\n\nP6", 4, 0.4);
+  const auto s = make_sources({second, third, first});
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s[0].content, "P1\n\nP2\n\nP3\n\nP4\n\nP5\n\nP6");
 }
 
 TEST(Prompt, ChunksOfOnePageWithoutOverlapStaySeparate) {
-  const auto s = make_sources({chunk("/guide", "A\n\nB", 0.7), chunk("/guide", "C\n\nD", 0.6)});
+  const auto s =
+      make_sources({chunk(1, "/guide", "A\n\nB", 0, 0.7), chunk(2, "/guide", "C\n\nD", 0, 0.6)});
   EXPECT_EQ(s.size(), 2u);
+  // Text that happens to repeat is not the overlap: only the chunk right before is joined.
+  const auto apart =
+      make_sources({chunk(1, "/guide", "A\n\nB", 0, 0.7), chunk(3, "/guide", "B\n\nC", 3, 0.6)});
+  EXPECT_EQ(apart.size(), 2u);
 }
 
 TEST(Prompt, LoadsATemplateFileOrSaysWhy) {

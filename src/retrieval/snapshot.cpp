@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
-#include <nlohmann/json.hpp>
 #include <unordered_map>
 
 #include "retrieval/bm25.hpp"
@@ -15,27 +14,6 @@
 
 namespace rag::retrieval {
 namespace {
-
-struct ParsedMetadata {
-  std::string citation_url;
-  std::string page_title;
-  std::string section;  // "" for a section without a heading (its name is made up)
-};
-
-std::string string_field(const nlohmann::json& obj, const char* key) {
-  auto it = obj.find(key);
-  return (it != obj.end() && it->is_string()) ? it->get<std::string>() : std::string();
-}
-
-ParsedMetadata parse_metadata(const std::string& json) {
-  ParsedMetadata out;
-  const auto obj = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
-  if (!obj.is_object()) return out;
-  out.citation_url = string_field(obj, "citation_url");
-  out.page_title = string_field(obj, "page_title");
-  if (string_field(obj, "section_level") != "none") out.section = string_field(obj, "section");
-  return out;
-}
 
 // tokenize() with a stem cache: a corpus has far fewer distinct words than words, and
 // stemming dominates the build time otherwise.
@@ -99,9 +77,8 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::build(std::vector<store::Store
   for (auto& stored : chunks) {
     Chunk chunk;
     chunk.chunk_id = stored.chunk_id;
-    auto meta = parse_metadata(stored.metadata_json);
-    bm25.add({tokenize_cached(stored.text), tokenize_cached(meta.page_title),
-              tokenize_cached(meta.section)});
+    bm25.add({tokenize_cached(stored.text), tokenize_cached(stored.metadata.page_title),
+              tokenize_cached(stored.metadata.heading())});
     if (dim > 0 && stored.embedding.size() == dim) {
       chunk.vector_row = static_cast<std::int32_t>(snap->row_to_chunk_.size());
       snap->row_to_chunk_.push_back(static_cast<std::uint32_t>(snap->chunks_.size()));
@@ -109,18 +86,16 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::build(std::vector<store::Store
     }
     std::vector<float>().swap(stored.embedding);  // free as we go: vectors can be large
     chunk.text = std::move(stored.text);
-    chunk.metadata_json = std::move(stored.metadata_json);
-    chunk.citation_url = std::move(meta.citation_url);
-    chunk.page_title = std::move(meta.page_title);
+    chunk.metadata = std::move(stored.metadata);
     snap->chunks_.push_back(std::move(chunk));
   }
   snap->bm25_ = std::make_unique<Bm25Index>(std::move(bm25).build());
   for (std::uint32_t i = 0; i < snap->chunks_.size(); ++i) {
-    if (!snap->chunks_[i].citation_url.empty()) snap->by_url_.push_back(i);
+    if (!snap->chunks_[i].metadata.citation_url.empty()) snap->by_url_.push_back(i);
   }
   std::stable_sort(snap->by_url_.begin(), snap->by_url_.end(),
                    [&chunks = snap->chunks_](std::uint32_t a, std::uint32_t b) {
-                     return chunks[a].citation_url < chunks[b].citation_url;
+                     return chunks[a].metadata.citation_url < chunks[b].metadata.citation_url;
                    });
   if (graph) {
     snap->vectors_ = std::move(graph);
@@ -192,7 +167,7 @@ std::vector<WeightedTerm> Snapshot::weigh(std::string_view query) const {
 
 std::vector<Hit> Snapshot::source(std::string_view url) const {
   const auto url_of = [this](std::uint32_t i) -> std::string_view {
-    return chunks_[i].citation_url;
+    return chunks_[i].metadata.citation_url;
   };
   const auto first = std::ranges::lower_bound(by_url_, url, {}, url_of);
   const auto last = std::ranges::upper_bound(first, by_url_.end(), url, {}, url_of);
@@ -204,8 +179,7 @@ std::vector<Hit> Snapshot::source(std::string_view url) const {
 
 Hit Snapshot::make_hit(const Candidate& c) const {
   const Chunk& chunk = chunks_[c.id];
-  return Hit{c.score, chunk.chunk_id, chunk.text, chunk.metadata_json, chunk.citation_url,
-             chunk.page_title};
+  return Hit{c.score, chunk.chunk_id, chunk.text, chunk.metadata};
 }
 
 Result<std::vector<Hit>> Snapshot::search(std::string_view query,

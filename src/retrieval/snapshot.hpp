@@ -51,9 +51,7 @@ struct Hit {
   double score = 0;  // in [0, 1]
   std::int64_t chunk_id = 0;
   std::string content;
-  std::string metadata_json;  // the chunk's metadata object, as stored
-  std::string citation_url;   // from the metadata ("" when absent)
-  std::string page_title;     // from the metadata ("" when absent)
+  store::ChunkMetadata metadata;  // citation_url, page_title... ("" when absent)
 };
 
 class Snapshot {
@@ -103,9 +101,7 @@ class Snapshot {
   struct Chunk {
     std::int64_t chunk_id = 0;
     std::string text;
-    std::string metadata_json;
-    std::string citation_url;
-    std::string page_title;
+    store::ChunkMetadata metadata;
     std::int32_t vector_row = -1;  // row in vectors_, -1 when lexical only
   };
   Snapshot() = default;

@@ -31,9 +31,8 @@ TEST(Snapshot, LexicalSearchReturnsTheMatchingChunkWithItsMetadata) {
   ASSERT_FALSE(hits->empty());
   const Hit& top = hits->front();
   EXPECT_EQ(top.chunk_id, 0);
-  EXPECT_EQ(top.citation_url, "/config");
-  EXPECT_EQ(top.page_title, "Configuration");
-  EXPECT_NE(top.metadata_json.find("\"chunk_id\": 0"), std::string::npos);
+  EXPECT_EQ(top.metadata.citation_url, "/config");
+  EXPECT_EQ(top.metadata.page_title, "Configuration");
   EXPECT_GT(top.score, 0.3);
   EXPECT_LE(top.score, 1.0);
 }
@@ -54,8 +53,8 @@ TEST(Snapshot, SourceListsTheChunksOfOneUrlInChunkOrder) {
   EXPECT_EQ(config[0].chunk_id, 10);
   EXPECT_EQ(config[1].content, "Config rate limits.");
   EXPECT_EQ(config[2].chunk_id, 15);
-  EXPECT_EQ(config[0].page_title, "Configuration");
-  EXPECT_NE(config[0].metadata_json.find("\"section\": \"Intro\""), std::string::npos);
+  EXPECT_EQ(config[0].metadata.page_title, "Configuration");
+  EXPECT_EQ(config[0].metadata.section, "Intro");
   ASSERT_EQ(snap->source("/api").size(), 1u);
   ASSERT_EQ(snap->source("/conf").size(), 1u);
   EXPECT_TRUE(snap->source("/nope").empty());
@@ -239,11 +238,11 @@ TEST(StoredGraph, BelowTheThresholdNoGraphIsAwaited) {
 
 TEST(Snapshot, MalformedMetadataIsTolerated) {
   std::vector<store::StoredChunk> chunks{make_chunk(0, "alpha beta gamma", "T", "/t")};
-  chunks[0].metadata_json = "not json";
+  chunks[0].metadata = store::ChunkMetadata::parse("not json");
   auto snap = build(std::move(chunks));
   auto hits = snap->search("alpha beta gamma", nullptr, 5);
   ASSERT_EQ(hits->size(), 1u);
-  EXPECT_EQ(hits->front().citation_url, "");
+  EXPECT_EQ(hits->front().metadata.citation_url, "");
 }
 
 }  // namespace

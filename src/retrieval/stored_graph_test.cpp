@@ -26,9 +26,11 @@ void add_documents(const std::filesystem::path& dir, int first, int documents) {
   ASSERT_TRUE(w.begin_batch());
   for (int i = first; i < first + documents; ++i) {
     const std::string text = "document number " + std::to_string(i);
-    ASSERT_TRUE(
-        w.replace_document({"doc" + std::to_string(i) + ".md", "sha" + std::to_string(i), 1, 1},
-                           {{text, R"({"source":"doc.md"})", "hash-" + text}}, ""));
+    ASSERT_TRUE(w.replace_document(
+        {"doc" + std::to_string(i) + ".md", "sha" + std::to_string(i), 1, 1},
+        {{text, store::ChunkMetadata::parse(R"({"source":"doc.md","content_hash":"hash-)" + text +
+                                            "\"}")}},
+        ""));
   }
   ASSERT_TRUE(w.commit_batch());
   auto pending = w.chunks_needing_embedding("model");

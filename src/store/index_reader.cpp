@@ -4,6 +4,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
+#include "common/passage_overlap.hpp"
 #include "store/schema.hpp"
 #include "store/sqlite.hpp"
 
@@ -45,12 +48,17 @@ class SqliteIndexReader final : public IndexReader {
     auto dim_meta = read_meta_int(db_, "embedding_dimension");
     if (!dim_meta) return std::unexpected(dim_meta.error());
     if (!model) return fail(ErrorCode::kIo, "cannot read index meta");
+    auto has_overlap = has_overlap_column(db_);
+    if (!has_overlap) return std::unexpected(has_overlap.error());
     const auto dim = static_cast<std::size_t>(*dim_meta);
     auto st = sql::Statement::prepare(
-        db_, "SELECT c.text, c.metadata, c.embedding, c.embedding_model FROM chunks c "
-             "JOIN documents d ON d.id = c.document_id ORDER BY d.path, c.seq");
+        db_,
+        std::string("SELECT c.text, c.metadata, c.embedding, c.embedding_model, c.document_id, ") +
+            (*has_overlap ? "c.overlap" : "NULL") +
+            " FROM chunks c JOIN documents d ON d.id = c.document_id ORDER BY d.path, c.seq");
     if (!st) return std::unexpected(st.error());
     std::vector<StoredChunk> out;
+    std::int64_t prev_document = -1;
     for (;;) {
       auto row = st->step();
       if (!row) return std::unexpected(row.error());
@@ -58,12 +66,16 @@ class SqliteIndexReader final : public IndexReader {
       StoredChunk c;
       c.chunk_id = static_cast<std::int64_t>(out.size());
       c.text = st->column_text(0);
-      c.metadata_json = with_chunk_id(st->column_text(1), c.chunk_id);
+      c.metadata = ChunkMetadata::parse(st->column_text(1));
       if (!st->column_is_null(2) && st->column_text(3) == *model) {
         auto floats = st->column_floats(2);
         if (!floats) return std::unexpected(floats.error());
         if (floats->size() == dim) c.embedding = std::move(*floats);
       }
+      const std::int64_t document = st->column_int64(4);
+      const StoredChunk* prev = document == prev_document ? &out.back() : nullptr;
+      c.metadata.overlap = overlap_of(c, prev, st->column_is_null(5), st->column_int64(5));
+      prev_document = document;
       out.push_back(std::move(c));
     }
     return out;
@@ -78,14 +90,14 @@ class SqliteIndexReader final : public IndexReader {
   }
 
  private:
-  // Stored metadata omits chunk_id (positions move as documents come and go); it goes first.
-  static std::string with_chunk_id(const std::string& json, std::int64_t id) {
-    std::string head = "{\"chunk_id\":" + std::to_string(id);
-    if (json.size() < 2 || json.front() != '{') return head + "}";
-    std::size_t i = 1;
-    while (i < json.size() && (json[i] == ' ' || json[i] == '\n')) ++i;
-    if (i < json.size() && json[i] == '}') return head + "}";
-    return head + "," + json.substr(1);
+  // The recorded overlap, kept within the text; else (not recorded) the paragraphs that repeat
+  // the end of `prev`, the previous chunk of the same document, when it is of the same section.
+  static std::int32_t overlap_of(const StoredChunk& c, const StoredChunk* prev, bool unknown,
+                                 std::int64_t recorded) {
+    const auto size = static_cast<std::int64_t>(c.text.size());
+    if (!unknown) return static_cast<std::int32_t>(std::clamp<std::int64_t>(recorded, 0, size));
+    if (prev == nullptr || prev->metadata.section != c.metadata.section) return 0;
+    return static_cast<std::int32_t>(overlap_length(prev->text, c.text));
   }
 
   sql::Database db_;

@@ -12,14 +12,15 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "store/chunk_metadata.hpp"
 
 namespace rag::store {
 
 struct StoredChunk {
-  std::int64_t chunk_id = 0;       // the metadata's chunk_id: 0-based across the index
+  std::int64_t chunk_id = 0;  // 0-based across the index (/search shows it in metadata)
   std::string text;
-  std::string metadata_json;       // an object with the metadata keys of docs/migration.md
-  std::vector<float> embedding;    // empty when the chunk has no vector yet
+  ChunkMetadata metadata;        // overlap always known (never kUnknownOverlap)
+  std::vector<float> embedding;  // empty when the chunk has no vector yet
 };
 
 struct IndexInfo {
@@ -41,7 +42,10 @@ class IndexReader {
   static Result<std::unique_ptr<IndexReader>> open(const std::filesystem::path& vector_db_path);
 
   virtual Result<IndexInfo> info() const = 0;
-  // Every chunk, ordered by chunk_id.
+  // Every chunk, ordered by chunk_id, its metadata parsed. Where the index does not record a
+  // chunk's overlap (ChunkMetadata::kUnknownOverlap) it is found from the text instead: the
+  // leading paragraphs that repeat the end of the previous chunk of the same document and
+  // section (common/passage_overlap.hpp).
   virtual Result<std::vector<StoredChunk>> load_chunks() const = 0;
   // Changes whenever the index's content changes (cheap: meant to be polled).
   virtual Result<std::string> generation() const = 0;

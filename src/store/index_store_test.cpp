@@ -29,9 +29,21 @@ class StoreTest : public ::testing::Test {
     fs::permissions(dir_, fs::perms::owner_all, fs::perm_options::add, ec);
     fs::remove_all(dir_, ec);
   }
-  static NewChunk chunk(const std::string& text) {
-    return {text, R"({"source":"a.md","length":)" + std::to_string(text.size()) + "}",
-            "hash-" + text};
+  static NewChunk chunk(const std::string& text, std::int32_t overlap = 0,
+                        const std::string& section = "S") {
+    NewChunk c{text, ChunkMetadata::parse(R"({"source":"a.md","length":)" +
+                                          std::to_string(text.size()) + "}")};
+    c.metadata.content_hash = "hash-" + text;
+    c.metadata.section = section;
+    c.metadata.overlap = overlap;
+    return c;
+  }
+  // Runs `sql` on the index file directly, as another tool (or an older build) would.
+  void exec(const char* sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir_ / "index.sqlite").c_str(), &db), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    sqlite3_close(db);
   }
   std::unique_ptr<IndexWriter> writer() {
     auto w = IndexWriter::open(dir_);
@@ -40,12 +52,7 @@ class StoreTest : public ::testing::Test {
   }
   // Overwrites a meta value behind the writer's back, as a damaged file would have it.
   void set_meta(const std::string& key, const std::string& value) {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open((dir_ / "index.sqlite").c_str(), &db), SQLITE_OK);
-    const std::string sql =
-        "INSERT OR REPLACE INTO meta(key, value) VALUES('" + key + "', '" + value + "')";
-    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
-    sqlite3_close(db);
+    exec(("INSERT OR REPLACE INTO meta(key, value) VALUES('" + key + "', '" + value + "')").c_str());
   }
   fs::path dir_;
 };
@@ -71,7 +78,8 @@ TEST_F(StoreTest, RoundTripOrdersByPathAndNumbersChunksDensely) {
   EXPECT_EQ((*chunks)[1].text, "b0");
   EXPECT_EQ((*chunks)[2].text, "b1");
   for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ((*chunks)[i].chunk_id, static_cast<long>(i));
-  EXPECT_EQ((*chunks)[1].metadata_json, R"({"chunk_id":1,"source":"a.md","length":2})");
+  EXPECT_EQ((*chunks)[1].metadata.api_json(1).dump(),
+            R"({"chunk_id":1,"source":"a.md","length":2,"content_hash":"hash-b0","section":"S"})");
   EXPECT_TRUE((*chunks)[0].embedding.empty());
   auto ri = (*r)->info();
   ASSERT_TRUE(ri);
@@ -173,6 +181,57 @@ TEST_F(StoreTest, UncommittedBatchIsInvisibleAndRolledBack) {
   auto found = w->find_document("a.md");
   ASSERT_TRUE(found);
   EXPECT_FALSE(found->has_value());
+}
+
+// The splitter's overlap is stored beside the metadata (not in its JSON) and read back as is.
+TEST_F(StoreTest, KeepsTheRecordedOverlap) {
+  auto w = writer();
+  ASSERT_TRUE(w->begin_batch());
+  ASSERT_TRUE(
+      w->replace_document({"a.md", "v1", 1, 1}, {chunk("P1\n\nP2"), chunk("P2\n\nP3", 4)}, ""));
+  ASSERT_TRUE(w->commit_batch());
+  auto r = IndexReader::open(dir_);
+  ASSERT_TRUE(r) << r.error().message;
+  auto chunks = (*r)->load_chunks();
+  ASSERT_TRUE(chunks);
+  ASSERT_EQ(chunks->size(), 2u);
+  EXPECT_EQ((*chunks)[0].metadata.overlap, 0);
+  EXPECT_EQ((*chunks)[1].metadata.overlap, 4);
+  EXPECT_EQ((*chunks)[1].metadata.to_stored_json().find("overlap"), std::string::npos);
+}
+
+// Where nobody recorded it (an import, an index from before the column), it is found from the
+// text: the paragraphs that repeat the end of the previous chunk of the same document and section.
+TEST_F(StoreTest, FindsAnUnrecordedOverlapFromTheText) {
+  constexpr auto kUnknown = ChunkMetadata::kUnknownOverlap;
+  auto w = writer();
+  ASSERT_TRUE(w->begin_batch());
+  ASSERT_TRUE(w->replace_document({"a.md", "v1", 1, 1},
+                                  {chunk("P1\n\nP2", kUnknown), chunk("P2\n\nP3", kUnknown),
+                                   chunk("P3\n\nP4", kUnknown, "Other section")},
+                                  ""));
+  ASSERT_TRUE(w->replace_document({"b.md", "v1", 1, 1}, {chunk("P4\n\nP5", kUnknown)}, ""));
+  ASSERT_TRUE(w->commit_batch());
+  const auto overlaps = [&] {
+    auto r = IndexReader::open(dir_);
+    EXPECT_TRUE(r) << r.error().message;
+    std::vector<std::int32_t> out;
+    auto chunks = (*r)->load_chunks();
+    EXPECT_TRUE(chunks);
+    for (const auto& c : *chunks) out.push_back(c.metadata.overlap);
+    return out;
+  };
+  EXPECT_EQ(overlaps(), (std::vector<std::int32_t>{0, 4, 0, 0}));
+
+  // An index written before the column existed reads the same; the writer adds the column.
+  w.reset();
+  exec("ALTER TABLE chunks DROP COLUMN overlap");
+  EXPECT_EQ(overlaps(), (std::vector<std::int32_t>{0, 4, 0, 0}));
+  w = writer();
+  ASSERT_TRUE(w->begin_batch());
+  ASSERT_TRUE(w->replace_document({"c.md", "v1", 1, 1}, {chunk("Q1"), chunk("Q1\n\nQ2", 4)}, ""));
+  ASSERT_TRUE(w->commit_batch());
+  EXPECT_EQ(overlaps(), (std::vector<std::int32_t>{0, 4, 0, 0, 0, 4}));
 }
 
 TEST_F(StoreTest, MissingIndexIsNotFound) {

@@ -181,22 +181,24 @@ Result<ReplaceStats> SqliteIndexWriter::replace_document(const DocumentRecord& d
       db_, "SELECT embedding, embedding_model FROM chunks WHERE content_hash=?1 AND "
            "embedding IS NOT NULL ORDER BY (embedding_model = ?2) DESC LIMIT 1");
   auto ins = sql::Statement::prepare(
-      db_, "INSERT INTO chunks(document_id, seq, text, metadata, content_hash, embedding, "
-           "embedding_model) VALUES (?1,?2,?3,?4,?5,?6,?7)");
+      db_,
+      "INSERT INTO chunks(document_id, seq, text, metadata, content_hash, embedding, "
+      "embedding_model, overlap) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)");
   if (!reuse) return std::unexpected(reuse.error());
   if (!ins) return std::unexpected(ins.error());
 
   ReplaceStats stats;
   for (std::size_t i = 0; i < chunks.size(); ++i) {
     const NewChunk& c = chunks[i];
-    auto it = old_hashes.find(c.content_hash);
+    const std::string& hash = c.metadata.content_hash;
+    auto it = old_hashes.find(hash);
     if (it != old_hashes.end() && it->second > 0) {
       --it->second;
       ++stats.kept;
     } else {
       ++stats.added;
     }
-    reuse->bind(1, c.content_hash).bind(2, model);
+    reuse->bind(1, hash).bind(2, model);
     auto row = reuse->step();
     if (!row) return std::unexpected(row.error());
     std::vector<float> vec;
@@ -209,7 +211,12 @@ Result<ReplaceStats> SqliteIndexWriter::replace_document(const DocumentRecord& d
     }
     reuse->reset();
     ins->bind(1, *doc_id).bind(2, static_cast<std::int64_t>(i)).bind(3, c.text);
-    ins->bind(4, c.metadata_json).bind(5, c.content_hash);
+    ins->bind(4, c.metadata.to_stored_json()).bind(5, hash);
+    if (c.metadata.overlap == ChunkMetadata::kUnknownOverlap) {
+      ins->bind_null(8);
+    } else {
+      ins->bind(8, std::int64_t{c.metadata.overlap});
+    }
     if (vec.empty()) {
       ins->bind_null(6).bind_null(7);
     } else {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "store/chunk_metadata.hpp"
 
 namespace rag::store {
 
@@ -34,8 +35,7 @@ struct DocumentState {
 
 struct NewChunk {
   std::string text;
-  std::string metadata_json;  // the keys of docs/migration.md but chunk_id (the reader adds it)
-  std::string content_hash;   // hex SHA-256 of text
+  ChunkMetadata metadata;  // metadata.content_hash (SHA-256 of text) finds reusable vectors
 };
 
 struct ReplaceStats {
@@ -77,8 +77,9 @@ class IndexWriter {
 
   // Same content, new stat (mtime/size) after a touch.
   virtual Result<void> update_document_stat(const DocumentRecord& doc) = 0;
-  // Inserts or replaces a document and all of its chunks. A new chunk whose content_hash
-  // matches a stored chunk's that has a vector gets that vector (preferring `model`).
+  // Inserts or replaces a document and all of its chunks (their metadata serialised by
+  // ChunkMetadata::to_stored_json). A new chunk whose content_hash matches a stored chunk's that
+  // has a vector gets that vector (preferring `model`).
   virtual Result<ReplaceStats> replace_document(const DocumentRecord& doc,
                                                 const std::vector<NewChunk>& chunks,
                                                 std::string_view model) = 0;

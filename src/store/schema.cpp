@@ -5,6 +5,18 @@
 #include <string>
 
 namespace rag::store {
+namespace {
+
+// The number a `SELECT count(*) ...` query returns.
+Result<std::int64_t> select_count(const sql::Database& db, std::string_view query) {
+  auto st = sql::Statement::prepare(db, query);
+  if (!st) return std::unexpected(st.error());
+  auto row = st->step();
+  if (!row) return std::unexpected(row.error());
+  return st->column_int64(0);
+}
+
+}  // namespace
 
 Result<void> create_schema(sql::Database& db) {
   auto r = db.exec(R"sql(
@@ -23,22 +35,34 @@ Result<void> create_schema(sql::Database& db) {
       metadata TEXT NOT NULL,
       content_hash TEXT NOT NULL,
       embedding BLOB,
-      embedding_model TEXT);
+      embedding_model TEXT,
+      overlap INTEGER);
     CREATE INDEX IF NOT EXISTS chunks_by_document ON chunks(document_id, seq);
     CREATE INDEX IF NOT EXISTS chunks_by_hash ON chunks(content_hash);
     INSERT OR IGNORE INTO meta(key, value) VALUES ('generation', '0');
   )sql");
   if (!r) return r;
+  auto overlap = has_overlap_column(db);
+  if (!overlap) return std::unexpected(overlap.error());
+  if (!*overlap) {
+    r = db.exec("ALTER TABLE chunks ADD COLUMN overlap INTEGER");
+    if (!r) return r;
+  }
   return write_meta(db, "schema_version", std::to_string(kSchemaVersion));
 }
 
+Result<bool> has_overlap_column(const sql::Database& db) {
+  auto n =
+      select_count(db, "SELECT count(*) FROM pragma_table_info('chunks') WHERE name = 'overlap'");
+  if (!n) return std::unexpected(n.error());
+  return *n > 0;
+}
+
 Result<int> read_schema_version(const sql::Database& db) {
-  auto has = sql::Statement::prepare(
-      db, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='meta'");
+  auto has =
+      select_count(db, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='meta'");
   if (!has) return std::unexpected(has.error());
-  auto row = has->step();
-  if (!row) return std::unexpected(row.error());
-  if (has->column_int64(0) == 0) return 0;
+  if (*has == 0) return 0;
   return read_meta_int(db, "schema_version");
 }
 

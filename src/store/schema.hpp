@@ -25,6 +25,9 @@ Result<int> read_schema_version(const sql::Database& db);
 // Drops every table of any version (the writer's migration: a full rebuild follows).
 Result<void> drop_schema(sql::Database& db);
 
+// Whether chunks has the overlap column (an index written before it was added has not).
+Result<bool> has_overlap_column(const sql::Database& db);
+
 // meta table access.
 Result<std::string> read_meta(const sql::Database& db, std::string_view key);
 // A meta value that counts something (schema_version, embedding_dimension): 0 when absent or

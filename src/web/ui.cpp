@@ -1,13 +1,12 @@
 #include "web/ui.hpp"
 
+#include <algorithm>
 #include <boost/beast/http/field.hpp>
 #include <cstdint>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "common/html_escape.hpp"
-#include "common/passage_overlap.hpp"
 #include "web/assets.hpp"
 
 namespace rag::web {
@@ -61,11 +60,6 @@ http::Response serve(const Served& served, const http::RequestContext& ctx) {
   return res;
 }
 
-std::string json_string(const nlohmann::json& obj, const char* key) {
-  const auto it = obj.find(key);
-  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 // A chunk's text as paragraphs (split at blank lines); line breaks inside one are kept by
 // the style sheet (white-space: pre-wrap).
 void append_paragraphs(std::string& out, std::string_view text) {
@@ -108,14 +102,9 @@ std::string asset_etag(std::string_view body) {
   return out;
 }
 
-void add_source_chunk(SourceDoc& doc, std::string text, std::string_view metadata_json) {
-  const auto meta = nlohmann::json::parse(metadata_json, nullptr, /*allow_exceptions=*/false);
-  std::string section;
-  if (meta.is_object()) {
-    section = json_string(meta, "section");
-    if (doc.title.empty()) doc.title = json_string(meta, "page_title");
-  }
-  doc.chunks.push_back({std::move(section), std::move(text)});
+void add_source_chunk(SourceDoc& doc, SourceChunk chunk, std::string_view page_title) {
+  if (doc.title.empty()) doc.title = page_title;
+  doc.chunks.push_back(std::move(chunk));
 }
 
 std::string source_page(const SourceDoc& doc) {
@@ -131,7 +120,7 @@ std::string source_page(const SourceDoc& doc) {
   for (const auto& chunk : doc.chunks) {
     const bool same_section = prev && prev->section == chunk.section;
     std::string_view text = chunk.text;
-    if (same_section) text.remove_prefix(overlap_length(prev->text, chunk.text));
+    if (same_section) text.remove_prefix(std::min(chunk.overlap, text.size()));
     if (!same_section) {
       if (prev) out += "</section>\n";
       out += "<section>\n";

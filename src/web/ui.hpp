@@ -28,6 +28,9 @@ namespace rag::web {
 struct SourceChunk {
   std::string section;  // the chunk's `section` metadata ("" when absent)
   std::string text;
+  // Leading bytes of `text` that repeat the previous chunk of the section: the splitter's
+  // overlap, as the index records it (store::ChunkMetadata::overlap).
+  std::size_t overlap = 0;
 };
 struct SourceDoc {
   std::string title;  // `page_title` ("" when absent: the url is shown instead)
@@ -39,10 +42,9 @@ struct SourceDoc {
 // none. Called from any I/O thread, concurrently; it may block briefly.
 using SourceLookup = std::function<std::optional<SourceDoc>(std::string_view url)>;
 
-// Appends one chunk of the index to `doc`: its text and its metadata object (the metadata keys of
-// docs/migration.md). The chunk's section comes from `section`; the doc's title from `page_title`
-// while it has none. Unparsable metadata leaves both empty. Pure.
-void add_source_chunk(SourceDoc& doc, std::string text, std::string_view metadata_json);
+// Appends one chunk of the index to `doc`; the chunk's `page_title` becomes the doc's title while
+// it has none. Pure.
+void add_source_chunk(SourceDoc& doc, SourceChunk chunk, std::string_view page_title);
 
 struct UiOptions {
   // Where the indexed site is published (e.g. "https://docs.example.org/"): relative citation

@@ -170,26 +170,21 @@ TEST(UiPage, StaysSmall) {
 
 // --- GET /ui/source ---
 
-std::string meta(std::string_view url, std::string_view title, std::string_view section) {
-  return std::string(R"({"citation_url":")") + std::string(url) + R"(","page_title":")" +
-         std::string(title) + R"(","section":")" + std::string(section) + R"("})";
-}
-
 // Two sources as the snapshot hands them over: each one's chunks in chunk order.
 std::map<std::string, SourceDoc, std::less<>> sample_sources() {
   std::map<std::string, SourceDoc, std::less<>> docs;
   const auto add = [&](std::string text, std::string_view url, std::string_view title,
-                       std::string_view section) {
+                       std::string section, std::size_t overlap = 0) {
     auto& doc = docs[std::string(url)];
     doc.url = url;
-    add_source_chunk(doc, std::move(text), meta(url, title, section));
+    add_source_chunk(doc, {std::move(section), std::move(text), overlap}, title);
   };
   add("Intro text.", "/configuration", "Configuration", "Configuration");
   add("Other page.", "/api", "API", "Endpoints");
   add("Set RATE_LIMIT_CHAT.\n\nIt takes N/period.", "/configuration", "Configuration",
       "Rate limits");
   add("It takes N/period.\n\nPer client IP.",  // overlaps the previous chunk
-      "/configuration", "Configuration", "Rate limits");
+      "/configuration", "Configuration", "Rate limits", 20);
   return docs;
 }
 
@@ -202,7 +197,7 @@ UiOptions with_sources(std::map<std::string, SourceDoc, std::less<>> docs) {
   }};
 }
 
-TEST(SourceChunk, TakesSectionAndTitleFromTheMetadata) {
+TEST(SourceChunk, TakesTheFirstTitleGiven) {
   const auto docs = sample_sources();
   const SourceDoc& doc = docs.at("/configuration");
   EXPECT_EQ(doc.title, "Configuration");
@@ -213,16 +208,13 @@ TEST(SourceChunk, TakesSectionAndTitleFromTheMetadata) {
 
   SourceDoc odd;
   odd.url = "/odd";
-  add_source_chunk(odd, "bad metadata", "{not json");
-  add_source_chunk(odd, "no title", R"({"section":"S"})");
-  add_source_chunk(odd, "late title", R"({"page_title":"Late","section":7})");
-  add_source_chunk(odd, "second title", R"({"page_title":"Ignored"})");
+  add_source_chunk(odd, {"", "no title"}, "");
+  add_source_chunk(odd, {"S", "late title"}, "Late");
+  add_source_chunk(odd, {"", "second title"}, "Ignored");
   EXPECT_EQ(odd.title, "Late");  // the first title given
-  ASSERT_EQ(odd.chunks.size(), 4u);
-  EXPECT_EQ(odd.chunks[0].section, "");
+  ASSERT_EQ(odd.chunks.size(), 3u);
   EXPECT_EQ(odd.chunks[1].section, "S");
-  EXPECT_EQ(odd.chunks[2].section, "");  // not a string
-  EXPECT_EQ(odd.chunks[0].text, "bad metadata");
+  EXPECT_EQ(odd.chunks[0].text, "no title");
 }
 
 TEST(SourcePage, RendersSectionsAndChunksWithoutRepeatingTheOverlap) {
@@ -241,6 +233,18 @@ TEST(SourcePage, RendersSectionsAndChunksWithoutRepeatingTheOverlap) {
   // Under the page's CSP: no script, no style element or attribute, no handler.
   EXPECT_FALSE(std::regex_search(page, std::regex(R"(<script|<style\b|\sstyle=|\son[a-z]+=)",
                                                   std::regex::icase)));
+}
+
+// What the index records as the overlap is left out, and only that: a paragraph that a page
+// really repeats stays.
+TEST(SourcePage, LeavesOutTheRecordedOverlapOnly) {
+  const SourceDoc doc{
+      "T", "/t", {{"S", "Same.\n\nA."}, {"S", "A.\n\nSame.\n\nA."}, {"S", "A.\n\nB.", 4}}};
+  const auto page = source_page(doc);
+  EXPECT_NE(page.find("<p>Same.</p>\n<p>A.</p>\n</div>\n<div class=\"chunk\">\n<p>A.</p>\n"
+                      "<p>Same.</p>\n<p>A.</p>\n</div>\n<div class=\"chunk\">\n<p>B.</p>\n"),
+            std::string::npos)
+      << page;
 }
 
 TEST(SourcePage, EscapesEverythingFromTheIndex) {

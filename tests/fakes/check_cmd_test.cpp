@@ -31,8 +31,10 @@ class IndexDir {
     EXPECT_TRUE(writer) << writer.error().message;
     auto& w = **writer;
     EXPECT_TRUE(w.begin_batch());
-    EXPECT_TRUE(w.replace_document({"a.md", "sha", 1, 5}, {{"hello", R"({"source":"a.md"})", "h"}},
-                                   "emb-check"));
+    EXPECT_TRUE(w.replace_document(
+        {"a.md", "sha", 1, 5},
+        {{"hello", store::ChunkMetadata::parse(R"({"source":"a.md","content_hash":"h"})")}},
+        "emb-check"));
     EXPECT_TRUE(w.commit_batch());
     if (dimension > 0) {
       auto pending = w.chunks_needing_embedding("emb-check");

@@ -17,8 +17,10 @@ inline store::StoredChunk make_chunk(std::int64_t id, std::string text, std::str
   store::StoredChunk c;
   c.chunk_id = id;
   c.text = std::move(text);
-  c.metadata_json = "{\"chunk_id\": " + std::to_string(id) + ", \"page_title\": \"" + title +
-                    "\", \"citation_url\": \"" + url + "\", \"section\": \"Intro\"}";
+  c.metadata.page_title = std::move(title);
+  c.metadata.citation_url = std::move(url);
+  c.metadata.section = "Intro";
+  c.metadata.section_level = "h2";
   c.embedding = std::move(embedding);
   return c;
 }

@@ -1,0 +1,126 @@
+// Chunk metadata to and from its stored JSON (see chunk_metadata.hpp).
+#include "store/chunk_metadata.hpp"
+
+#include <cstdint>
+#include <iterator>
+#include <limits>
+#include <nlohmann/json.hpp>
+
+namespace rag::store {
+namespace {
+
+using OrderedJson = nlohmann::ordered_json;
+
+// The keys every writer writes, in their stored order; a null member is `length`, the number.
+struct Key {
+  std::string_view name;
+  std::string ChunkMetadata::*text;
+};
+constexpr Key kKeys[] = {
+    {"source", &ChunkMetadata::source},
+    {"length", nullptr},
+    {"content_hash", &ChunkMetadata::content_hash},
+    {"section", &ChunkMetadata::section},
+    {"section_level", &ChunkMetadata::section_level},
+    {"source_file", &ChunkMetadata::source_file},
+    {"citation_url", &ChunkMetadata::citation_url},
+    {"page_title", &ChunkMetadata::page_title},
+    {"page_description", &ChunkMetadata::page_description},
+};
+constexpr std::uint16_t kEveryKey = (1u << std::size(kKeys)) - 1;
+constexpr std::string_view kPublished = "published";
+
+std::string compact(const OrderedJson& j) {
+  return j.dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
+}
+
+void append_stored_keys(const ChunkMetadata& m, OrderedJson& j) {
+  for (std::size_t i = 0; i < std::size(kKeys); ++i) {
+    const bool empty = kKeys[i].text != nullptr ? (m.*kKeys[i].text).empty() : m.length == 0;
+    if ((m.absent_keys & (1u << i)) && empty) continue;
+    OrderedJson& slot = j[std::string(kKeys[i].name)];
+    if (kKeys[i].text != nullptr) {
+      slot = m.*kKeys[i].text;
+    } else {
+      slot = m.length;
+    }
+  }
+  if (!m.published.empty()) j[std::string(kPublished)] = m.published;
+  if (m.extra_json.empty()) return;
+  auto extra = OrderedJson::parse(m.extra_json, nullptr, /*allow_exceptions=*/false);
+  if (!extra.is_object()) return;
+  for (auto& [key, value] : extra.items()) j[key] = std::move(value);
+}
+
+bool fits_length(const OrderedJson& value) {
+  if (!value.is_number_integer()) return false;
+  return !value.is_number_unsigned() ||
+         value.get<std::uint64_t>() <=
+             static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+}
+
+// Takes `value` into its typed field; false when `key` is not one of them or the value does not
+// fit it (the caller keeps it among the extras).
+bool take(ChunkMetadata& m, std::string_view key, const OrderedJson& value) {
+  if (key == kPublished) {
+    if (!value.is_string() || value.get_ref<const std::string&>().empty()) return false;
+    m.published = value.get<std::string>();
+    return true;
+  }
+  for (std::size_t i = 0; i < std::size(kKeys); ++i) {
+    if (kKeys[i].name != key) continue;
+    if (kKeys[i].text != nullptr) {
+      if (!value.is_string()) return false;
+      m.*kKeys[i].text = value.get<std::string>();
+    } else {
+      if (!fits_length(value)) return false;
+      m.length = value.get<std::int64_t>();
+    }
+    m.absent_keys &= static_cast<std::uint16_t>(~(1u << i));
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string ChunkMetadata::to_stored_json() const {
+  OrderedJson j = OrderedJson::object();
+  append_stored_keys(*this, j);
+  return compact(j);
+}
+
+nlohmann::ordered_json ChunkMetadata::api_json(std::int64_t chunk_id) const {
+  OrderedJson j = OrderedJson::object();
+  j["chunk_id"] = chunk_id;
+  append_stored_keys(*this, j);
+  return j;
+}
+
+ChunkMetadata ChunkMetadata::parse(std::string_view stored_json) {
+  ChunkMetadata m;
+  m.absent_keys = kEveryKey;
+  auto obj = OrderedJson::parse(stored_json, nullptr, /*allow_exceptions=*/false);
+  if (!obj.is_object()) return m;
+  OrderedJson extra = OrderedJson::object();
+  for (auto& [key, value] : obj.items()) {
+    if (key == "chunk_id" || take(m, key, value)) continue;
+    extra[key] = std::move(value);
+  }
+  if (!extra.empty()) m.extra_json = compact(extra);
+  return m;
+}
+
+bool ChunkMetadata::is_field(std::string_view key) {
+  if (key == kPublished) return true;
+  for (const Key& k : kKeys) {
+    if (k.name == key) return true;
+  }
+  return false;
+}
+
+std::string_view ChunkMetadata::heading() const {
+  return section_level == "none" ? std::string_view{} : std::string_view(section);
+}
+
+}  // namespace rag::store

@@ -1,0 +1,111 @@
+// Chunk metadata: the exact stored JSON of `rag-server index` and of an import, the round trip,
+// and what /search shows of objects that are not quite either.
+#include "store/chunk_metadata.hpp"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+namespace rag::store {
+namespace {
+
+ChunkMetadata cv_chunk() {
+  ChunkMetadata m;
+  m.source = "html/CV.html";
+  m.length = 5;
+  m.content_hash = "abc";
+  m.section = "Appointments";
+  m.section_level = "h2";
+  m.source_file = "html/CV.html";
+  m.citation_url = "/CV";
+  m.page_title = "Curriculum Vit\xC3\xA6";
+  return m;
+}
+
+// The bytes `rag-server index` has always written: an index built before the metadata was typed
+// reads the same, and one built after it is byte for byte the same file content.
+TEST(ChunkMetadata, WritesTheIndexersExactBytes) {
+  auto m = cv_chunk();
+  EXPECT_EQ(m.to_stored_json(),
+            R"({"source":"html/CV.html","length":5,"content_hash":"abc","section":"Appointments",)"
+            R"("section_level":"h2","source_file":"html/CV.html","citation_url":"/CV",)"
+            R"("page_title":"Curriculum Vitæ","page_description":""})");
+  m.published = "2024-01-01";
+  m.page_description = "About \"me\"";
+  EXPECT_EQ(m.to_stored_json(),
+            R"({"source":"html/CV.html","length":5,"content_hash":"abc","section":"Appointments",)"
+            R"("section_level":"h2","source_file":"html/CV.html","citation_url":"/CV",)"
+            R"("page_title":"Curriculum Vitæ","page_description":"About \"me\"",)"
+            R"("published":"2024-01-01"})");
+}
+
+TEST(ChunkMetadata, RoundTripsThroughItsStoredText) {
+  auto m = cv_chunk();
+  EXPECT_EQ(ChunkMetadata::parse(m.to_stored_json()), m);
+  m.published = "2024-01-01";
+  m.extra_json = R"({"python_id":3,"tags":["a",{"k":1.5}]})";
+  const auto text = m.to_stored_json();
+  EXPECT_EQ(ChunkMetadata::parse(text), m);
+  EXPECT_EQ(ChunkMetadata::parse(text).to_stored_json(), text);
+}
+
+TEST(ChunkMetadata, InvalidUtf8IsReplacedAsTheIndexerDid) {
+  auto m = cv_chunk();
+  m.page_title = "bad \xFF title";
+  const auto text = m.to_stored_json();
+  EXPECT_NE(text.find("\"page_title\":\"bad \xEF\xBF\xBD title\""), std::string::npos) << text;
+}
+
+// An imported entry: the known keys, then the entry's own keys in the order they were written.
+TEST(ChunkMetadata, KeepsAnImportsOtherKeysInTheirOrder) {
+  const std::string stored =
+      R"({"source":"d0.md","length":1,"content_hash":"h","section":"","section_level":"none",)"
+      R"("source_file":"d0.md","citation_url":"/d0","page_title":"d0","page_description":"",)"
+      R"("python_id":0,"extra":{"z":1,"a":[true,null]},"title":"T"})";
+  const auto m = ChunkMetadata::parse(stored);
+  EXPECT_EQ(m.citation_url, "/d0");
+  EXPECT_EQ(m.extra_json, R"({"python_id":0,"extra":{"z":1,"a":[true,null]},"title":"T"})");
+  EXPECT_EQ(m.to_stored_json(), stored);
+  EXPECT_EQ(m.api_json(7).dump(), R"({"chunk_id":7,)" + stored.substr(1));
+  EXPECT_EQ(m.heading(), "");
+}
+
+// /search shows what the index holds: chunk_id first, then the stored keys, no more, no fewer.
+TEST(ChunkMetadata, ShowsAbsentKeysAsAbsent) {
+  const auto m = ChunkMetadata::parse(R"({"source": "a.md", "length": 2})");
+  EXPECT_EQ(m.source, "a.md");
+  EXPECT_EQ(m.citation_url, "");
+  EXPECT_EQ(m.to_stored_json(), R"({"source":"a.md","length":2})");
+  EXPECT_EQ(m.api_json(1).dump(), R"({"chunk_id":1,"source":"a.md","length":2})");
+}
+
+TEST(ChunkMetadata, KeepsValuesOfAnotherTypeAsTheyWere) {
+  const auto m = ChunkMetadata::parse(
+      R"({"source":"a.md","section":5,"length":2.5,"published":"","chunk_id":9,"page_title":"P"})");
+  EXPECT_EQ(m.section, "");
+  EXPECT_EQ(m.length, 0);
+  EXPECT_EQ(m.published, "");
+  EXPECT_EQ(m.page_title, "P");
+  EXPECT_EQ(m.api_json(3).dump(),
+            R"({"chunk_id":3,"source":"a.md","page_title":"P","section":5,"length":2.5,)"
+            R"("published":""})");
+}
+
+TEST(ChunkMetadata, TextThatIsNotAnObjectHasNoKeys) {
+  for (const char* text : {"not json", "[1]", "", "{\"source\": "}) {
+    const auto m = ChunkMetadata::parse(text);
+    EXPECT_EQ(m.to_stored_json(), "{}") << text;
+    EXPECT_EQ(m.api_json(4).dump(), R"({"chunk_id":4})") << text;
+  }
+}
+
+TEST(ChunkMetadata, HeadingIsTheSectionUnlessItHasNone) {
+  auto m = cv_chunk();
+  EXPECT_EQ(m.heading(), "Appointments");
+  m.section = "Section 2";
+  m.section_level = "none";
+  EXPECT_EQ(m.heading(), "");
+}
+
+}  // namespace
+}  // namespace rag::store
