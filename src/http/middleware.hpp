@@ -9,7 +9,7 @@
 
 namespace rag::http {
 
-// A sane request id: 1-128 characters of [A-Za-z0-9._:-] (safe to echo in a header).
+// A sane request id: rag::is_id_token (common/text.hpp), safe to echo in a header.
 bool is_sane_request_id(std::string_view id);
 // 32 lower-case hex characters from a per-thread random generator.
 std::string generate_request_id();

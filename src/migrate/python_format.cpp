@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "common/json_depth.hpp"
+#include "common/utf8.hpp"
 
 namespace rag::migrate {
 namespace {
@@ -37,12 +38,6 @@ std::string text_of(const Json& obj, std::initializer_list<const char*> keys) {
   return {};
 }
 
-std::size_t code_points(std::string_view s) {
-  std::size_t n = 0;
-  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  return n;
-}
-
 std::string without_extension(const std::string& source) {
   std::filesystem::path p(source);
   return (p.parent_path() / p.stem()).generic_string();
@@ -54,7 +49,7 @@ std::string map_metadata(const Json& in, const std::string& source, const std::s
                          const std::string& hash) {
   OrderedJson j;
   j["source"] = source;
-  j["length"] = code_points(text);
+  j["length"] = utf8_length(text);
   j["content_hash"] = hash;
   std::string section = text_of(in, {"section"});
   std::string level = text_of(in, {"section_level"});

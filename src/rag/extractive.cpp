@@ -4,6 +4,7 @@
 #include <array>
 #include <set>
 
+#include "common/utf8.hpp"
 #include "rag/text.hpp"
 #include "retrieval/query_terms.hpp"
 #include "retrieval/tokenizer.hpp"
@@ -185,7 +186,7 @@ std::vector<Candidate> candidates(const std::vector<Source>& sources,
       sentences = split_sentences(sources[p].content);
     }
     for (std::size_t i = 0; i < sentences.size(); ++i) {
-      std::string text(prefix_code_points(sentences[i], options.max_sentence_chars));
+      std::string text(utf8_prefix(sentences[i], options.max_sentence_chars));
       if (text.size() < sentences[i].size()) text += "...";
       std::string key;
       for (const auto& word : retrieval::split_words(text)) key += word + ' ';

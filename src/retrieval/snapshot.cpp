@@ -2,12 +2,13 @@
 #include "retrieval/snapshot.hpp"
 
 #include <algorithm>
-#include <cstdio>
-#include <cstring>
+#include <bit>
+#include <cstdint>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
+#include "common/fnv1a.hpp"
 #include "retrieval/bm25.hpp"
 #include "retrieval/query_terms.hpp"
 #include "retrieval/tokenizer.hpp"
@@ -71,23 +72,18 @@ Snapshot::~Snapshot() = default;
 
 std::string Snapshot::vector_stamp(const std::vector<store::StoredChunk>& chunks,
                                    const store::IndexInfo& info) {
-  // FNV-1a over the float bits, in row order: any changed, added, removed or moved vector
-  // changes it. Not a defence against forgery: the file sits beside the index it describes.
+  // FNV-1a, each float's 32 bits one unit, in row order: any changed, added, removed or moved
+  // vector changes it. Not a defence against forgery: the file sits beside the index it describes.
   const std::size_t dim = vector_dimension(chunks, info);
-  std::uint64_t hash = 0xcbf29ce484222325ULL;
+  Fnv1a hash;
   std::size_t count = 0;
   for (const auto& c : chunks) {
     if (dim == 0 || c.embedding.size() != dim) continue;
     ++count;
-    for (const float x : c.embedding) {
-      std::uint32_t bits = 0;
-      std::memcpy(&bits, &x, sizeof bits);
-      hash = (hash ^ bits) * 0x100000001b3ULL;
-    }
+    for (const float x : c.embedding) hash.add(std::bit_cast<std::uint32_t>(x));
   }
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash));
-  return std::to_string(count) + " vectors of dimension " + std::to_string(dim) + ", fnv " + hex;
+  return std::to_string(count) + " vectors of dimension " + std::to_string(dim) + ", fnv " +
+         hash.hex();
 }
 
 Result<std::shared_ptr<const Snapshot>> Snapshot::build(std::vector<store::StoredChunk> chunks,
