@@ -86,7 +86,7 @@ Result<std::unique_ptr<SqliteFeedbackStore>> SqliteFeedbackStore::open(
           Db{std::move(*db), std::move(*insert), std::move(*rate), std::move(*purge)}),
       retention, clock ? std::move(clock) : unix_now));
   std::lock_guard lock(store->mutex_);
-  if (auto purged = store->purge_if_due(); !purged) return std::unexpected(purged.error());
+  RAG_TRY(store->purge_if_due());
   return store;
 }
 

@@ -31,7 +31,7 @@ class Machine {
       const std::size_t at = pos_;
       const auto op = static_cast<unsigned char>(in_[pos_++]);
       if (op == '.') return finish(at);
-      if (auto r = step(op, at); !r) return std::unexpected(r.error());
+      RAG_TRY(step(op, at));
     }
     return corrupt("the data ends without a STOP opcode", in_.size());
   }

@@ -62,7 +62,7 @@ Result<GraphUpdate> update_stored_graph(const std::filesystem::path& vector_db_p
     remove_stale(file);
     return update;
   }
-  if (auto saved = (*snapshot)->save_vectors(file); !saved) return std::unexpected(saved.error());
+  RAG_TRY((*snapshot)->save_vectors(file));
   update.outcome = GraphUpdate::Outcome::kWritten;
   update.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   spdlog::info("Stored the HNSW graph in {} ({:.1f}s)", file.string(), update.seconds);

@@ -14,12 +14,6 @@
 namespace rag::store {
 namespace {
 
-#define RAG_TRY(expr)                                      \
-  do {                                                     \
-    if (auto rag_try_r = (expr); !rag_try_r)               \
-      return std::unexpected(std::move(rag_try_r.error())); \
-  } while (0)
-
 class SqliteIndexWriter final : public IndexWriter {
  public:
   SqliteIndexWriter(sql::Database db, std::filesystem::path dir)

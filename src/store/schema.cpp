@@ -35,8 +35,7 @@ Result<int> read_schema_version(const sql::Database& db) {
   auto has = sql::Statement::prepare(
       db, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='meta'");
   if (!has) return std::unexpected(has.error());
-  auto row = has->step();
-  if (!row) return std::unexpected(row.error());
+  RAG_TRY(has->step());
   if (has->column_int64(0) == 0) return 0;
   auto v = read_meta(db, "schema_version");
   if (!v) return std::unexpected(v.error());
