@@ -58,10 +58,7 @@ Filter canonical_path() {
 
 Filter security_headers() {
   return [](RequestContext& ctx) -> std::optional<Response> {
-    ctx.header_views.emplace_back("X-Content-Type-Options", "nosniff");
-    ctx.header_views.emplace_back("X-Frame-Options", "DENY");
-    ctx.header_views.emplace_back("Referrer-Policy", "no-referrer");
-    ctx.header_views.emplace_back("Cache-Control", "no-store");
+    for (const auto& [name, value] : kSecurityHeaders) ctx.header_views.emplace_back(name, value);
     return std::nullopt;
   };
 }

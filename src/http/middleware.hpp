@@ -2,6 +2,7 @@
 // Other concerns (CORS, rate limits, load shedding) plug into the same chain in cli/.
 #pragma once
 
+#include <array>
 #include <string>
 #include <string_view>
 
@@ -24,8 +25,22 @@ Filter request_id();
 // a malformed path, or one climbing above the root, is answered 400.
 Filter canonical_path();
 
-// X-Content-Type-Options, X-Frame-Options, Referrer-Policy, and Cache-Control: no-store unless
-// the handler says otherwise.
+// The headers every response carries (docs/security.md), in the order they are written: by the
+// security_headers() filter, by a connection answering before the filters run, and by the 503
+// written at accept past max_connections. Cache-Control yields to a handler that sets its own.
+struct HeaderField {
+  const char* name;
+  const char* value;
+};
+inline constexpr std::array<HeaderField, 4> kSecurityHeaders{{
+    {"X-Content-Type-Options", "nosniff"},
+    {"X-Frame-Options", "DENY"},
+    {"Referrer-Policy", "no-referrer"},
+    {"Cache-Control", "no-store"},
+}};
+
+// Adds kSecurityHeaders to every response (Cache-Control: no-store unless the handler says
+// otherwise).
 Filter security_headers();
 
 }  // namespace rag::http
