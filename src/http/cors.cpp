@@ -1,7 +1,6 @@
 #include "http/cors.hpp"
 
 #include <algorithm>
-#include <boost/beast/http/field.hpp>
 
 #include "common/text.hpp"
 
@@ -34,14 +33,6 @@ bool headers_allowed(std::string_view requested) {
     start = end + 1;
   }
   return true;
-}
-
-Response text_response(Status status, std::string body, unsigned version) {
-  Response res{status, version};
-  res.set(boost::beast::http::field::content_type, "text/plain; charset=utf-8");
-  res.body() = std::move(body);
-  res.prepare_payload();
-  return res;
 }
 
 }  // namespace
