@@ -6,8 +6,8 @@
 // Oracles: what a parser accepts satisfies the documented limits (k in 1..50, message within
 // MAX_MESSAGE_CHARS code points, session id of the allowed form, roles user/assistant,
 // temperature 0..2, max_tokens >= 1); every error body is valid JSON and valid UTF-8 (a 422
-// never echoes raw bytes) and lists at most ValidationErrors::kMaxErrors errors; api::is_valid_utf8
-// agrees with an independent decoder.
+// never echoes raw bytes) and lists at most ValidationErrors::kMaxErrors errors; the body
+// parser's UTF-8 rule (rag::is_valid_utf8) agrees with an independent decoder.
 #include <array>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -16,6 +16,7 @@
 #include "api/openai_api.hpp"
 #include "api/search_api.hpp"
 #include "api/validation.hpp"
+#include "common/utf8.hpp"
 #include "fuzz_target.hpp"
 
 namespace api = rag::api;
@@ -90,7 +91,7 @@ void fuzz_openai(std::string_view body, std::string_view type, std::size_t max_c
 }
 
 void fuzz_body_parser(std::string_view body, std::string_view type, int max_depth) {
-  check(api::is_valid_utf8(body) == rag::fuzz::valid_utf8(body),
+  check(rag::is_valid_utf8(body) == rag::fuzz::valid_utf8(body),
         "is_valid_utf8 disagrees with an independent decoder");
   auto parsed = api::parse_json_object_body(body, type, api::BodyLimits{max_depth});
   if (!parsed) return check_validation_errors(parsed.error());

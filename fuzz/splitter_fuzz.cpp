@@ -38,7 +38,7 @@ void check_cut(std::string_view text, std::size_t max_chars) {
   for (const auto& piece : ingest::cut_at_sentences(text, max_chars)) {
     check(!ingest::trim(piece).empty(), "cut_at_sentences: blank piece");
     check(rag::fuzz::valid_utf8(piece), "cut_at_sentences: piece is not valid UTF-8");
-    check(ingest::utf8_length(piece) <= max_chars, "cut_at_sentences: piece over max_chars");
+    check(rag::utf8_length(piece) <= max_chars, "cut_at_sentences: piece over max_chars");
   }
 }
 

@@ -1,5 +1,6 @@
 #include "api/chat_api.hpp"
 
+#include "common/utf8.hpp"
 #include "rag/text.hpp"
 
 namespace rag::api {
@@ -47,7 +48,7 @@ std::optional<session::Message> parse_history_item(const json& item, const Loc& 
   } else if (content->is_null()) {
     errors.add(none_not_allowed_error(content_loc));
   } else if (auto c = coerce_str(*content, content_loc, errors)) {
-    if (chat::code_points(*c) > max_chars) errors.add(max_length_error(content_loc, max_chars));
+    if (utf8_length(*c) > max_chars) errors.add(max_length_error(content_loc, max_chars));
     m.content = std::move(*c);
   }
   if (auto ts = optional_str(item, "timestamp", extend(loc, std::string("timestamp")), errors))
@@ -102,7 +103,7 @@ std::expected<ChatBody, ValidationErrors> parse_chat_request(std::string_view bo
   } else if (message->is_null()) {
     errors.add(none_not_allowed_error(message_loc));
   } else if (auto m = coerce_str(*message, message_loc, errors)) {
-    if (chat::code_points(*m) > limits.max_message_chars)
+    if (utf8_length(*m) > limits.max_message_chars)
       errors.add(max_length_error(message_loc, limits.max_message_chars));
     out.message = std::move(*m);
   }

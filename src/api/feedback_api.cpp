@@ -5,9 +5,9 @@
 #include <atomic>
 #include <chrono>
 
+#include "common/utf8.hpp"
 #include "observability/logging.hpp"
 #include "observability/metrics.hpp"
-#include "rag/text.hpp"
 #include "session/session_store.hpp"
 
 namespace rag::api {
@@ -61,7 +61,7 @@ std::expected<FeedbackRequest, ValidationErrors> parse_feedback_request(
   const Loc comment_loc = body_loc("comment");
   if (auto it = obj.find("comment"); it != obj.end() && !it->is_null()) {
     if (auto comment = coerce_str(*it, comment_loc, errors)) {
-      if (chat::code_points(*comment) > feedback::kMaxCommentChars) {
+      if (utf8_length(*comment) > feedback::kMaxCommentChars) {
         errors.add(max_length_error(comment_loc, feedback::kMaxCommentChars));
       } else {
         out.comment = std::move(*comment);

@@ -2,34 +2,12 @@
 
 #include <chrono>
 
+#include "common/timestamp.hpp"
 #include "observability/logging.hpp"
 
 namespace rag::api {
 
 using observability::append_json_string;
-
-namespace {
-
-// Appends "YYYY-MM-DDTHH:MM:SS.ffffff" for now: the date and time of day come from
-// observability::iso_timestamp once a second per thread, the microseconds are written here,
-// so a request allocates nothing for its timestamp.
-void append_timestamp(std::string& out) {
-  const auto now = std::chrono::system_clock::now();
-  const auto secs = std::chrono::time_point_cast<std::chrono::seconds>(now);
-  thread_local std::chrono::sys_seconds cached_second{};
-  thread_local std::string cached;  // "YYYY-MM-DDTHH:MM:SS"
-  if (cached.empty() || secs != cached_second) {
-    cached = observability::iso_timestamp(secs);
-    cached.resize(cached.find('.'));
-    cached_second = std::chrono::sys_seconds(secs.time_since_epoch());
-  }
-  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now - secs).count();
-  char text[8] = {'.'};
-  for (int i = 6; i >= 1; --i, micros /= 10) text[i] = static_cast<char>('0' + micros % 10);
-  out.append(cached).append(text, 7);
-}
-
-}  // namespace
 
 http::Handler root(std::string server_name) {
   std::string prefix = "{\"message\":";
@@ -39,7 +17,8 @@ http::Handler root(std::string server_name) {
     std::string body;
     body.reserve(prefix.size() + 32);
     body.append(prefix);
-    append_timestamp(body);  // digits, '-', 'T', ':' and '.': nothing to escape
+    // Digits, '-', 'T', ':' and '.': nothing to escape; nothing allocated.
+    append_iso_timestamp(body, std::chrono::system_clock::now());
     body.append("\"}");
     co_return http::json_response(http::Status::ok, std::move(body));
   };

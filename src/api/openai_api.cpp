@@ -6,7 +6,7 @@
 
 #include "api/chat_api.hpp"
 #include "api/validation.hpp"
-#include "rag/text.hpp"
+#include "common/utf8.hpp"
 
 namespace rag::api {
 namespace {
@@ -50,7 +50,7 @@ std::optional<OpenAiError> check_history(const session::History& history,
                                          const InputLimits& limits) {
   if (history.size() > limits.max_history_messages) return too_many_turns(limits);
   for (const auto& turn : history) {
-    if (chat::code_points(turn.content) > limits.max_history_chars)
+    if (utf8_length(turn.content) > limits.max_history_chars)
       return bad("Earlier messages are limited to " + std::to_string(limits.max_history_chars) +
                      " characters each",
                  "messages");
@@ -80,7 +80,7 @@ std::optional<OpenAiError> read_messages(const json& messages, const InputLimits
   out.question = std::move(turns.back().content);
   turns.pop_back();
   out.history = std::move(turns);
-  if (chat::code_points(out.question) > limits.max_message_chars)
+  if (utf8_length(out.question) > limits.max_message_chars)
     return bad("The last user message is longer than " + std::to_string(limits.max_message_chars) +
                    " characters",
                "messages");

@@ -1,7 +1,7 @@
 // /search request parsing and response building.
 #include "api/search_api.hpp"
 
-#include "rag/text.hpp"
+#include "common/utf8.hpp"
 
 namespace rag::api {
 
@@ -18,7 +18,7 @@ std::expected<SearchRequest, ValidationErrors> parse_search_request(std::string_
   if (auto it = obj.find("query"); it == obj.end()) {
     errors.add(missing_error(query_loc));
   } else if (auto query = coerce_str(*it, query_loc, errors)) {
-    if (chat::code_points(*query) > limits.max_query_chars)
+    if (utf8_length(*query) > limits.max_query_chars)
       errors.add(max_length_error(query_loc, limits.max_query_chars));
     request.query = std::move(*query);
   }

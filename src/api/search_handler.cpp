@@ -5,6 +5,7 @@
 
 #include "api/search_api.hpp"
 #include "api/timing.hpp"
+#include "common/timestamp.hpp"
 #include "http/server_timing.hpp"
 #include "observability/logging.hpp"
 #include "observability/metrics.hpp"
@@ -42,8 +43,7 @@ http::Handler search_handler(const retrieval::Searcher& searcher,
     }
     record_search_timings(ctx, timing);
     auto res = http::json_response(
-        http::Status::ok,
-        search_response_body(*hits, request->query, observability::iso_timestamp()), version);
+        http::Status::ok, search_response_body(*hits, request->query, iso_timestamp()), version);
     http::set_server_timing(res, ctx);
     co_return res;
   };

@@ -2,6 +2,8 @@
 #include "api/validation.hpp"
 
 #include "common/json_depth.hpp"
+#include "common/text.hpp"
+#include "common/utf8.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -16,20 +18,6 @@ using json = nlohmann::json;
 FieldError make(Loc loc, std::string msg, std::string type,
                 nlohmann::ordered_json ctx = nullptr) {
   return FieldError{std::move(loc), std::move(msg), std::move(type), std::move(ctx)};
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  const auto space = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
-  while (!s.empty() && space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && space(s.back())) s.remove_suffix(1);
-  return s;
 }
 
 // FastAPI parses the body as JSON when there is no content type or it is application/json or
@@ -154,37 +142,8 @@ FieldError json_decode_error(std::int64_t char_offset, std::string msg) {
 
 Loc body_loc(std::string_view field) { return {std::string("body"), std::string(field)}; }
 
-bool is_valid_utf8(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto b = static_cast<unsigned char>(text[i]);
-    int extra;
-    std::uint32_t cp;
-    if (b < 0x80) { ++i; continue; }
-    if ((b & 0xE0) == 0xC0) { extra = 1; cp = b & 0x1F; }
-    else if ((b & 0xF0) == 0xE0) { extra = 2; cp = b & 0x0F; }
-    else if ((b & 0xF8) == 0xF0) { extra = 3; cp = b & 0x07; }
-    else return false;
-    if (i + extra >= text.size()) return false;
-    for (int n = 1; n <= extra; ++n) {
-      const auto c = static_cast<unsigned char>(text[i + n]);
-      if ((c & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (c & 0x3F);
-    }
-    static constexpr std::uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += extra + 1;
-  }
-  return true;
-}
-
 std::int64_t char_offset(std::string_view text, std::size_t bytes) {
-  bytes = std::min(bytes, text.size());
-  std::int64_t n = 0;
-  for (std::size_t i = 0; i < bytes; ++i) {
-    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) ++n;
-  }
-  return n;
+  return static_cast<std::int64_t>(utf8_length(text.substr(0, std::min(bytes, text.size()))));
 }
 
 std::expected<json, ValidationErrors> parse_json_object_body(std::string_view body,

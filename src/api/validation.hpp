@@ -97,8 +97,6 @@ bool check_range(std::int64_t value, std::optional<std::int64_t> ge,
 // A Loc for a body field: {"body", name}.
 Loc body_loc(std::string_view field);
 
-// True when `text` is well-formed UTF-8 (no overlongs, surrogates or values over U+10FFFF).
-bool is_valid_utf8(std::string_view text);
 // Number of Unicode code points in the first `bytes` bytes of valid UTF-8 `text`.
 std::int64_t char_offset(std::string_view text, std::size_t bytes);
 

@@ -97,11 +97,6 @@ TEST(ParseBody, InvalidUtf8Is422) {
   const auto body = json::parse(parse_error_body("{\"query\": \"\xC3\x28\"}"));
   EXPECT_EQ(body["detail"][0]["type"], "value_error.jsondecode");
   EXPECT_EQ(body["detail"][0]["msg"], "Body is not valid UTF-8");
-  EXPECT_FALSE(is_valid_utf8("\xED\xA0\x80"));      // a surrogate
-  EXPECT_FALSE(is_valid_utf8("\xC0\xAF"));          // overlong
-  EXPECT_FALSE(is_valid_utf8("\xF4\x90\x80\x80"));  // over U+10FFFF
-  EXPECT_FALSE(is_valid_utf8("\xE2\x82"));          // truncated
-  EXPECT_TRUE(is_valid_utf8("caf\xC3\xA9 \xF0\x9F\x9A\x80"));
 }
 
 TEST(ParseBody, NestingDeeperThanTheLimitIs422) {

@@ -6,10 +6,13 @@
 #include <string_view>
 #include <vector>
 
+#include "common/text.hpp"
+
 namespace rag::config {
 
-std::string trim(std::string_view s);
-std::string lower(std::string_view s);
+// rag::trim (common/text.hpp) as an owned string, which is what the loader keeps.
+inline std::string trim(std::string_view s) { return std::string(rag::trim(s)); }
+using rag::lower;
 std::vector<std::string> split(std::string_view s, char sep);  // items trimmed
 std::optional<long long> parse_int(std::string_view s);        // whole string, base 10
 std::optional<double> parse_double(std::string_view s);         // whole string, finite

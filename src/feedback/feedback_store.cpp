@@ -16,15 +16,6 @@ std::int64_t unix_now() {
       .count();
 }
 
-std::string prefix_code_points(std::string_view text, std::size_t max_chars) {
-  std::size_t chars = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80 && chars++ == max_chars)
-      return std::string(text.substr(0, i));
-  }
-  return std::string(text);
-}
-
 std::string normalise_question(std::string_view question) {
   std::string out;
   bool space = false;

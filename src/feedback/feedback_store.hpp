@@ -81,9 +81,6 @@ Report make_report(const std::vector<StoredAnswer>& answers, std::size_t limit);
 // The current time as Unix seconds (the records' `time` and `rated_at`).
 std::int64_t unix_now();
 
-// The first `max_chars` code points of `text` (what a store keeps of an answer).
-std::string prefix_code_points(std::string_view text, std::size_t max_chars);
-
 // How the report groups questions: ASCII lower-cased, apostrophes dropped, other punctuation
 // and white space between words as one space, trimmed. "How do I set the PORT?" and "how do i set the port" are one question.
 std::string normalise_question(std::string_view question);

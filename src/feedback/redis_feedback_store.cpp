@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include "common/utf8.hpp"
 #include "redis/redis_client.hpp"
 
 namespace rag::feedback {
@@ -63,7 +64,7 @@ boost::asio::awaitable<Result<void>> RedisFeedbackStore::record(AnswerRecord a) 
   const json j{{"response_id", a.response_id},
                {"time", a.time},
                {"question", a.question},
-               {"answer", prefix_code_points(a.answer, kStoredAnswerChars)},
+               {"answer", std::string(utf8_prefix(a.answer, kStoredAnswerChars))},
                {"sources", a.sources},
                {"refused", a.refused}};
   const std::int64_t now = unix_now();

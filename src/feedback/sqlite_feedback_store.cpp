@@ -4,6 +4,7 @@
 
 #include <system_error>
 
+#include "common/utf8.hpp"
 #include "store/sqlite.hpp"
 
 namespace rag::feedback {
@@ -85,7 +86,7 @@ Result<std::unique_ptr<SqliteFeedbackStore>> SqliteFeedbackStore::open(
           Db{std::move(*db), std::move(*insert), std::move(*rate), std::move(*purge)}),
       retention, clock ? std::move(clock) : unix_now));
   std::lock_guard lock(store->mutex_);
-  if (auto purged = store->purge_if_due(); !purged) return std::unexpected(purged.error());
+  RAG_TRY(store->purge_if_due());
   return store;
 }
 
@@ -106,7 +107,7 @@ Result<void> SqliteFeedbackStore::purge_if_due() {
 Result<void> SqliteFeedbackStore::record_now(const AnswerRecord& a) {
   std::lock_guard lock(mutex_);
   if (auto purged = purge_if_due(); !purged) return purged;
-  const std::string answer = prefix_code_points(a.answer, kStoredAnswerChars);
+  const std::string answer(utf8_prefix(a.answer, kStoredAnswerChars));
   const std::string sources = nlohmann::json(a.sources).dump(
       -1, ' ', false, nlohmann::json::error_handler_t::replace);
   return db_->insert.bind(1, a.response_id)

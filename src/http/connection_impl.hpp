@@ -226,10 +226,7 @@ asio::awaitable<void> Connection<Stream>::reply_and_close(Status status, std::st
   // security headers.
   Response response = error_response(status, detail);
   response.set("X-Request-Id", generate_request_id());
-  response.set("X-Content-Type-Options", "nosniff");
-  response.set("X-Frame-Options", "DENY");
-  response.set("Referrer-Policy", "no-referrer");
-  response.set("Cache-Control", "no-store");
+  for (const auto& [name, value] : kSecurityHeaders) response.set(name, value);
   response.keep_alive(false);
   keep_alive_ = false;
   co_await send(response);

@@ -1,8 +1,8 @@
 #include "http/cors.hpp"
 
 #include <algorithm>
-#include <boost/beast/http/field.hpp>
-#include <cctype>
+
+#include "common/text.hpp"
 
 namespace rag::http {
 namespace {
@@ -14,12 +14,6 @@ constexpr const char* kAllowHeaders =
 constexpr const char* kExposeHeaders =
     "X-Request-Id, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, "
     "Server-Timing";
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool method_allowed(std::string_view method) {
   return method == "GET" || method == "POST" || method == "DELETE";
@@ -33,22 +27,12 @@ bool headers_allowed(std::string_view requested) {
   while (start < requested.size()) {
     size_t end = requested.find(',', start);
     if (end == std::string_view::npos) end = requested.size();
-    std::string name = lower(requested.substr(start, end - start));
-    name.erase(0, name.find_first_not_of(" \t"));
-    name.erase(name.find_last_not_of(" \t") + 1);
+    const std::string name = lower(trim(requested.substr(start, end - start), kSpaceTab));
     if (!name.empty() && std::find(allowed.begin(), allowed.end(), name) == allowed.end())
       return false;
     start = end + 1;
   }
   return true;
-}
-
-Response text_response(Status status, std::string body, unsigned version) {
-  Response res{status, version};
-  res.set(boost::beast::http::field::content_type, "text/plain; charset=utf-8");
-  res.body() = std::move(body);
-  res.prepare_payload();
-  return res;
 }
 
 }  // namespace

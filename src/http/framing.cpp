@@ -4,6 +4,8 @@
 #include <boost/beast/core/string.hpp>
 #include <iterator>
 
+#include "common/text.hpp"
+
 namespace rag::http {
 
 namespace bhttp = boost::beast::http;
@@ -13,10 +15,8 @@ bool acceptable_transfer_encoding(const RequestParser& parser) {
   const auto [first, last] = head.equal_range(bhttp::field::transfer_encoding);
   if (first == last) return true;
   if (std::next(first) != last || !parser.chunked()) return false;
-  auto value = first->value();
-  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
-  return boost::beast::iequals(value, "chunked");
+  const auto value = first->value();
+  return iequals(trim({value.data(), value.size()}, kSpaceTab), "chunked");
 }
 
 std::size_t field_count(const bhttp::fields& fields) {

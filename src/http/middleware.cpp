@@ -2,19 +2,12 @@
 
 #include <random>
 
+#include "common/text.hpp"
 #include "http/path.hpp"
 
 namespace rag::http {
 
-bool is_sane_request_id(std::string_view id) {
-  if (id.empty() || id.size() > 128) return false;
-  for (char c : id) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '.' || c == '_' || c == ':' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
-}
+bool is_sane_request_id(std::string_view id) { return is_id_token(id); }
 
 void generate_request_id(std::string& out) {
   // Request ids need uniqueness, not secrecy: a per-thread generator seeded from the OS.
@@ -65,10 +58,7 @@ Filter canonical_path() {
 
 Filter security_headers() {
   return [](RequestContext& ctx) -> std::optional<Response> {
-    ctx.header_views.emplace_back("X-Content-Type-Options", "nosniff");
-    ctx.header_views.emplace_back("X-Frame-Options", "DENY");
-    ctx.header_views.emplace_back("Referrer-Policy", "no-referrer");
-    ctx.header_views.emplace_back("Cache-Control", "no-store");
+    for (const auto& [name, value] : kSecurityHeaders) ctx.header_views.emplace_back(name, value);
     return std::nullopt;
   };
 }

@@ -2,6 +2,7 @@
 // Other concerns (CORS, rate limits, load shedding) plug into the same chain in cli/.
 #pragma once
 
+#include <array>
 #include <string>
 #include <string_view>
 
@@ -9,7 +10,7 @@
 
 namespace rag::http {
 
-// A sane request id: 1-128 characters of [A-Za-z0-9._:-] (safe to echo in a header).
+// A sane request id: rag::is_id_token (common/text.hpp), safe to echo in a header.
 bool is_sane_request_id(std::string_view id);
 // 32 lower-case hex characters from a per-thread random generator.
 std::string generate_request_id();
@@ -24,8 +25,22 @@ Filter request_id();
 // a malformed path, or one climbing above the root, is answered 400.
 Filter canonical_path();
 
-// X-Content-Type-Options, X-Frame-Options, Referrer-Policy, and Cache-Control: no-store unless
-// the handler says otherwise.
+// The headers every response carries (docs/security.md), in the order they are written: by the
+// security_headers() filter, by a connection answering before the filters run, and by the 503
+// written at accept past max_connections. Cache-Control yields to a handler that sets its own.
+struct HeaderField {
+  const char* name;
+  const char* value;
+};
+inline constexpr std::array<HeaderField, 4> kSecurityHeaders{{
+    {"X-Content-Type-Options", "nosniff"},
+    {"X-Frame-Options", "DENY"},
+    {"Referrer-Policy", "no-referrer"},
+    {"Cache-Control", "no-store"},
+}};
+
+// Adds kSecurityHeaders to every response (Cache-Control: no-store unless the handler says
+// otherwise).
 Filter security_headers();
 
 }  // namespace rag::http

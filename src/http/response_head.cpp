@@ -4,6 +4,8 @@
 #include <boost/beast/http/field.hpp>
 #include <charconv>
 
+#include "common/text.hpp"
+
 namespace rag::http {
 namespace {
 
@@ -13,15 +15,6 @@ std::string_view view(boost::beast::string_view s) { return {s.data(), s.size()}
 
 bool status_has_body(unsigned status) {
   return !(status < 200 || status == 204 || status == 304);
-}
-
-bool iequal(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
 }
 
 void append_field(std::string& out, std::string_view name, std::string_view value) {
@@ -57,15 +50,14 @@ HeadInfo render_head(const Response& response, const RequestContext& ctx, std::s
   for (std::size_t i = 0; i < views.size(); ++i) {
     const auto name = views[i].first;
     bool skip = in_response(name);
-    for (std::size_t k = 0; k < i && !skip; ++k) skip = iequal(views[k].first, name);
+    for (std::size_t k = 0; k < i && !skip; ++k) skip = iequals(views[k].first, name);
     if (!skip) append_field(out, name, views[i].second);
   }
   for (std::size_t i = 0; i < owned.size(); ++i) {
     const std::string_view name = owned[i].first;
     bool skip = in_response(name);
-    for (std::size_t k = 0; k < views.size() && !skip; ++k)
-      skip = iequal(views[k].first, name);
-    for (std::size_t k = 0; k < i && !skip; ++k) skip = iequal(owned[k].first, name);
+    for (std::size_t k = 0; k < views.size() && !skip; ++k) skip = iequals(views[k].first, name);
+    for (std::size_t k = 0; k < i && !skip; ++k) skip = iequals(owned[k].first, name);
     if (!skip) append_field(out, name, owned[i].second);
   }
   if (!has_length && !info.chunked && status_has_body(status)) {

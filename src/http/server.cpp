@@ -137,9 +137,10 @@ static void refuse(asio::ip::tcp::socket& socket, bool tls) {
   if (!tls) {
     std::string answer =
         "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json; charset=utf-8\r\n"
-        "Retry-After: 1\r\nConnection: close\r\nX-Content-Type-Options: nosniff\r\n"
-        "X-Frame-Options: DENY\r\nReferrer-Policy: no-referrer\r\nCache-Control: no-store\r\n"
-        "X-Request-Id: ";
+        "Retry-After: 1\r\nConnection: close\r\n";
+    for (const auto& [name, value] : kSecurityHeaders)
+      answer.append(name).append(": ").append(value).append("\r\n");
+    answer += "X-Request-Id: ";
     answer += generate_request_id();
     constexpr std::string_view kBody = R"({"detail":"Too many open connections"})";
     answer += "\r\nContent-Length: " + std::to_string(kBody.size()) + "\r\n\r\n";

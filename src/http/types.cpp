@@ -126,12 +126,25 @@ Handler chain(std::vector<Filter> filters, std::vector<Around> around, Handler h
   };
 }
 
-Response json_response(Status status, std::string body, unsigned version) {
+namespace {
+
+Response body_response(Status status, std::string body, const char* content_type,
+                       unsigned version) {
   Response res{status, version};
-  res.set(boost::beast::http::field::content_type, "application/json; charset=utf-8");
+  res.set(boost::beast::http::field::content_type, content_type);
   res.body() = std::move(body);
   res.prepare_payload();
   return res;
+}
+
+}  // namespace
+
+Response json_response(Status status, std::string body, unsigned version) {
+  return body_response(status, std::move(body), "application/json; charset=utf-8", version);
+}
+
+Response text_response(Status status, std::string body, unsigned version) {
+  return body_response(status, std::move(body), "text/plain; charset=utf-8", version);
 }
 
 Response error_response(Status status, std::string_view detail, unsigned version) {

@@ -133,6 +133,8 @@ boost::asio::awaitable<Response> ready(Response response);
 
 // A JSON response: Content-Type application/json; charset=utf-8.
 Response json_response(Status status, std::string body, unsigned version = 11);
+// A plain-text response: Content-Type text/plain; charset=utf-8.
+Response text_response(Status status, std::string body, unsigned version = 11);
 // {"detail": "<text>"} with the given status.
 Response error_response(Status status, std::string_view detail, unsigned version = 11);
 

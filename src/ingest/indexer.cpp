@@ -154,7 +154,7 @@ class FilesPhase {
 Result<IndexSummary> run_index(const IndexOptions& options, EmbeddingSetup embedding,
                                Progress& progress) {
   const auto start = std::chrono::steady_clock::now();
-  if (auto r = validate(options.split); !r) return std::unexpected(r.error());
+  RAG_TRY(validate(options.split));
   if (options.paths.empty()) return fail(ErrorCode::kInvalidArgument, "no PATH to index");
   auto files = collect_files(options.paths, options.exclude);
   if (!files) return std::unexpected(files.error());

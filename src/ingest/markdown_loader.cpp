@@ -141,7 +141,7 @@ Result<Document> load_markdown(std::string_view bytes, bool mdx) {
   auto split = split_front_matter(text);
   if (!split) return std::unexpected(split.error());
   if (!split->front_matter.empty()) {
-    if (auto r = read_front_matter(split->front_matter, doc); !r) return std::unexpected(r.error());
+    RAG_TRY(read_front_matter(split->front_matter, doc));
   }
   std::string body = mdx ? strip_mdx(split->body) : std::string(split->body);
 

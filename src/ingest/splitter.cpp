@@ -34,7 +34,7 @@ std::vector<std::string_view> sentences(std::string_view text) {
 // Cuts one over-long sentence at spaces (or hard at the limit).
 void cut_long(std::string_view s, std::size_t max_chars, std::vector<std::string>& out) {
   while (utf8_length(s) > max_chars) {
-    std::size_t limit = utf8_offset(s, max_chars);
+    std::size_t limit = utf8_prefix(s, max_chars).size();
     std::size_t cut = s.rfind(' ', limit);
     if (cut == std::string_view::npos || cut == 0) cut = limit;
     out.emplace_back(trim(s.substr(0, cut)));
@@ -115,7 +115,7 @@ class SectionBuilder {
     const auto max = static_cast<std::size_t>(o_.chunk_max_chars);
     std::string_view rest(text);
     while (utf8_length(rest) > max) {
-      std::size_t limit = utf8_offset(rest, max);
+      std::size_t limit = utf8_prefix(rest, max).size();
       std::size_t cut = rest.rfind('\n', limit);
       if (cut == std::string_view::npos || cut == 0) cut = limit;
       if (!trim(rest.substr(0, cut)).empty()) out.emplace_back(rest.substr(0, cut));

@@ -1,16 +1,11 @@
 // Plain-text loader and the extension dispatch (see loaders.hpp).
-#include <algorithm>
-#include <cctype>
-
 #include "ingest/loaders.hpp"
 #include "ingest/text_util.hpp"
 
 namespace rag::ingest {
 
 FileKind file_kind(const std::filesystem::path& path) {
-  std::string ext = path.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string ext = lower(path.extension().string());
   if (ext == ".html" || ext == ".htm") return FileKind::kHtml;
   if (ext == ".md" || ext == ".markdown") return FileKind::kMarkdown;
   if (ext == ".mdx") return FileKind::kMdx;

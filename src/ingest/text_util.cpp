@@ -10,34 +10,14 @@ namespace rag::ingest {
 std::string sanitize_utf8(std::string_view in) {
   std::string out;
   out.reserve(in.size());
-  std::size_t i = 0;
-  while (i < in.size()) {
-    auto c = static_cast<unsigned char>(in[i]);
-    if (c == 0) {
+  for (std::size_t i = 0; i < in.size();) {
+    if (in[i] == '\0') {
       ++i;
       continue;
     }
-    if (c < 0x80) {
-      out += static_cast<char>(c);
-      ++i;
-      continue;
-    }
-    int len = (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    bool ok = len > 0 && i + len <= in.size();
-    std::uint32_t cp = len == 2 ? (c & 0x1F) : len == 3 ? (c & 0x0F) : (c & 0x07);
-    for (int k = 1; ok && k < len; ++k) {
-      auto cc = static_cast<unsigned char>(in[i + k]);
-      if ((cc & 0xC0) != 0x80) ok = false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    if (ok) {
-      // Reject overlong forms, surrogates and out-of-range code points.
-      ok = !((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-             (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF);
-    }
-    if (ok) {
-      out.append(in.substr(i, len));
-      i += len;
+    if (const std::size_t n = utf8_sequence_length(in, i); n > 0) {
+      out.append(in.substr(i, n));
+      i += n;
     } else {
       out += "\xEF\xBF\xBD";
       ++i;
@@ -46,30 +26,13 @@ std::string sanitize_utf8(std::string_view in) {
   return out;
 }
 
-std::size_t utf8_length(std::string_view s) {
-  std::size_t n = 0;
-  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  return n;
-}
-
-std::size_t utf8_offset(std::string_view s, std::size_t n) {
-  std::size_t count = 0;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) {
-      if (count == n) return i;
-      ++count;
-    }
-  }
-  return s.size();
-}
-
 std::string collapse_whitespace(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   bool space = false;
   for (std::size_t i = 0; i < s.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(s[i]);
-    bool ws = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+    bool ws = is_ascii_space(static_cast<char>(c));
     if (c == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0xA0) {
       ws = true;  // NBSP
       ++i;
@@ -83,13 +46,6 @@ std::string collapse_whitespace(std::string_view s) {
     }
   }
   return out;
-}
-
-std::string_view trim(std::string_view s) {
-  auto is_ws = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
-  while (!s.empty() && is_ws(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_ws(s.back())) s.remove_suffix(1);
-  return s;
 }
 
 std::string decode_entity(std::string_view e) {

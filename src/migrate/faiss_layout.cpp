@@ -85,7 +85,7 @@ Result<void> check_header(Cursor& c, FaissLayout& out, const char* which) {
 Result<FaissLayout> check_flat(Cursor& c, const std::string& tag, const char* which) {
   FaissLayout out;
   out.tag = tag;
-  if (auto r = check_header(c, out, which); !r) return std::unexpected(r.error());
+  RAG_TRY(check_header(c, out, which));
   if (out.inner_product != (tag == "IxFI"))
     return std::unexpected(
         c.corrupt(std::string("has a ") + which + " metric that does not match its type"));
@@ -123,8 +123,8 @@ Result<FaissLayout> check_faiss_layout(std::istream& in, std::uint64_t size,
   } else if (tag == "IHNf") {
     FaissLayout hnsw;
     hnsw.tag = tag;
-    if (auto r = check_header(c, hnsw, "index"); !r) return std::unexpected(r.error());
-    if (auto r = check_graph(c, hnsw); !r) return std::unexpected(r.error());
+    RAG_TRY(check_header(c, hnsw, "index"));
+    RAG_TRY(check_graph(c, hnsw));
     char nested[4];
     if (!c.read(nested)) return std::unexpected(c.corrupt("ends before its HNSW storage"));
     const std::string storage_tag(nested, 4);

@@ -173,11 +173,6 @@ class TempDir {
   fs::path path_;
 };
 
-#define RAG_TRY(expr)                                                                              \
-  do {                                                                                             \
-    if (auto rag_try_r = (expr); !rag_try_r) return std::unexpected(std::move(rag_try_r.error())); \
-  } while (0)
-
 // Writes the whole index into `dir` (a fresh folder).
 Result<void> write_index(const fs::path& dir, const PythonIndex& p, const std::string& model) {
   auto opened = store::IndexWriter::open(dir);
@@ -186,8 +181,7 @@ Result<void> write_index(const fs::path& dir, const PythonIndex& p, const std::s
   std::vector<std::size_t> order;  // FAISS id of each inserted chunk, in row order
   RAG_TRY(w.begin_batch());
   for (const auto& doc : p.documents) {
-    auto stats = w.replace_document(doc.record, doc.chunks, model);
-    if (!stats) return std::unexpected(stats.error());
+    RAG_TRY(w.replace_document(doc.record, doc.chunks, model));
     order.insert(order.end(), doc.positions.begin(), doc.positions.end());
   }
   RAG_TRY(w.commit_batch());
@@ -213,8 +207,7 @@ Result<void> write_index(const fs::path& dir, const PythonIndex& p, const std::s
     }
     RAG_TRY(w.store_embeddings(ids, vectors, model));
   }
-  auto info = w.finish();
-  if (!info) return std::unexpected(info.error());
+  RAG_TRY(w.finish());
   return {};
 }
 
@@ -300,8 +293,8 @@ Result<ImportSummary> import_faiss(const ImportOptions& o) {
   fs::remove_all(tmp.path(), ec);
   spdlog::info("writing {} chunks of {} documents into {}", s.chunks, s.documents,
                tmp.path().string());
-  if (auto r = write_index(tmp.path(), *p, *model); !r) return std::unexpected(r.error());
-  if (auto r = install(tmp.path(), o.out_dir, o.force); !r) return std::unexpected(r.error());
+  RAG_TRY(write_index(tmp.path(), *p, *model));
+  RAG_TRY(install(tmp.path(), o.out_dir, o.force));
   return s;
 }
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <unordered_map>
 
+#include "common/utf8.hpp"
 #include "migrate/pickle_opcodes.hpp"
 
 namespace rag::migrate {
@@ -21,41 +22,6 @@ struct Value {
 
 constexpr int kHighestProtocol = 5;
 
-// True when `s` is well-formed UTF-8: shortest forms only, no surrogates, at most U+10FFFF.
-bool valid_utf8(std::string_view s) {
-  std::size_t i = 0;
-  const auto at = [&](std::size_t j) { return static_cast<unsigned char>(s[j]); };
-  while (i < s.size()) {
-    const unsigned char b = at(i);
-    if (b < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t n = 0;
-    unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-    if (b >= 0xC2 && b <= 0xDF) {
-      n = 1;
-    } else if (b >= 0xE0 && b <= 0xEF) {
-      n = 2;
-      if (b == 0xE0) lo = 0xA0;
-      if (b == 0xED) hi = 0x9F;  // U+D800..U+DFFF are surrogates
-    } else if (b >= 0xF0 && b <= 0xF4) {
-      n = 3;
-      if (b == 0xF0) lo = 0x90;
-      if (b == 0xF4) hi = 0x8F;
-    } else {
-      return false;
-    }
-    if (n >= s.size() - i) return false;  // truncated sequence
-    if (at(i + 1) < lo || at(i + 1) > hi) return false;
-    for (std::size_t k = 2; k <= n; ++k) {
-      if ((at(i + k) & 0xC0) != 0x80) return false;
-    }
-    i += n + 1;
-  }
-  return true;
-}
-
 class Machine {
  public:
   explicit Machine(std::string_view bytes) : in_(bytes) {}
@@ -65,7 +31,7 @@ class Machine {
       const std::size_t at = pos_;
       const auto op = static_cast<unsigned char>(in_[pos_++]);
       if (op == '.') return finish(at);
-      if (auto r = step(op, at); !r) return std::unexpected(r.error());
+      RAG_TRY(step(op, at));
     }
     return corrupt("the data ends without a STOP opcode", in_.size());
   }
@@ -101,7 +67,7 @@ class Machine {
     if (*length > in_.size() - pos_) return corrupt("string length past the end of the data", at);
     std::string_view text = in_.substr(pos_, static_cast<std::size_t>(*length));
     pos_ += text.size();
-    if (!valid_utf8(text)) return corrupt("string is not valid UTF-8", at);
+    if (!is_valid_utf8(text)) return corrupt("string is not valid UTF-8", at);
     pool_.emplace_back(text);
     stack_.push_back({Value::Kind::kString, static_cast<std::uint32_t>(pool_.size() - 1)});
     return {};

@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "common/json_depth.hpp"
+#include "common/utf8.hpp"
 
 namespace rag::migrate {
 namespace {
@@ -36,12 +37,6 @@ std::string text_of(const Json& obj, std::initializer_list<const char*> keys) {
   return {};
 }
 
-std::size_t code_points(std::string_view s) {
-  std::size_t n = 0;
-  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  return n;
-}
-
 std::string without_extension(const std::string& source) {
   std::filesystem::path p(source);
   return (p.parent_path() / p.stem()).generic_string();
@@ -53,7 +48,7 @@ store::ChunkMetadata map_metadata(const Json& in, const std::string& source,
                                   const std::string& text, std::string hash) {
   store::ChunkMetadata m;
   m.source = source;
-  m.length = static_cast<std::int64_t>(code_points(text));
+  m.length = static_cast<std::int64_t>(utf8_length(text));
   m.content_hash = std::move(hash);
   m.section = text_of(in, {"section"});
   m.section_level = text_of(in, {"section_level"});

@@ -244,29 +244,6 @@ void append_json_string(std::string& out, std::string_view s) {
   out += '"';
 }
 
-std::string iso_timestamp(std::chrono::system_clock::time_point t) {
-  const auto secs = std::chrono::time_point_cast<std::chrono::seconds>(t);
-  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(t - secs).count();
-  // The date and time of day change once a second: format them once per second per thread
-  // (localtime_r and strftime cost more than the rest of a GET /).
-  thread_local std::chrono::sys_seconds cached_second{};
-  thread_local char cached[32] = {};
-  thread_local size_t cached_len = 0;
-  if (cached_len == 0 || secs != cached_second) {
-    const std::time_t tt = std::chrono::system_clock::to_time_t(secs);
-    std::tm tm{};
-    localtime_r(&tt, &tm);
-    cached_len = std::strftime(cached, sizeof cached, "%Y-%m-%dT%H:%M:%S", &tm);
-    cached_second = std::chrono::sys_seconds(secs.time_since_epoch());
-  }
-  std::string out(cached, cached_len);
-  char frac[7];
-  for (int i = 5; i >= 0; --i, micros /= 10) frac[i] = static_cast<char>('0' + micros % 10);
-  out += '.';
-  out.append(frac, 6);
-  return out;
-}
-
 void append_fixed(std::string& out, double value, int decimals) {
   char digits[32];
   const auto end =

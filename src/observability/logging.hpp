@@ -18,6 +18,7 @@
 
 #include "common/result.hpp"
 #include "common/stage_timing.hpp"
+#include "common/timestamp.hpp"
 #include "config/config.hpp"
 
 namespace rag::observability {
@@ -68,7 +69,7 @@ void append_fixed(std::string& out, double value, int decimals);
 // requires and replacing invalid UTF-8 by U+FFFD.
 void append_json_string(std::string& out, std::string_view text);
 
-// Local time as ISO 8601 with microseconds: 2024-01-15T10:30:45.123456.
-std::string iso_timestamp(std::chrono::system_clock::time_point t = std::chrono::system_clock::now());
+// The server's timestamp (common/timestamp.hpp); cli/search_cmd.cpp calls it by this name.
+using rag::iso_timestamp;
 
 }  // namespace rag::observability

@@ -1,9 +1,11 @@
 #include "rag/extractive.hpp"
 
 #include <algorithm>
-#include <array>
+#include <cstddef>
 #include <set>
 
+#include "common/text.hpp"
+#include "common/utf8.hpp"
 #include "rag/text.hpp"
 #include "retrieval/query_terms.hpp"
 #include "retrieval/tokenizer.hpp"
@@ -15,24 +17,10 @@ namespace {
 // Documentation passages carry code blocks (curl commands, JSON bodies, YAML, env files) as
 // plain lines. Quoted in an answer they read as noise, so they are dropped before sentences are
 // chosen: first whole blocks (blank-line separated) or lines that look like code, then
-// sentences of the remaining prose that are mostly JSON. Heuristics, tuned on docs/.
+// sentences of the remaining prose that are mostly JSON. Every rule reads the shape of the
+// text, never a list of known programs or words, so it holds for any corpus.
 
-constexpr std::array<std::string_view, 27> kCommands = {
-    "curl",    "wget",       "docker",    "docker-compose",
-    "kubectl", "helm",       "systemctl", "journalctl",
-    "sudo",    "apt",        "apt-get",   "cmake",
-    "make",    "git",        "npm",       "npx",
-    "node",    "pip",        "python",    "python3",
-    "export",  "cd",         "echo",      "redis-cli",
-    "openssl", "rag-server", "wrk"};
-
-bool is_blank_char(char c) { return c == ' ' || c == '\t' || c == '\r'; }
-
-std::string_view trim_line(std::string_view s) {
-  while (!s.empty() && is_blank_char(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_blank_char(s.back())) s.remove_suffix(1);
-  return s;
-}
+std::string_view trim_line(std::string_view s) { return trim(s, " \t\r"); }
 
 std::size_t indent_of(std::string_view line) {
   std::size_t n = 0;
@@ -68,18 +56,112 @@ bool is_setting_line(std::string_view t) {
   return std::count(t.begin(), t.end(), ' ') <= 2;
 }
 
+bool is_lower_or_digit(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+
+// A program named the way programs are: `curl`, `docker-compose`, `python3`, `g++`. Prose starts
+// its sentences with a capital letter.
+bool is_program_name(std::string_view w) {
+  if (w.empty() || w.front() < 'a' || w.front() > 'z') return false;
+  return std::all_of(w.begin(), w.end(), [](char c) {
+    return is_lower_or_digit(c) || c == '-' || c == '_' || c == '.' || c == '+';
+  });
+}
+
+// `-d`, `-p8000`, `--out`: a dash, then a letter (a lone dash or `-5` is not a flag).
+bool is_flag(std::string_view w) {
+  if (w.starts_with("--")) w.remove_prefix(1);
+  return w.size() >= 2 && w[0] == '-' &&
+         ((w[1] >= 'a' && w[1] <= 'z') || (w[1] >= 'A' && w[1] <= 'Z'));
+}
+
+// `./run.sh`, `/etc/hosts`, `http://host/x`, `deploy/haproxy.cfg`, `build/rag-server`: a word
+// with a slash that reads as a path, unlike the slash of running text (`and/or`, `N/A`): rooted,
+// a URL, two slashes or more, or a last part with a dot, dash or underscore.
+bool is_path(std::string_view w) {
+  const auto slash = w.rfind('/');
+  if (w.size() < 2 || slash == std::string_view::npos) return false;
+  if (w.starts_with('/') || w.starts_with("./") || w.starts_with("../") || w.starts_with("~/"))
+    return true;
+  if (w.find("://") != std::string_view::npos || w.find('/') != slash) return true;
+  return w.find_first_of(".-_", slash) != std::string_view::npos;
+}
+
+// A path that can name a program (`./configure`, `build/rag-server`) or set a variable before one
+// (`DIR=/tmp`): no URL, no Markdown link.
+bool is_program_path(std::string_view w) {
+  return is_path(w) && w.find("://") == std::string_view::npos &&
+         w.find_first_of("[]()") == std::string_view::npos;
+}
+
+// `NAME=value` or `name=value`.
+bool is_assignment(std::string_view w) {
+  const auto eq = w.find('=');
+  if (eq == std::string_view::npos || eq == 0) return false;
+  return std::all_of(w.begin(), w.begin() + static_cast<std::ptrdiff_t>(eq), [](char c) {
+    return is_lower_or_digit(c) || (c >= 'A' && c <= 'Z') || c == '_';
+  });
+}
+
+// A word of running text: lower-case letters, perhaps followed by one punctuation mark.
+bool is_plain_word(std::string_view w) {
+  if (!w.empty() && (w.back() == ',' || w.back() == '.' || w.back() == ';' || w.back() == ':'))
+    w.remove_suffix(1);
+  return !w.empty() && std::all_of(w.begin(), w.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+}
+
+struct ShellWord {
+  std::string_view text;
+  bool quoted;  // holds a '...' or "..." part
+};
+
+// The words of a would-be command line, split at spaces outside quotes (a quote opens a word or
+// follows `=`; an apostrophe inside a word is a letter), up to a `#` comment.
+std::vector<ShellWord> shell_words(std::string_view t) {
+  std::vector<ShellWord> out;
+  std::size_t i = 0;
+  while (i < t.size()) {
+    while (i < t.size() && t[i] == ' ') ++i;
+    if (i == t.size() || t[i] == '#') break;
+    const std::size_t start = i;
+    char quote = 0;
+    bool quoted = false;
+    for (; i < t.size() && (quote != 0 || t[i] != ' '); ++i) {
+      if (quote != 0) {
+        if (t[i] == quote) quote = 0;
+      } else if ((t[i] == '\'' || t[i] == '"') && (i == start || t[i - 1] == '=')) {
+        quote = t[i];
+        quoted = true;
+      }
+    }
+    out.push_back({t.substr(start, i - start), quoted});
+  }
+  return out;
+}
+
+// A shell command by its shape: a path as the program (`./configure`, `build/rag-server index`),
+// or a program name followed by at least one flag, path or assignment (`curl -s ...`, `git clone
+// https://...`, `export KEY=value`). Quoted arguments and a trailing `# comment` are not read as
+// text. Never a line that ends as prose does, one with Markdown's inline code (backticks mark code
+// inside prose), or one with more than kMaxPlainWords words of running text (a line of prose that
+// mentions a path).
+constexpr std::size_t kMaxPlainWords = 4;
+
 bool is_command_line(std::string_view t) {
-  const auto space = t.find(' ');
-  std::string_view first = t.substr(0, space);
-  if (first.starts_with("./") || first.starts_with("build/") || first.starts_with("scripts/"))
-    return !ends_like_prose(t);
-  if (std::find(kCommands.begin(), kCommands.end(), first) == kCommands.end()) return false;
-  if (space == std::string_view::npos) return true;
-  const auto rest = t.substr(space);
-  const bool has_args = rest.find(" -") != std::string_view::npos ||
-                        rest.find('/') != std::string_view::npos ||
-                        rest.find('=') != std::string_view::npos;
-  return has_args && !ends_like_prose(t);
+  if (t.find('`') != std::string_view::npos) return false;
+  const auto words = shell_words(t);
+  if (words.empty()) return false;
+  const auto& last = words.back().text;
+  if (ends_like_prose(last) && !words.back().quoted) return false;
+  const auto first = words.front().text;
+  bool argument = is_program_path(first);
+  if (!argument && !is_program_name(first)) return false;
+  std::size_t plain = 0;
+  for (std::size_t i = 1; i < words.size(); ++i) {
+    const auto word = words[i].text;
+    argument = argument || is_flag(word) || is_path(word) || is_assignment(word);
+    plain += !words[i].quoted && is_plain_word(word) ? 1 : 0;
+  }
+  return argument && plain <= kMaxPlainWords;
 }
 
 bool is_code_line(std::string_view line, bool after_continuation) {
@@ -185,7 +267,7 @@ std::vector<Candidate> candidates(const std::vector<Source>& sources,
       sentences = split_sentences(sources[p].content);
     }
     for (std::size_t i = 0; i < sentences.size(); ++i) {
-      std::string text(prefix_code_points(sentences[i], options.max_sentence_chars));
+      std::string text(utf8_prefix(sentences[i], options.max_sentence_chars));
       if (text.size() < sentences[i].size()) text += "...";
       std::string key;
       for (const auto& word : retrieval::split_words(text)) key += word + ' ';

@@ -186,6 +186,35 @@ TEST(Extractive, ShellCommandWordsInProseStayProse) {
   EXPECT_TRUE(contains(answer, "rag-server index builds the index")) << answer;
 }
 
+TEST(Extractive, CommandsOfAnyProgramAreCodeByTheirShape) {
+  // Programs no list would know, each line a block of its own and each holding the question's
+  // words: a flag, a path as the program with a trailing comment, a quoted argument.
+  const std::vector<Source> sources = {
+      {"/ops", "Operations",
+       "Start the balancer with its configuration file before the replicas.\n\n"
+       "haproxy -f deploy/balancer/replicas-configuration.cfg\n\n"
+       "bench/start.sh balancer replicas 3    # start the balancer configuration\n\n"
+       "jq '.replicas' deploy/balancer/configuration.json",
+       0.5}};
+  const auto answer = extractive_answer("start the balancer replicas configuration", sources);
+  EXPECT_TRUE(contains(answer, "Start the balancer")) << answer;
+  EXPECT_FALSE(contains(answer, "haproxy")) << answer;
+  EXPECT_FALSE(contains(answer, "start.sh")) << answer;
+  EXPECT_FALSE(contains(answer, "jq")) << answer;
+}
+
+TEST(Extractive, ProseThatMentionsAPathStaysProse) {
+  // Starts like a command (a lower-case word, then a path) but reads as running text.
+  const std::vector<Source> sources = {
+      {"/ops", "Operations",
+       "The balancer checks each replica every second.\n\n"
+       "replicas read their settings from deploy/values.json and the balancer sends each one "
+       "a share of the traffic",
+       0.5}};
+  const auto answer = extractive_answer("replicas settings balancer", sources);
+  EXPECT_TRUE(contains(answer, "replicas read their settings from deploy/values.json")) << answer;
+}
+
 TEST(Extractive, APassageOfOnlyCodeStillGivesAnAnswer) {
   const std::vector<Source> sources = {
       {"/k8s", "Kubernetes", "apiVersion: apps/v1\nkind: Deployment\n    replicas: 2", 0.5}};

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "common/timestamp.hpp"
+#include "common/utf8.hpp"
 #include "observability/logging.hpp"
 #include "observability/metrics.hpp"
 #include "rag/citations.hpp"
@@ -98,7 +100,7 @@ asio::awaitable<Result<Prepared>> Pipeline::prepare(ChatInput input, CancelToken
   Prepared p;
   p.started = Clock::now();
   spdlog::info("Chat request received - Session: {}, Message length: {}",
-               session::log_id(input.session_id), code_points(input.message));
+               session::log_id(input.session_id), utf8_length(input.message));
   p.history = co_await load_history(input);
 
   if (is_blank_text(input.message)) {
@@ -182,7 +184,7 @@ asio::awaitable<Result<ChatOutcome>> Pipeline::generate(Prepared p, upstream::De
     out.prompt_tokens = answer->prompt_tokens;
     out.completion_tokens = answer->completion_tokens;
     spdlog::info("LLM generation completed in {:.2f}s, response length: {}", out.llm_seconds,
-                 code_points(out.response));
+                 utf8_length(out.response));
   } else {
     out.response = p.mode == AnswerMode::kRefusal
                        ? options_.refusal_text
@@ -195,7 +197,7 @@ asio::awaitable<Result<ChatOutcome>> Pipeline::generate(Prepared p, upstream::De
   }
   if (p.mode != AnswerMode::kRefusal) check_answer_citations(out.response, p.sources);
   out.sources = std::move(p.sources);
-  out.timestamp = observability::iso_timestamp();
+  out.timestamp = iso_timestamp();
   co_await store_exchange(p, out.response, out.timestamp);
   out.total_seconds = seconds_since(p.started);
   spdlog::info("Chat request completed in {:.2f}s total (search: {:.2f}s, LLM: {:.2f}s)",

@@ -1,40 +1,13 @@
 #include "rag/text.hpp"
 
+#include "common/text.hpp"
+#include "common/utf8.hpp"
 #include "retrieval/searcher.hpp"
 
 namespace rag::chat {
-namespace {
-
-bool is_continuation(unsigned char c) { return (c & 0xC0) == 0x80; }
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-}  // namespace
-
-std::size_t code_points(std::string_view text) {
-  std::size_t n = 0;
-  for (unsigned char c : text)
-    if (!is_continuation(c)) ++n;
-  return n;
-}
-
-std::string_view prefix_code_points(std::string_view text, std::size_t max_chars) {
-  std::size_t seen = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (is_continuation(static_cast<unsigned char>(text[i]))) continue;
-    if (seen == max_chars) return text.substr(0, i);
-    ++seen;
-  }
-  return text;
-}
 
 std::string preview(std::string_view text, std::size_t max_chars) {
-  const auto head = prefix_code_points(text, max_chars);
+  const auto head = utf8_prefix(text, max_chars);
   std::string out(head);
   if (head.size() < text.size()) out += "...";
   return out;
@@ -50,7 +23,8 @@ std::vector<std::string_view> split_sentences(std::string_view text) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     std::size_t end = 0, next = 0;  // sentence end (exclusive) and where the next one starts
-    if ((c == '.' || c == '!' || c == '?') && (i + 1 == text.size() || is_space(text[i + 1]))) {
+    if ((c == '.' || c == '!' || c == '?') &&
+        (i + 1 == text.size() || is_ascii_space(text[i + 1]))) {
       end = next = i + 1;
     } else if (c == '\n' && i + 1 < text.size() && text[i + 1] == '\n') {
       end = i;

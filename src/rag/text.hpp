@@ -1,7 +1,7 @@
-// UTF-8 text helpers of the chat pipeline: code-point counting, previews cut on code-point
-// boundaries, and a sentence splitter for extractive answers. Lengths are Unicode code points,
-// as Python's len() counts them, so `content_preview` and `Message length` match the Python
-// design.
+// Text helpers of the chat pipeline: previews cut on code-point boundaries, and a sentence
+// splitter for extractive answers. Lengths are Unicode code points (rag::utf8_length in
+// common/utf8.hpp), as Python's len() counts them, so `content_preview` and `Message length`
+// match docs/api.md.
 //
 // Thread-safety: pure functions.
 #pragma once
@@ -12,12 +12,6 @@
 #include <vector>
 
 namespace rag::chat {
-
-// Number of code points (bytes that are not UTF-8 continuation bytes).
-std::size_t code_points(std::string_view text);
-
-// The first `max_chars` code points of `text`, never cutting a UTF-8 sequence.
-std::string_view prefix_code_points(std::string_view text, std::size_t max_chars);
 
 // docs/api.md's content_preview: the first `max_chars` code points, plus "..." when `text` is
 // longer.

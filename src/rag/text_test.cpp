@@ -2,15 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include "common/utf8.hpp"
+
 namespace rag::chat {
 namespace {
-
-TEST(Text, CountsCodePointsNotBytes) {
-  EXPECT_EQ(code_points("abc"), 3u);
-  EXPECT_EQ(code_points("Vitæ"), 4u);
-  EXPECT_EQ(code_points("日本語"), 3u);
-  EXPECT_EQ(code_points("😀x"), 2u);
-}
 
 TEST(Text, PreviewAddsEllipsisOnlyWhenLonger) {
   EXPECT_EQ(preview(std::string(200, 'a')), std::string(200, 'a'));
@@ -24,17 +19,11 @@ TEST(Text, PreviewNeverCutsAUtf8Sequence) {
   const auto p = preview(text, 200);
   ASSERT_GE(p.size(), 3u);
   EXPECT_EQ(p.substr(p.size() - 3), "...");
-  EXPECT_EQ(code_points(p), 203u);
+  EXPECT_EQ(utf8_length(p), 203u);
   const std::string body = p.substr(0, p.size() - 3);
   EXPECT_EQ(body, text.substr(0, body.size()));
   // The byte after the cut starts a new code point.
   EXPECT_NE(static_cast<unsigned char>(text[body.size()]) & 0xC0, 0x80);
-}
-
-TEST(Text, PrefixOfEmojiKeepsWholeSequences) {
-  EXPECT_EQ(prefix_code_points("😀😀😀", 2), "😀😀");
-  EXPECT_EQ(prefix_code_points("ab", 5), "ab");
-  EXPECT_EQ(prefix_code_points("ab", 0), "");
 }
 
 TEST(Text, SplitsSentencesAtTerminatorsAndBlankLines) {

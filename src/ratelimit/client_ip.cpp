@@ -7,6 +7,7 @@
 #include <array>
 #include <optional>
 
+#include "common/text.hpp"
 #include "config/loader.hpp"
 
 namespace rag::ratelimit {
@@ -14,15 +15,9 @@ namespace {
 
 using Ip = std::array<std::uint8_t, 16>;
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // Accepts "1.2.3.4", "1.2.3.4:80", "2001:db8::1", "[2001:db8::1]", "[2001:db8::1]:80".
 std::optional<Ip> parse_hop(std::string_view s) {
-  s = trim(s);
+  s = trim(s, kSpaceTab);
   if (s.starts_with('[')) {
     auto close = s.find(']');
     if (close == std::string_view::npos) return std::nullopt;
@@ -63,8 +58,8 @@ std::string canonical_ip(std::string_view text) {
 std::string resolve_client_ip(std::string_view peer, std::string_view forwarded_for,
                               const std::vector<config::Cidr>& trusted_proxies) {
   auto peer_ip = parse_hop(peer);
-  if (!peer_ip) return std::string(trim(peer));
-  if (!trusted(*peer_ip, trusted_proxies) || trim(forwarded_for).empty()) {
+  if (!peer_ip) return std::string(trim(peer, kSpaceTab));
+  if (!trusted(*peer_ip, trusted_proxies) || trim(forwarded_for, kSpaceTab).empty()) {
     return format_ip(*peer_ip);
   }
   // Right to left: the first hop that is not a trusted proxy is the client.
@@ -74,7 +69,7 @@ std::string resolve_client_ip(std::string_view peer, std::string_view forwarded_
     const auto comma = rest.rfind(',');
     std::string_view hop = comma == std::string_view::npos ? rest : rest.substr(comma + 1);
     rest = comma == std::string_view::npos ? std::string_view() : rest.substr(0, comma);
-    if (trim(hop).empty()) continue;
+    if (trim(hop, kSpaceTab).empty()) continue;
     auto ip = parse_hop(hop);
     if (!ip) break;  // garbage written by whoever is left of a trusted proxy: stop believing
     if (!trusted(*ip, trusted_proxies)) return format_ip(*ip);

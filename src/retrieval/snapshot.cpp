@@ -2,8 +2,8 @@
 #include "retrieval/snapshot.hpp"
 
 #include <algorithm>
-#include <cstdio>
-#include <cstring>
+#include <bit>
+#include <cstdint>
 #include <limits>
 #include <unordered_map>
 

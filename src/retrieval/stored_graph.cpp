@@ -3,11 +3,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <bit>
 #include <chrono>
-#include <cstdio>
-#include <cstring>
+#include <cstdint>
 #include <system_error>
 
+#include "common/fnv1a.hpp"
 #include "retrieval/snapshot.hpp"
 #include "store/schema.hpp"
 
@@ -34,23 +35,17 @@ std::filesystem::path graph_path(const std::filesystem::path& vector_db_path) {
 }
 
 std::string vector_stamp(const std::vector<store::StoredChunk>& chunks, std::size_t dimension) {
-  // Any changed, added, removed or moved vector changes it. Not a defence against forgery: the
-  // file sits beside the index it describes.
-  std::uint64_t hash = 0xcbf29ce484222325ULL;
+  // Each float's 32 bits one unit, in row order: any changed, added, removed or moved vector
+  // changes it. Not a defence against forgery: the file sits beside the index it describes.
+  Fnv1a hash;
   std::size_t count = 0;
   for (const auto& c : chunks) {
     if (dimension == 0 || c.embedding.size() != dimension) continue;
     ++count;
-    for (const float x : c.embedding) {
-      std::uint32_t bits = 0;
-      std::memcpy(&bits, &x, sizeof bits);
-      hash = (hash ^ bits) * 0x100000001b3ULL;
-    }
+    for (const float x : c.embedding) hash.add(std::bit_cast<std::uint32_t>(x));
   }
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash));
   return std::to_string(count) + " vectors of dimension " + std::to_string(dimension) + ", fnv " +
-         hex;
+         hash.hex();
 }
 
 std::unique_ptr<VectorIndex> StoredGraph::load(const std::string& stamp, std::size_t count,
@@ -127,8 +122,7 @@ Result<GraphUpdate> update_stored_graph(const std::filesystem::path& vector_db_p
     remove_stale(file);
     return update;
   }
-  if (auto saved = (*snapshot)->vectors()->save(file, stamp); !saved)
-    return std::unexpected(saved.error());
+  RAG_TRY((*snapshot)->vectors()->save(file, stamp));
   update.outcome = GraphUpdate::Outcome::kWritten;
   update.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   spdlog::info("Stored the HNSW graph in {} ({:.1f}s)", file.string(), update.seconds);

@@ -53,7 +53,7 @@ class VectorIndex {
                                                     const VectorIndexOptions& options = {});
 
   // Writes the index to `file` atomically (a temporary file, fsync, rename), tagged with
-  // `stamp`: what it was built from (Snapshot::vector_stamp). kIo when it cannot be written.
+  // `stamp`: what it was built from (stored_graph.hpp, vector_stamp). kIo when it cannot be written.
   Result<void> save(const std::filesystem::path& file, std::string_view stamp) const;
 
   // Reads an index save()d for exactly `stamp`, `count` vectors and `dimension`. kNotFound

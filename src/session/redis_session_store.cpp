@@ -13,9 +13,13 @@ namespace {
 
 using redis::RedisScript;
 
-// The byte bound (MAX_SESSION_BYTES) on a list already trimmed to its message bound: drops the
-// oldest messages until their stored JSON fits in ARGV[5] bytes.
-constexpr const char* kTrimBytes = R"lua(
+// KEYS: list, index. ARGV: ttl_s, max, now_ms, id, max_bytes, messages...
+// Appends the messages, bounds the list by count (ARGV[2]) and then by bytes (MAX_SESSION_BYTES,
+// ARGV[5]: the oldest messages go until their stored JSON fits), and refreshes its TTL and its
+// entry in the index. Shared by the writing scripts.
+constexpr const char* kPushBounded = R"lua(
+redis.call('RPUSH', KEYS[1], unpack(ARGV, 6))
+redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)
 local stored = redis.call('LRANGE', KEYS[1], 0, -1)
 local total, drop = 0, 0
 for _, v in ipairs(stored) do total = total + #v end
@@ -24,16 +28,11 @@ while total > tonumber(ARGV[5]) and drop < #stored do
   total = total - #stored[drop]
 end
 if drop > 0 then redis.call('LTRIM', KEYS[1], drop, -1) end
-)lua";
-
-// KEYS: list, index. ARGV: ttl_s, max, now_ms, id, max_bytes, messages...
-const RedisScript kAppend(R"lua(
-redis.call('RPUSH', KEYS[1], unpack(ARGV, 6))
-redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)
-)lua" + std::string(kTrimBytes) +
-                          R"lua(
 redis.call('EXPIRE', KEYS[1], ARGV[1])
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+)lua";
+
+const RedisScript kAppend(std::string(kPushBounded) + R"lua(
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', tonumber(ARGV[3]) - 1000 * tonumber(ARGV[1]))
 return redis.call('LLEN', KEYS[1])
 )lua");
@@ -42,12 +41,7 @@ return redis.call('LLEN', KEYS[1])
 const RedisScript kReplace(R"lua(
 redis.call('DEL', KEYS[1])
 if #ARGV >= 6 then
-  redis.call('RPUSH', KEYS[1], unpack(ARGV, 6))
-  redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)
-)lua" + std::string(kTrimBytes) +
-                           R"lua(
-  redis.call('EXPIRE', KEYS[1], ARGV[1])
-  redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+)lua" + std::string(kPushBounded) + R"lua(
 else
   redis.call('ZREM', KEYS[2], ARGV[4])
 end

@@ -4,19 +4,12 @@
 
 #include <stdexcept>
 
+#include "common/text.hpp"
 #include "session/session_store.hpp"
 
 namespace rag::session {
 
-bool is_valid_session_id(std::string_view id) {
-  if (id.empty() || id.size() > 128) return false;
-  for (char c : id) {
-    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                    c == '.' || c == '_' || c == ':' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
-}
+bool is_valid_session_id(std::string_view id) { return is_id_token(id); }
 
 std::string new_session_id() {
   unsigned char bytes[16];

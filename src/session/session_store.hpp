@@ -54,7 +54,7 @@ class SessionStore {
   virtual asio::awaitable<Result<std::size_t>> count() = 0;
 };
 
-// 1-128 characters of [A-Za-z0-9._:-].
+// 1-128 characters of [A-Za-z0-9._:-] (rag::is_id_token, common/text.hpp).
 bool is_valid_session_id(std::string_view id);
 // 128 random bits from OpenSSL's CSPRNG as 32 lower-case hex characters.
 std::string new_session_id();

@@ -30,8 +30,7 @@ class SqliteIndexReader final : public IndexReader {
              "(SELECT count(*) FROM chunks WHERE embedding IS NOT NULL AND embedding_model=?1)");
     if (!st) return std::unexpected(st.error());
     st->bind(1, *model);
-    auto row = st->step();
-    if (!row) return std::unexpected(row.error());
+    RAG_TRY(st->step());
     info.documents = static_cast<std::size_t>(st->column_int64(0));
     info.chunks = static_cast<std::size_t>(st->column_int64(1));
     info.embedded_chunks = static_cast<std::size_t>(st->column_int64(2));

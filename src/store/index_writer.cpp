@@ -4,22 +4,15 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <chrono>
-#include <ctime>
 #include <map>
 
+#include "common/timestamp.hpp"
 #include "store/build_info.hpp"
 #include "store/schema.hpp"
 #include "store/sqlite.hpp"
 
 namespace rag::store {
 namespace {
-
-#define RAG_TRY(expr)                                      \
-  do {                                                     \
-    if (auto rag_try_r = (expr); !rag_try_r)               \
-      return std::unexpected(std::move(rag_try_r.error())); \
-  } while (0)
 
 class SqliteIndexWriter final : public IndexWriter {
  public:
@@ -283,7 +276,7 @@ Result<void> SqliteIndexWriter::store_embeddings_in_batch(
 Result<BuildInfo> SqliteIndexWriter::finish() {
   if (txn_) return fail(ErrorCode::kInternal, "finish() with a batch open");
   BuildInfo info;
-  info.build_timestamp = iso_timestamp_now();
+  info.build_timestamp = iso_timestamp();
   RAG_TRY(begin_batch());
   RAG_TRY(write_meta(db_, "build_timestamp", info.build_timestamp));
   RAG_TRY(commit_batch());
@@ -330,19 +323,6 @@ Result<std::unique_ptr<IndexWriter>> IndexWriter::open(const std::filesystem::pa
   RAG_TRY(create_schema(*db));
   RAG_TRY(schema->commit());
   return std::unique_ptr<IndexWriter>(new SqliteIndexWriter(std::move(*db), dir));
-}
-
-std::string iso_timestamp_now() {
-  auto now = std::chrono::system_clock::now();
-  auto t = std::chrono::system_clock::to_time_t(now);
-  auto us = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() %
-            1000000;
-  std::tm tm{};
-  localtime_r(&t, &tm);
-  char buf[64];
-  std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::snprintf(buf + n, sizeof buf - n, ".%06lld", static_cast<long long>(us));
-  return buf;
 }
 
 }  // namespace rag::store

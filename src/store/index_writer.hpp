@@ -99,7 +99,4 @@ class IndexWriter {
   virtual Result<BuildInfo> finish() = 0;
 };
 
-// Local time in ISO 8601 with microseconds, e.g. 2024-01-15T10:30:45.123456.
-std::string iso_timestamp_now();
-
 }  // namespace rag::store

@@ -110,7 +110,7 @@ Result<std::vector<float>> Statement::column_floats(int i) const {
 }
 
 Result<Transaction> Transaction::begin(Database& db) {
-  if (auto r = db.exec("BEGIN IMMEDIATE"); !r) return std::unexpected(r.error());
+  RAG_TRY(db.exec("BEGIN IMMEDIATE"));
   return Transaction(&db);
 }
 

@@ -7,7 +7,6 @@
 
 #include <cerrno>
 
-#include <utility>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -19,12 +18,14 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <cctype>
 #include <limits>
 #include <mutex>
 #include <optional>
 #include <spdlog/spdlog.h>
 #include <unordered_map>
+#include <utility>
+
+#include "common/text.hpp"
 
 namespace rag::upstream {
 namespace asio = boost::asio;
@@ -186,9 +187,8 @@ struct Attempt {
     HttpResponse response;
     response.status = static_cast<int>(parser.get().result_int());
     for (const auto& field : parser.get()) {
-      std::string name(field.name_string());
-      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      response.headers.emplace_back(std::move(name), std::string(field.value()));
+      const auto name = field.name_string();
+      response.headers.emplace_back(lower({name.data(), name.size()}), std::string(field.value()));
     }
     const bool to_sink = sink && response.status / 100 == 2;
     char piece[16384];

@@ -6,21 +6,17 @@
 #include <ctime>
 #include <string>
 
+#include "common/text.hpp"
+
 namespace rag::upstream {
 namespace {
-
-std::string_view trim_spaces(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
 
 Seconds clamp(Seconds s) { return std::clamp(s, Seconds(0), kMaxSuggestedWait); }
 
 }  // namespace
 
 std::optional<Seconds> parse_delay(std::string_view text, Seconds unit) {
-  text = trim_spaces(text);
+  text = trim(text, kSpaceTab);
   std::size_t digits = 0, dots = 0;
   for (char c : text) {
     if (c >= '0' && c <= '9')
@@ -40,7 +36,7 @@ std::optional<Seconds> parse_delay(std::string_view text, Seconds unit) {
 }
 
 std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string_view text) {
-  const std::string s(trim_spaces(text));
+  const std::string s(trim(text, kSpaceTab));
   for (const char* format :
        {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %d %H:%M:%S %Y"}) {
     std::tm tm{};

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/text.hpp"
+
 namespace rag::upstream {
 
 std::string Url::origin() const {
@@ -21,13 +23,11 @@ std::string Url::host_header() const {
 
 Result<Url> parse_url(std::string_view text) {
   Url url;
-  std::string lower(text.substr(0, std::min<std::size_t>(text.size(), 8)));
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (lower.starts_with("https://")) {
+  const std::string scheme = lower(text.substr(0, std::min<std::size_t>(text.size(), 8)));
+  if (scheme.starts_with("https://")) {
     url.tls = true;
     text.remove_prefix(8);
-  } else if (lower.starts_with("http://")) {
+  } else if (scheme.starts_with("http://")) {
     text.remove_prefix(7);
   } else {
     return fail(ErrorCode::kInvalidArgument, "URL must start with http:// or https://");

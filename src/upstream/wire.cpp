@@ -1,9 +1,9 @@
 // The OpenAI / Azure wire formats (see wire.hpp).
 #include "upstream/wire.hpp"
 
-#include <algorithm>
-#include <cctype>
 #include <nlohmann/json.hpp>
+
+#include "common/text.hpp"
 
 namespace rag::upstream::wire {
 namespace {
@@ -197,11 +197,9 @@ std::string error_message(std::string_view body) {
 bool is_too_many_inputs(int status, std::string_view body) {
   if (status == 413) return true;
   if (status != 400) return false;
-  std::string lower(body.substr(0, 4096));
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return lower.find("too many inputs") != std::string::npos ||
-         lower.find("too many input") != std::string::npos;
+  const std::string lowered = lower(body.substr(0, 4096));
+  return lowered.find("too many inputs") != std::string::npos ||
+         lowered.find("too many input") != std::string::npos;
 }
 
 }  // namespace rag::upstream::wire

@@ -2,11 +2,12 @@
 
 #include <algorithm>
 #include <boost/beast/http/field.hpp>
-#include <cstdint>
 #include <memory>
 #include <vector>
 
+#include "common/fnv1a.hpp"
 #include "common/html_escape.hpp"
+#include "common/text.hpp"
 #include "web/assets.hpp"
 
 namespace rag::web {
@@ -26,8 +27,7 @@ bool etag_matches(std::string_view if_none_match, std::string_view etag) {
     auto tag = if_none_match.substr(0, comma);
     if_none_match = comma == std::string_view::npos ? std::string_view{}
                                                     : if_none_match.substr(comma + 1);
-    while (!tag.empty() && (tag.front() == ' ' || tag.front() == '\t')) tag.remove_prefix(1);
-    while (!tag.empty() && (tag.back() == ' ' || tag.back() == '\t')) tag.remove_suffix(1);
+    tag = trim(tag, kSpaceTab);
     if (tag.starts_with("W/")) tag.remove_prefix(2);
     if (tag == "*" || tag == etag) return true;
   }
@@ -90,16 +90,9 @@ constexpr std::string_view kSourceHead = R"(<!doctype html>
 }  // namespace
 
 std::string asset_etag(std::string_view body) {
-  std::uint64_t hash = 14695981039346656037ULL;
-  for (unsigned char c : body) {
-    hash ^= c;
-    hash *= 1099511628211ULL;
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "\"";
-  for (int shift = 60; shift >= 0; shift -= 4) out += kHex[(hash >> shift) & 15];
-  out += '"';
-  return out;
+  Fnv1a hash;
+  hash.add_bytes(body);
+  return '"' + hash.hex() + '"';
 }
 
 void add_source_chunk(SourceDoc& doc, SourceChunk chunk, std::string_view page_title) {
