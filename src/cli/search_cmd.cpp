@@ -10,6 +10,7 @@
 #include "api/search_api.hpp"
 #include "cli/commands.hpp"
 #include "cli/local_search.hpp"
+#include "common/timestamp.hpp"
 #include "observability/logging.hpp"
 
 namespace rag::cli {
@@ -78,7 +79,7 @@ Runner add_search_command(CLI::App& app) {
       return 1;
     }
     if (opts->json) {
-      std::cout << api::search_response_body(*hits, opts->query, observability::iso_timestamp()) << "\n";
+      std::cout << api::search_response_body(*hits, opts->query, iso_timestamp()) << "\n";
     } else {
       print_hits(*hits, config.search_min_score);
     }

@@ -1,6 +1,7 @@
 // The splitter's overlap between neighbouring chunks of a section (docs/index.md, "What gets
-// indexed"): a chunk's first paragraphs repeat the previous chunk's last ones. Readers of
-// chunks (the source page, chat context) use this to show shared text once.
+// indexed"): a chunk's first paragraphs repeat the previous chunk's last ones. The splitter
+// records it as it splits (store::ChunkMetadata::overlap); the index reader finds it with this
+// function, once, for chunks written without it (imports, indexes older than the record).
 //
 // Thread-safety: pure function.
 #pragma once

@@ -69,7 +69,4 @@ void append_fixed(std::string& out, double value, int decimals);
 // requires and replacing invalid UTF-8 by U+FFFD.
 void append_json_string(std::string& out, std::string_view text);
 
-// The server's timestamp (common/timestamp.hpp); cli/search_cmd.cpp calls it by this name.
-using rag::iso_timestamp;
-
 }  // namespace rag::observability
