@@ -1,15 +1,14 @@
 // Hands the memory the allocator holds free back to the system after a load spike. glibc
-// keeps what a spike freed for reuse, and returns by itself only the free memory at the top of
-// a heap: after 8,192 clients at once the server stayed at 426 MB resident, idle, with 106 MB
-// in use (docs/RELIABILITY.md, "Soak"). Every `interval` the trimmer compares the resident
-// memory with what the program has in use (mallinfo2) and, when the difference (the "slack":
-// freed memory still resident) has grown since the last trim by more than `min_bytes` and
-// `rss_fraction` of the resident memory, calls malloc_trim(0), which returns the free pages of
-// every arena. Slack malloc_trim cannot return (pages partly in use) becomes the new floor, so
-// an idle server is trimmed once, not every period; the fraction keeps steady load, whose
-// slack comes and goes by a few tens of MB, from being trimmed over and over (measured in the
-// soak: with a fixed 32 MB, a trim every ~3 minutes, RSS see-sawing 180-212 MB). Without
-// glibc's allocator (a sanitizer build replaces it) it does nothing.
+// keeps what a spike freed for reuse and returns by itself only the free memory at the top of
+// a heap, so a server stays at its peak, idle (docs/RELIABILITY.md, "Soak", has the figures).
+// Every `interval` the trimmer compares the resident memory with what the program has in use
+// (mallinfo2) and, when the difference (the "slack": freed memory still resident) has grown
+// since the last trim by more than `min_bytes` and `rss_fraction` of the resident memory,
+// calls malloc_trim(0), which returns the free pages of every arena. Slack malloc_trim cannot
+// return (pages partly in use) becomes the new floor, so an idle server is trimmed once, not
+// every period; the fraction keeps steady load, whose slack comes and goes by tens of MB, from
+// being trimmed over and over. Without glibc's allocator (a sanitizer build replaces it) it
+// does nothing.
 //
 // Thread-safety: start() and stop() from one thread (serve's); the check runs on `executor`.
 #pragma once
