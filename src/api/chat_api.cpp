@@ -1,7 +1,7 @@
 #include "api/chat_api.hpp"
 
 #include "common/utf8.hpp"
-#include "rag/text.hpp"
+#include "chat/text.hpp"
 
 namespace rag::api {
 namespace {

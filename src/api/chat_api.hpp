@@ -22,7 +22,7 @@
 
 #include "api/input_limits.hpp"
 #include "api/validation.hpp"
-#include "rag/pipeline.hpp"
+#include "chat/pipeline.hpp"
 #include "session/session_store.hpp"
 
 namespace rag::api {

@@ -16,7 +16,7 @@
 #include "api/sse.hpp"
 #include "feedback/feedback_store.hpp"
 #include "http/types.hpp"
-#include "rag/pipeline.hpp"
+#include "chat/pipeline.hpp"
 
 namespace rag::api {
 

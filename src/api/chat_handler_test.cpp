@@ -8,7 +8,7 @@
 #include <regex>
 
 #include "api/testing/handler_call.hpp"
-#include "rag/testing/chat_fakes.hpp"
+#include "chat/testing/chat_fakes.hpp"
 
 namespace rag::api {
 namespace {

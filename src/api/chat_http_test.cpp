@@ -25,7 +25,7 @@
 #include "api/sessions_api.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
-#include "rag/testing/chat_fakes.hpp"
+#include "chat/testing/chat_fakes.hpp"
 
 namespace rag::api {
 namespace {

@@ -6,7 +6,7 @@
 #include "api/chat_handler.hpp"
 #include "api/testing/handler_call.hpp"
 #include "api/openai_handler.hpp"
-#include "rag/testing/chat_fakes.hpp"
+#include "chat/testing/chat_fakes.hpp"
 
 namespace rag::api {
 namespace {

@@ -17,7 +17,7 @@
 #include "api/validation.hpp"
 #include "feedback/feedback_store.hpp"
 #include "http/types.hpp"
-#include "rag/pipeline.hpp"
+#include "chat/pipeline.hpp"
 
 namespace rag::api {
 

@@ -29,7 +29,7 @@
 
 #include "api/error_mapping.hpp"
 #include "api/input_limits.hpp"
-#include "rag/pipeline.hpp"
+#include "chat/pipeline.hpp"
 #include "session/session_store.hpp"
 
 namespace rag::api {

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "api/testing/handler_call.hpp"
-#include "rag/testing/chat_fakes.hpp"
+#include "chat/testing/chat_fakes.hpp"
 
 namespace rag::api {
 namespace {

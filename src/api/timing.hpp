@@ -11,7 +11,7 @@
 #include <optional>
 
 #include "http/types.hpp"
-#include "rag/pipeline.hpp"
+#include "chat/pipeline.hpp"
 #include "retrieval/searcher.hpp"
 
 namespace rag::api {

@@ -7,7 +7,7 @@
 #include "api/openai_api.hpp"
 #include "feedback/redis_feedback_store.hpp"
 #include "feedback/sqlite_feedback_store.hpp"
-#include "rag/options.hpp"
+#include "chat/options.hpp"
 #include "retrieval/options.hpp"
 #include "retrieval/stored_graph.hpp"
 #include "store/index_reader.hpp"

@@ -27,7 +27,7 @@
 #include "http/router.hpp"
 #include "observability/readiness.hpp"
 #include "observability/telemetry.hpp"
-#include "rag/pipeline.hpp"
+#include "chat/pipeline.hpp"
 #include "retrieval/embedding_cache.hpp"
 #include "retrieval/index_reloader.hpp"
 #include "retrieval/live_index.hpp"

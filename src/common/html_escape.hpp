@@ -1,6 +1,6 @@
 // `text` with & < > " ' written as character references, safe in HTML (and XML) text and in
 // quoted attribute values. Used by the source pages (web/) and the prompt's passage elements
-// (rag/prompt.hpp).
+// (chat/prompt.hpp).
 //
 // Thread-safety: a pure function.
 #pragma once

@@ -1,4 +1,4 @@
-#include "rag/citations.hpp"
+#include "chat/citations.hpp"
 
 #include <gtest/gtest.h>
 

@@ -41,7 +41,7 @@ struct Source {
 // the better score), so the model and the reader see one passage, not two that repeat.
 std::vector<Source> make_sources(const std::vector<retrieval::Hit>& hits);
 
-// The passages numbered from 1 (the numbers the model cites, rag/citations.hpp), each inside a
+// The passages numbered from 1 (the numbers the model cites, chat/citations.hpp), each inside a
 // <passage> element that its text cannot close: a `<` in the text that would open or close one
 // is written `&lt;`, and the url and title are HTML-escaped (common/html_escape.hpp). Instructions inside
 // a passage thus stay inside it; the default system prompt tells the model they are data.

@@ -1,4 +1,4 @@
-#include "rag/extractive.hpp"
+#include "chat/extractive.hpp"
 
 #include <gtest/gtest.h>
 

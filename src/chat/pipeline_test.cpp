@@ -1,4 +1,4 @@
-#include "rag/pipeline.hpp"
+#include "chat/pipeline.hpp"
 
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
@@ -6,7 +6,7 @@
 #include <functional>
 #include <thread>
 
-#include "rag/testing/chat_fakes.hpp"
+#include "chat/testing/chat_fakes.hpp"
 #include "observability/metrics.hpp"
 #include "session/memory_session_store.hpp"
 

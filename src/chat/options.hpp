@@ -10,7 +10,7 @@
 
 #include "common/result.hpp"
 #include "config/config.hpp"
-#include "rag/pipeline.hpp"
+#include "chat/pipeline.hpp"
 
 namespace rag::chat {
 

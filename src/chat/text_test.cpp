@@ -1,4 +1,4 @@
-#include "rag/text.hpp"
+#include "chat/text.hpp"
 
 #include <gtest/gtest.h>
 

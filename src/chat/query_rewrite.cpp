@@ -1,4 +1,4 @@
-#include "rag/query_rewrite.hpp"
+#include "chat/query_rewrite.hpp"
 
 #include <algorithm>
 #include <array>

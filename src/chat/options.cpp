@@ -1,4 +1,4 @@
-#include "rag/options.hpp"
+#include "chat/options.hpp"
 
 namespace rag::chat {
 

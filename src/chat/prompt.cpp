@@ -1,4 +1,4 @@
-#include "rag/prompt.hpp"
+#include "chat/prompt.hpp"
 
 #include <boost/beast/core/string.hpp>
 

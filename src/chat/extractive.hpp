@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "rag/prompt.hpp"
+#include "chat/prompt.hpp"
 #include "retrieval/query_terms.hpp"
 
 namespace rag::chat {

@@ -1,4 +1,4 @@
-#include "rag/options.hpp"
+#include "chat/options.hpp"
 
 #include <gtest/gtest.h>
 

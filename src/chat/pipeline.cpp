@@ -1,4 +1,4 @@
-#include "rag/pipeline.hpp"
+#include "chat/pipeline.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -8,9 +8,9 @@
 #include "common/utf8.hpp"
 #include "observability/logging.hpp"
 #include "observability/metrics.hpp"
-#include "rag/citations.hpp"
-#include "rag/query_rewrite.hpp"
-#include "rag/text.hpp"
+#include "chat/citations.hpp"
+#include "chat/query_rewrite.hpp"
+#include "chat/text.hpp"
 
 namespace rag::chat {
 namespace {
@@ -44,7 +44,7 @@ observability::Histogram& llm_histogram() {
 }
 
 // Takes out of `answer` the citations of passages the model was not given and marks the sources
-// it cites (rag/citations.hpp). A streamed answer's tokens are already sent: the checked text
+// it cites (chat/citations.hpp). A streamed answer's tokens are already sent: the checked text
 // reaches the client in the final event (docs/api.md, "Citations").
 void check_answer_citations(std::string& answer, std::vector<Source>& sources) {
   auto checked = check_citations(answer, sources.size());

@@ -23,7 +23,7 @@
 
 #include <gtest/gtest.h>
 
-#include "rag/pipeline.hpp"
+#include "chat/pipeline.hpp"
 #include "retrieval/testing/fake_index_reader.hpp"
 #include "retrieval/live_index.hpp"
 #include "retrieval/searcher.hpp"

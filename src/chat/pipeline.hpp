@@ -26,8 +26,8 @@
 
 #include "common/cancel.hpp"
 #include "common/result.hpp"
-#include "rag/extractive.hpp"
-#include "rag/prompt.hpp"
+#include "chat/extractive.hpp"
+#include "chat/prompt.hpp"
 #include "retrieval/searcher.hpp"
 #include "session/session_store.hpp"
 #include "upstream/chat_model.hpp"

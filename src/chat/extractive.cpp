@@ -1,4 +1,4 @@
-#include "rag/extractive.hpp"
+#include "chat/extractive.hpp"
 
 #include <algorithm>
 #include <cstddef>
@@ -6,7 +6,7 @@
 
 #include "common/text.hpp"
 #include "common/utf8.hpp"
-#include "rag/text.hpp"
+#include "chat/text.hpp"
 #include "retrieval/query_terms.hpp"
 #include "retrieval/tokenizer.hpp"
 
