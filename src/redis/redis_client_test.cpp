@@ -5,15 +5,12 @@
 
 #include <gtest/gtest.h>
 
-#include "redis/testing/redis_server.hpp"
 #include "common/testing/support.hpp"
+#include "redis/testing/redis_fixture.hpp"
 
 namespace rag::redis {
 namespace {
 
-using rag::testing::IoThreads;
-using rag::testing::LogCapture;
-using rag::testing::RedisServer;
 using rag::testing::wait_until;
 using namespace std::chrono_literals;
 
@@ -47,31 +44,11 @@ TEST(RedisUrl, RejectsBadUrlsWithoutEchoingThem) {
   }
 }
 
-class RedisClientTest : public ::testing::Test {
+// Commands time out after 300 ms here (the hung-server test waits for it).
+class RedisClientTest : public rag::testing::RedisFixture {
  protected:
-  RedisOptions fast_options() {
-    RedisOptions o;
-    o.command_timeout = 300ms;
-    o.backoff_initial = 20ms;
-    o.backoff_max = 200ms;
-    o.health_interval = 100ms;
-    return o;
-  }
-  RedisClient* make_client(RedisEndpoint ep) {
-    clients_.push_back(std::make_unique<RedisClient>(io_.executor(), ep, fast_options()));
-    clients_.back()->start();
-    return clients_.back().get();
-  }
-  RedisClient* make_client() { return make_client(*parse_redis_url(server_.url())); }
-  void TearDown() override {
-    for (auto& c : clients_) c->stop();
-    io_.join();
-  }
-
-  LogCapture logs_;
-  RedisServer server_;
-  IoThreads io_;
-  std::vector<std::unique_ptr<RedisClient>> clients_;
+  RedisClient* make_client(const RedisEndpoint& ep) { return &add_client(ep, fast_options(300ms)); }
+  RedisClient* make_client() { return make_client(server_endpoint()); }
 };
 
 TEST_F(RedisClientTest, RunsCommandsAndScripts) {

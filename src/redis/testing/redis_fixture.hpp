@@ -17,19 +17,30 @@ namespace rag::testing {
 
 class RedisFixture : public ::testing::Test {
  protected:
-  // The i-th client (created on first use, connected before it is returned).
-  redis::RedisClient& client(int i) {
+  // Options that reconnect fast, for outage tests.
+  static redis::RedisOptions fast_options(
+      std::chrono::milliseconds command_timeout = std::chrono::milliseconds(500)) {
     using namespace std::chrono_literals;
+    redis::RedisOptions o;
+    o.command_timeout = command_timeout;
+    o.backoff_initial = 20ms;
+    o.backoff_max = 200ms;
+    o.health_interval = 100ms;
+    return o;
+  }
+  // A new client of `endpoint`, started (connecting in the background).
+  redis::RedisClient& add_client(const redis::RedisEndpoint& endpoint,
+                                 const redis::RedisOptions& options = fast_options()) {
+    clients_.push_back(std::make_unique<redis::RedisClient>(io_.executor(), endpoint, options));
+    clients_.back()->start();
+    return *clients_.back();
+  }
+  redis::RedisEndpoint server_endpoint() const { return *redis::parse_redis_url(server_.url()); }
+  // The i-th client of the server (created on first use, connected before it is returned).
+  redis::RedisClient& client(int i) {
     while (static_cast<int>(clients_.size()) <= i) {
-      redis::RedisOptions o;
-      o.command_timeout = 500ms;
-      o.backoff_initial = 20ms;
-      o.backoff_max = 200ms;
-      o.health_interval = 100ms;
-      clients_.push_back(std::make_unique<redis::RedisClient>(
-          io_.executor(), *redis::parse_redis_url(server_.url()), o));
-      clients_.back()->start();
-      EXPECT_TRUE(wait_until([&] { return clients_.back()->healthy(); }));
+      auto& added = add_client(server_endpoint());
+      EXPECT_TRUE(wait_until([&] { return added.healthy(); }));
     }
     return *clients_[i];
   }
