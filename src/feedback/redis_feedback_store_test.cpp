@@ -7,7 +7,7 @@
 
 #include "redis/testing/redis_fixture.hpp"
 #include "redis/testing/redis_server.hpp"
-#include "redis/testing/test_support.hpp"
+#include "common/testing/support.hpp"
 
 namespace rag::feedback {
 namespace {
