@@ -5,6 +5,7 @@
 
 #include "http/framing.hpp"
 #include "http/middleware.hpp"
+#include "observability/logging.hpp"
 
 namespace rag::http {
 
@@ -69,7 +70,7 @@ asio::awaitable<void> Connection<Stream>::run() {
       spdlog::error("{} {} threw, answering 500 (request id '{}'): {}",
                     std::string_view(request_.method_string()),
                     ctx_.route.empty() ? std::string_view("-") : std::string_view(ctx_.route),
-                    ctx_.request_id, e.what());
+                    ctx_.request_id, observability::redact(e.what()));
       response = error_response(Status::internal_server_error, "Internal Server Error",
                                 request_.version());
     }
