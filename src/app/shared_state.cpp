@@ -42,11 +42,7 @@ SharedState::SharedState(const config::Config& config, boost::asio::io_context& 
       shared_limiter_(redis_ ? std::make_unique<ratelimit::FallbackRateLimiter>(
                                    *redis_limiter_, local_limiter_,
                                    [client = redis_.get()] { return client->healthy(); })
-                             : nullptr),
-      sessions_(shared_sessions_ ? static_cast<session::SessionStore&>(*shared_sessions_)
-                                 : local_sessions_),
-      limiter_(shared_limiter_ ? static_cast<ratelimit::RateLimiter&>(*shared_limiter_)
-                               : local_limiter_) {
+                             : nullptr) {
   local_sessions_.start_sweeper(ioc.get_executor(), config.cleanup_interval);
   local_limiter_.start_sweeper(ioc.get_executor(), std::chrono::seconds(60));
   if (!redis_) return;

@@ -2,8 +2,9 @@
 // the memory parts as the fallback while Redis is unreachable (session/fallback_session_store.hpp,
 // ratelimit/fallback_rate_limiter.hpp: availability over consistency).
 //
-// Invariants: sessions() and limiter() are the stores to use. Each layer is a member declared
-// after the layers it refers to, so destruction runs from the top layer down by itself.
+// Invariants: sessions() and limiter() are the stores to use: the shared layer when there is
+// one, else the local store. Each layer is a member declared after the layers it refers to, so
+// destruction runs from the top layer down by itself.
 //
 // Thread-safety: build and publish at start-up; the stores are thread-safe (their headers).
 #pragma once
@@ -35,8 +36,14 @@ class SharedState {
   SharedState(const SharedState&) = delete;
   SharedState& operator=(const SharedState&) = delete;
 
-  session::SessionStore& sessions() { return sessions_; }
-  ratelimit::RateLimiter& limiter() { return limiter_; }
+  session::SessionStore& sessions() {
+    if (shared_sessions_) return *shared_sessions_;
+    return local_sessions_;
+  }
+  ratelimit::RateLimiter& limiter() {
+    if (shared_limiter_) return *shared_limiter_;
+    return local_limiter_;
+  }
   redis::RedisClient* redis() { return redis_.get(); }  // null without REDIS_URL
 
   // rag_sessions_local, and Redis's series and readiness check when it is used.
@@ -50,8 +57,6 @@ class SharedState {
   std::unique_ptr<session::FallbackSessionStore> shared_sessions_;
   std::unique_ptr<ratelimit::RedisRateLimiter> redis_limiter_;
   std::unique_ptr<ratelimit::FallbackRateLimiter> shared_limiter_;
-  session::SessionStore& sessions_;  // the shared layer, or the local store
-  ratelimit::RateLimiter& limiter_;  // likewise
 };
 
 }  // namespace rag::app
