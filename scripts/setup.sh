@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 BUILD_PACKAGES=(
   build-essential cmake ninja-build pkg-config ccache
   libboost-dev libssl-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
-  libfaiss-dev libopenblas-dev libsqlite3-dev libstemmer-dev
+  libfaiss-dev libopenblas-dev libsqlite3-dev libstemmer-dev libxxhash-dev
   libgumbo-dev libmd4c-dev libyaml-cpp-dev libpoppler-cpp-dev libhiredis-dev
   libgtest-dev libgmock-dev libbenchmark-dev ca-certificates
   libjs-markdown-it  # the chat page's Markdown renderer, embedded by the build (src/web/)

@@ -5,9 +5,10 @@
 #include <chrono>
 
 #include "api/openai_api.hpp"
+#include "chat/options.hpp"
 #include "feedback/redis_feedback_store.hpp"
 #include "feedback/sqlite_feedback_store.hpp"
-#include "chat/options.hpp"
+#include "retrieval/lexical_file.hpp"
 #include "retrieval/options.hpp"
 #include "retrieval/stored_graph.hpp"
 #include "store/index_reader.hpp"
@@ -87,10 +88,10 @@ Services::Services(const config::Config& config, boost::asio::io_context& ioc,
       chat_(bounded_chat_model(config, ioc)),
       embedder_(upstream::make_embedder(config, ioc.get_executor())),
       state_(config, ioc, std::move(redis)),
-      index_(
-          [path = config.vector_db_path] { return store::IndexReader::open(path); },
-          retrieval::snapshot_options(config),
-          std::make_unique<retrieval::StoredGraph>(retrieval::graph_path(config.vector_db_path))),
+      index_([path = config.vector_db_path] { return store::IndexReader::open(path); },
+             retrieval::snapshot_options(config),
+             std::make_unique<retrieval::StoredGraph>(retrieval::graph_path(config.vector_db_path)),
+             retrieval::lexical_index_path(config.vector_db_path)),
       embedding_cache_(kEmbeddingCacheEntries),
       searcher_(index_, embedder_.get(), &embedding_cache_),
       pipeline_(searcher_, chat_.get(), state_.sessions(), std::move(chat_options)),

@@ -32,10 +32,11 @@ Runner add_import_command(CLI::App& app);
 Runner add_eval_command(CLI::App& app);
 Runner add_report_command(CLI::App& app);
 
-// The last step of `index` and `import-faiss`: stores, refreshes or removes the HNSW graph of
-// the index in `dir` (retrieval/stored_graph.hpp). False after printing why to stderr as
+// The last step of `index` and `import-faiss`: stores or refreshes the lexical index file
+// (retrieval/lexical_file.hpp), then stores, refreshes or removes the HNSW graph of the index in
+// `dir` (retrieval/stored_graph.hpp). False after printing why to stderr as
 // `rag-server COMMAND: ...`.
-bool update_graph(const config::Config& config, const std::filesystem::path& dir,
-                  std::string_view command);
+bool update_search_files(const config::Config& config, const std::filesystem::path& dir,
+                         std::string_view command);
 
 }  // namespace rag::cli

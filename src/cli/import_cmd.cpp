@@ -77,7 +77,7 @@ Runner add_import_command(CLI::App& app) {
       return exit_code(summary.error().code);
     }
     std::cout << summary->describe() << std::endl;
-    return update_graph(config, options.out_dir, "import-faiss") ? 0 : 3;
+    return update_search_files(config, options.out_dir, "import-faiss") ? 0 : 3;
   };
 }
 

@@ -1,16 +1,17 @@
 // `rag-server index PATH...`: builds or incrementally updates the index in VECTOR_DB_PATH.
 // Splitter parameters are flags; when an embeddings upstream is configured, chunks lacking a
 // vector are embedded (EMBED_BATCH_SIZE per request, EMBED_CONCURRENCY in flight) on a local
-// io_context, else the index is lexical only. With HNSW_MIN_VECTORS vectors or more, the HNSW
-// graph is built and stored last (retrieval/stored_graph.hpp). Exit 0 on success (files that
-// fail to load are reported and skipped), 1 when embedding failed (the lexical index is saved),
-// 2 on bad arguments or a missing PATH, 3 when the index or its graph cannot be written.
+// io_context, else the index is lexical only. Last, the lexical index file is stored
+// (retrieval/lexical_file.hpp) and, with HNSW_MIN_VECTORS vectors or more, the HNSW graph
+// (retrieval/stored_graph.hpp). Exit 0 on success (files that fail to load are reported and
+// skipped), 1 when embedding failed (the lexical index is saved), 2 on bad arguments or a
+// missing PATH, 3 when the index, its lexical index file or its graph cannot be written.
 #include <unistd.h>
 
-#include <utility>
-#include <boost/asio/io_context.hpp>
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <utility>
 
 #include <iostream>
 #include <memory>
@@ -18,14 +19,15 @@
 #include "cli/commands.hpp"
 #include "ingest/indexer.hpp"
 #include "ingest/progress.hpp"
+#include "retrieval/lexical_file.hpp"
 #include "retrieval/stored_graph.hpp"
 #include "upstream/factory.hpp"
 
 namespace rag::cli {
 
 Runner add_index_command(CLI::App& app) {
-  auto* sub = app.add_subcommand("index",
-                                 "build or incrementally update the index from files and folders");
+  auto* sub =
+      app.add_subcommand("index", "build or incrementally update the index from files and folders");
   auto opts = std::make_shared<ingest::IndexOptions>();
   auto paths = std::make_shared<std::vector<std::string>>();
   sub->add_option("PATH", *paths, "files and folders to index (folders recursively)")->required();
@@ -69,29 +71,42 @@ Runner add_index_command(CLI::App& app) {
       return code == ErrorCode::kNotFound || code == ErrorCode::kInvalidArgument ? 2 : 3;
     }
     spdlog::info("{}", summary->describe());
-    // A graph even when embedding stopped half way: the server then searches what is embedded.
-    const bool graph_stored = update_graph(config, config.vector_db_path, "index");
+    // Even when embedding stopped half way: the server then searches what is embedded.
+    const bool stored = update_search_files(config, config.vector_db_path, "index");
     if (!summary->embedding_error.empty()) {
       std::cerr << "rag-server index: embedding failed: " << summary->embedding_error
                 << " (the lexical index is saved; run again to add the missing vectors)\n";
       return 1;
     }
-    return graph_stored ? 0 : 3;
+    return stored ? 0 : 3;
   };
 }
 
-bool update_graph(const config::Config& config, const std::filesystem::path& dir,
-                  std::string_view command) {
+namespace {
+
+// Logs and prints why a file derived from the index could not be stored, and what the server
+// does meanwhile. False, for the caller to return.
+bool not_stored(std::string_view command, std::string_view what, const Error& error,
+                std::string_view meanwhile) {
+  spdlog::error("rag-server {}: cannot store the {}: {}", command, what, error.message);
+  std::cerr << "rag-server " << command << ": cannot store the " << what << ": " << error.message
+            << " (" << meanwhile << ")\n";
+  return false;
+}
+
+}  // namespace
+
+bool update_search_files(const config::Config& config, const std::filesystem::path& dir,
+                         std::string_view command) {
+  if (auto lexical = retrieval::update_lexical_index(dir); !lexical) {
+    return not_stored(command, "lexical index", lexical.error(),
+                      "the server builds it in memory until it is stored");
+  }
   retrieval::VectorIndexOptions options;
   options.hnsw_threshold = config.hnsw_min_vectors;
-  auto update = retrieval::update_stored_graph(dir, options);
-  if (!update) {
-    spdlog::error("rag-server {}: cannot store the HNSW graph: {}", command,
-                  update.error().message);
-    std::cerr << "rag-server " << command
-              << ": cannot store the HNSW graph: " << update.error().message
-              << " (the server searches exactly until it is stored)\n";
-    return false;
+  if (auto graph = retrieval::update_stored_graph(dir, options); !graph) {
+    return not_stored(command, "HNSW graph", graph.error(),
+                      "the server searches exactly until it is stored");
   }
   return true;
 }

@@ -4,6 +4,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <optional>
 
+#include "retrieval/lexical_file.hpp"
 #include "retrieval/options.hpp"
 #include "retrieval/stored_graph.hpp"
 #include "store/index_reader.hpp"
@@ -14,7 +15,8 @@ namespace rag::cli {
 
 LocalSearch::LocalSearch(const config::Config& config, const std::filesystem::path& path)
     : live_([path] { return store::IndexReader::open(path); }, retrieval::snapshot_options(config),
-            std::make_unique<retrieval::StoredGraph>(retrieval::graph_path(path))) {}
+            std::make_unique<retrieval::StoredGraph>(retrieval::graph_path(path)),
+            retrieval::lexical_index_path(path)) {}
 
 LocalSearch::~LocalSearch() = default;
 

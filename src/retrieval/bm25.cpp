@@ -1,9 +1,10 @@
-// BM25F implementation: tf~ precomputed per posting at build time; term-at-a-time scoring into
-// a dense accumulator, then a partial sort.
+// BM25F implementation: tf~ precomputed per posting at build time into flat arrays;
+// document-at-a-time top-k search with MaxScore pruning.
 #include "retrieval/bm25.hpp"
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <unordered_set>
 
 namespace rag::retrieval {
@@ -11,19 +12,60 @@ namespace {
 
 std::size_t slot(Field field) { return static_cast<std::size_t>(field); }
 
+// A term's contribution bound is inflated by this factor so that rounding in a sum of bounds
+// never prunes a document whose exact score would tie or beat the threshold.
+constexpr double kBoundSlack = 1 + 1e-9;
+
+// A query term's cursor in its postings.
+struct Cursor {
+  std::span<const Bm25Posting> list;
+  std::size_t pos = 0;
+  double weight = 0;      // idf · (k1 + 1)
+  double bound = 0;       // the largest contribution any of its postings can make
+  std::size_t order = 0;  // its place among the query's unique terms
+
+  bool done() const { return pos >= list.size(); }
+  std::uint32_t doc() const { return list[pos].doc; }
+  // Moves to the first posting whose doc is >= target (galloping, then binary search).
+  void seek(std::uint32_t target) {
+    if (done() || list[pos].doc >= target) return;
+    std::size_t low = pos;
+    std::size_t step = 1;
+    while (low + step < list.size() && list[low + step].doc < target) {
+      low += step;
+      step *= 2;
+    }
+    const std::size_t high = std::min(list.size(), low + step + 1);
+    pos = static_cast<std::size_t>(
+        std::partition_point(list.begin() + static_cast<std::ptrdiff_t>(low + 1),
+                             list.begin() + static_cast<std::ptrdiff_t>(high),
+                             [target](const Bm25Posting& p) { return p.doc < target; }) -
+        list.begin());
+  }
+};
+
+// Better first: higher score, then lower doc id.
+bool better(const ScoredDoc& a, const ScoredDoc& b) {
+  return a.score != b.score ? a.score > b.score : a.doc < b.doc;
+}
+
 }  // namespace
 
-Bm25Index::Builder::Builder(Bm25Params params) : index_(new Bm25Index()) {
-  index_->params_ = params;
-}
+struct Bm25Index::Storage {
+  std::vector<std::uint64_t> term_offsets;
+  std::vector<char> term_bytes;
+  std::vector<Bm25Term> terms;
+  std::vector<Bm25Posting> postings;
+};
+
+Bm25Index::Builder::Builder(Bm25Params params) : params_(params) {}
 
 Bm25Index::Builder::~Builder() = default;
 
 void Bm25Index::Builder::add_field(const std::vector<std::string>& terms, Field field,
                                    std::uint32_t doc) {
-  Bm25Index& ix = *index_;
   for (const auto& term : terms) {
-    auto [it, inserted] = ix.vocabulary_.try_emplace(term, static_cast<std::uint32_t>(raw_.size()));
+    auto [it, inserted] = vocabulary_.try_emplace(term, static_cast<std::uint32_t>(raw_.size()));
     if (inserted) raw_.emplace_back();
     auto& list = raw_[it->second];
     if (list.empty() || list.back().doc != doc) list.push_back({doc, {}});
@@ -41,37 +83,64 @@ void Bm25Index::Builder::add(const FieldTerms& doc) {
 }
 
 Bm25Index Bm25Index::Builder::build() && {
-  Bm25Index& ix = *index_;
+  auto storage = std::make_shared<Storage>();
+  Bm25Index ix;
   const std::size_t n = lengths_.size();
-  ix.doc_count_ = n;
+  ix.parts_.doc_count = n;
+  ix.parts_.k1 = params_.k1;
   for (std::size_t f = 0; f < kFieldCount; ++f) {
     double total = 0;
     for (const auto& len : lengths_) total += len[f];
-    ix.average_[f] = n == 0 ? 0 : total / static_cast<double>(n);
+    ix.parts_.average[f] = n == 0 ? 0 : total / static_cast<double>(n);
   }
   // norm[d][f] = 1 − b_f + b_f · len_f(d) / avglen_f (1 when the field is empty everywhere).
   std::vector<std::array<double, kFieldCount>> norm(n);
   for (std::size_t d = 0; d < n; ++d) {
     for (std::size_t f = 0; f < kFieldCount; ++f) {
-      const double b = ix.params_.fields[f].b;
-      const double rel = ix.average_[f] > 0 ? lengths_[d][f] / ix.average_[f] : 1.0;
+      const double b = params_.fields[f].b;
+      const double average = ix.parts_.average[f];
+      const double rel = average > 0 ? lengths_[d][f] / average : 1.0;
       norm[d][f] = 1 - b + b * rel;
     }
   }
-  ix.postings_.resize(raw_.size());
-  for (std::size_t t = 0; t < raw_.size(); ++t) {
-    auto& out = ix.postings_[t];
-    out.reserve(raw_[t].size());
-    for (const auto& p : raw_[t]) {
+  std::vector<std::pair<std::string_view, std::uint32_t>> sorted(vocabulary_.begin(),
+                                                                 vocabulary_.end());
+  std::ranges::sort(sorted);
+  std::size_t bytes = 0;
+  std::size_t postings = 0;
+  for (const auto& [term, raw] : sorted) {
+    bytes += term.size();
+    postings += raw_[raw].size();
+  }
+  storage->term_bytes.reserve(bytes);
+  storage->term_offsets.reserve(sorted.size() + 1);
+  storage->terms.reserve(sorted.size());
+  storage->postings.reserve(postings);
+  storage->term_offsets.push_back(0);
+  for (const auto& [term, raw] : sorted) {
+    Bm25Term entry{storage->postings.size(), 0, 0};
+    for (const auto& p : raw_[raw]) {
       double tf = 0;
       for (std::size_t f = 0; f < kFieldCount; ++f) {
-        if (p.tf[f] > 0) tf += ix.params_.fields[f].weight * p.tf[f] / norm[p.doc][f];
+        if (p.tf[f] > 0) tf += params_.fields[f].weight * p.tf[f] / norm[p.doc][f];
       }
-      if (tf > 0) out.push_back({p.doc, static_cast<float>(tf)});
+      if (tf <= 0) continue;
+      storage->postings.push_back({p.doc, static_cast<float>(tf)});
+      entry.max_tf = std::max(entry.max_tf, static_cast<float>(tf));
     }
-    std::vector<RawPosting>().swap(raw_[t]);  // free as we go
+    std::vector<RawPosting>().swap(raw_[raw]);  // free as we go
+    entry.count = static_cast<std::uint32_t>(storage->postings.size() - entry.first);
+    if (entry.count == 0) continue;  // only zero-weight fields held it
+    storage->term_bytes.insert(storage->term_bytes.end(), term.begin(), term.end());
+    storage->term_offsets.push_back(storage->term_bytes.size());
+    storage->terms.push_back(entry);
   }
-  return std::move(ix);
+  ix.parts_.term_offsets = storage->term_offsets;
+  ix.parts_.term_bytes = storage->term_bytes;
+  ix.parts_.terms = storage->terms;
+  ix.parts_.postings = storage->postings;
+  ix.storage_ = std::move(storage);
+  return ix;
 }
 
 Bm25Index::Bm25Index(const std::vector<FieldTerms>& documents, Bm25Params params) {
@@ -86,45 +155,155 @@ Bm25Index::Bm25Index(const std::vector<std::vector<std::string>>& bodies, Bm25Pa
   *this = std::move(builder).build();
 }
 
+Result<Bm25Index> Bm25Index::view(const Bm25Parts& parts, std::shared_ptr<const void> keep_alive) {
+  const auto corrupt = [](const std::string& why) {
+    return fail(ErrorCode::kCorrupt, "lexical index: " + why);
+  };
+  const std::size_t terms = parts.terms.size();
+  if (parts.term_offsets.size() != terms + 1) return corrupt("term offsets do not match terms");
+  if (parts.term_offsets.front() != 0 || parts.term_offsets.back() != parts.term_bytes.size()) {
+    return corrupt("term offsets do not span the term bytes");
+  }
+  if (parts.doc_count > std::numeric_limits<std::uint32_t>::max()) {
+    return corrupt("too many documents");
+  }
+  if (!(parts.k1 > 0 && parts.k1 < 1e6)) return corrupt("k1 out of range");
+  Bm25Index ix;
+  ix.parts_ = parts;
+  for (std::size_t i = 0; i < terms; ++i) {
+    if (parts.term_offsets[i] >= parts.term_offsets[i + 1] ||
+        parts.term_offsets[i + 1] > parts.term_bytes.size()) {
+      return corrupt("term " + std::to_string(i) + " is empty or out of order");
+    }
+    if (i > 0 && !(ix.term_at(i - 1) < ix.term_at(i))) {
+      return corrupt("vocabulary not sorted at term " + std::to_string(i));
+    }
+    const auto& entry = parts.terms[i];
+    if (entry.count == 0 || entry.first > parts.postings.size() ||
+        entry.count > parts.postings.size() - entry.first) {
+      return corrupt("postings of term " + std::to_string(i) + " out of bounds");
+    }
+    if (!(entry.max_tf > 0) || !std::isfinite(entry.max_tf)) {
+      return corrupt("bound of term " + std::to_string(i) + " out of range");
+    }
+  }
+  ix.storage_ = std::move(keep_alive);
+  return ix;
+}
+
+std::string_view Bm25Index::term_at(std::size_t i) const {
+  const auto begin = parts_.term_offsets[i];
+  return {parts_.term_bytes.data() + begin,
+          static_cast<std::size_t>(parts_.term_offsets[i + 1] - begin)};
+}
+
+std::int64_t Bm25Index::find(std::string_view term) const {
+  std::size_t low = 0;
+  std::size_t high = parts_.terms.size();
+  while (low < high) {
+    const std::size_t mid = low + (high - low) / 2;
+    if (term_at(mid) < term) {
+      low = mid + 1;
+    } else {
+      high = mid;
+    }
+  }
+  return low < parts_.terms.size() && term_at(low) == term ? static_cast<std::int64_t>(low) : -1;
+}
+
 double Bm25Index::idf_for_count(std::size_t n) const {
-  const double total = static_cast<double>(doc_count_);
+  const double total = static_cast<double>(parts_.doc_count);
   return std::log(1.0 + (total - static_cast<double>(n) + 0.5) / (static_cast<double>(n) + 0.5));
 }
 
 double Bm25Index::idf(const std::string& term) const {
-  auto it = vocabulary_.find(term);
-  return idf_for_count(it == vocabulary_.end() ? 0 : postings_[it->second].size());
+  const auto i = find(term);
+  return idf_for_count(i < 0 ? 0 : parts_.terms[static_cast<std::size_t>(i)].count);
 }
 
 std::vector<ScoredDoc> Bm25Index::search(const std::vector<std::string>& query_terms,
                                          std::size_t limit) const {
-  if (limit == 0 || doc_count_ == 0) return {};
-  std::unordered_set<std::uint32_t> seen;
-  std::vector<std::uint32_t> ids;
+  if (limit == 0 || parts_.doc_count == 0) return {};
+  const double k1 = parts_.k1;
+  std::vector<Cursor> cursors;
+  std::unordered_set<std::int64_t> seen;
   for (const auto& term : query_terms) {
-    auto it = vocabulary_.find(term);
-    if (it != vocabulary_.end() && seen.insert(it->second).second) ids.push_back(it->second);
+    const auto i = find(term);
+    if (i < 0 || !seen.insert(i).second) continue;
+    const auto& entry = parts_.terms[static_cast<std::size_t>(i)];
+    Cursor c;
+    c.list = parts_.postings.subspan(entry.first, entry.count);
+    c.weight = idf_for_count(entry.count) * (k1 + 1);
+    c.bound = c.weight * entry.max_tf / (k1 + entry.max_tf) * kBoundSlack;
+    c.order = cursors.size();
+    cursors.push_back(c);
   }
-  if (ids.empty()) return {};
-  std::vector<double> acc(doc_count_, 0.0);
-  const double k1 = params_.k1;
-  for (auto id : ids) {
-    const auto& list = postings_[id];
-    const double w = idf_for_count(list.size()) * (k1 + 1);
-    for (const auto& p : list) acc[p.doc] += w * p.tf / (k1 + p.tf);
+  if (cursors.empty()) return {};
+  const std::size_t n = cursors.size();
+  // Weakest bound first; cumulative[i] bounds what terms 0..i can add together.
+  std::ranges::sort(cursors, {}, &Cursor::bound);
+  std::vector<double> cumulative(n);
+  double sum = 0;
+  for (std::size_t i = 0; i < n; ++i) cumulative[i] = sum += cursors[i].bound;
+  // Seen from std::*_heap with `better`, the front is the worst of the best `limit` so far.
+  std::vector<ScoredDoc> heap;
+  heap.reserve(std::min<std::size_t>(limit, 1024) + 1);
+  double threshold = 0;  // a document enters only with a score above this
+  // Terms [0, essential) together cannot lift a document above the threshold: a document only
+  // they hold is never a candidate, and they are only probed for candidates of the others.
+  std::size_t essential = 0;
+  std::vector<double> contribution(n);  // by order, for the document at hand
+  for (;;) {
+    std::uint32_t doc = std::numeric_limits<std::uint32_t>::max();
+    bool any = false;
+    for (std::size_t i = essential; i < n; ++i) {
+      if (!cursors[i].done()) {
+        doc = std::min(doc, cursors[i].doc());
+        any = true;
+      }
+    }
+    if (!any) break;
+    std::ranges::fill(contribution, 0.0);
+    double partial = 0;
+    for (std::size_t i = essential; i < n; ++i) {
+      auto& c = cursors[i];
+      if (c.done() || c.doc() != doc) continue;
+      const double tf = c.list[c.pos].tf;
+      contribution[c.order] = c.weight * tf / (k1 + tf);
+      partial += contribution[c.order];
+      ++c.pos;
+    }
+    bool pruned = false;
+    for (std::size_t i = essential; i-- > 0;) {
+      if (partial + cumulative[i] <= threshold) {
+        pruned = true;
+        break;
+      }
+      auto& c = cursors[i];
+      c.seek(doc);
+      if (c.done() || c.doc() != doc) continue;
+      const double tf = c.list[c.pos].tf;
+      contribution[c.order] = c.weight * tf / (k1 + tf);
+      partial += contribution[c.order];
+    }
+    if (pruned || doc >= parts_.doc_count) continue;
+    // Summed in query order, as scoring every document term by term would: the same bits.
+    double score = 0;
+    for (const double x : contribution) score += x;
+    if (!(score > threshold)) continue;
+    heap.push_back({doc, score});
+    std::ranges::push_heap(heap, better);
+    if (heap.size() > limit) {
+      std::ranges::pop_heap(heap, better);
+      heap.pop_back();
+    }
+    if (heap.size() == limit) {
+      threshold = heap.front().score;
+      while (essential < n && cumulative[essential] <= threshold) ++essential;
+    }
   }
-  std::vector<ScoredDoc> hits;
-  for (std::uint32_t d = 0; d < acc.size(); ++d) {
-    if (acc[d] > 0) hits.push_back({d, acc[d]});
-  }
-  const auto better = [](const ScoredDoc& a, const ScoredDoc& b) {
-    return a.score != b.score ? a.score > b.score : a.doc < b.doc;
-  };
-  const std::size_t n = std::min(limit, hits.size());
-  std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(n), hits.end(),
-                    better);
-  hits.resize(n);
-  return hits;
+  std::ranges::sort_heap(heap, better);
+  return heap;
 }
 
 double Bm25Index::relevance(double score, const std::vector<std::string>& query_terms) const {

@@ -1,6 +1,6 @@
 // BM25F (Robertson, Zaragoza & Taylor's "simple BM25 extension to multiple weighted fields")
-// over an in-memory inverted index of already-tokenized documents, each with three fields:
-// the body (a chunk's text), its page title and its section heading (retrieval/README.md).
+// over an inverted index of already-tokenized documents, each with three fields: the body (a
+// chunk's text), its page title and its section heading (retrieval/README.md).
 //
 // Scoring, per unique query term t present in document d:
 //   tf~(t,d) = Σ_f weight_f · tf_f(t,d) / (1 − b_f + b_f · len_f(d) / avglen_f)
@@ -11,17 +11,30 @@
 // tuned on public data (retrieval/README.md says how). tf~ is computed once per posting when the
 // index is built, so a search costs what plain BM25 costs.
 //
-// Invariants: postings of a term are sorted by document and hold each document once, with
-// tf~ > 0; doc ids are 0..size()-1 in the order documents were given.
+// Storage: four flat arrays (Bm25Parts): the vocabulary sorted by term bytes, each term's
+// postings range and largest tf~, and every posting. A built index owns them; an index loaded
+// from the lexical index file (lexical_file.hpp) views the file's memory map, so loading costs
+// no parsing. Top-k search is document-at-a-time with MaxScore pruning (Turtle & Flood): a
+// document whose score cannot beat the k-th best so far is never fully scored, and the results
+// are exactly those of scoring every matching document (same scores, bit for bit, same order).
+//
+// Invariants of a built index: postings of a term are sorted by document and hold each document
+// once, with tf~ > 0; doc ids are 0..size()-1 in the order documents were given. An index over
+// file memory is checked for its structure when viewed (Bm25Index::view); postings it does not
+// check (order, doc ids) cannot make a search read out of bounds, only rank oddly.
 // Thread-safety: immutable after construction; every const method may run concurrently.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
+
+#include "common/result.hpp"
 
 namespace rag::retrieval {
 
@@ -51,6 +64,26 @@ struct ScoredDoc {
   double score = 0;
 };
 
+// The index as stored: what the lexical index file holds (docs/INDEX-FORMAT.md).
+struct Bm25Posting {
+  std::uint32_t doc;
+  float tf;  // tf~ of the term in the document
+};
+struct Bm25Term {
+  std::uint64_t first;  // its postings: postings[first, first + count)
+  std::uint32_t count;  // documents holding the term (n_t)
+  float max_tf;         // the largest tf~ among them: MaxScore's bound
+};
+struct Bm25Parts {
+  std::span<const std::uint64_t> term_offsets;  // term i is term_bytes[offsets[i], offsets[i+1])
+  std::span<const char> term_bytes;
+  std::span<const Bm25Term> terms;  // sorted by term bytes
+  std::span<const Bm25Posting> postings;
+  std::uint64_t doc_count = 0;
+  double k1 = 1.2;
+  std::array<double, kFieldCount> average{};  // average field lengths (informative)
+};
+
 class Bm25Index {
  public:
   // Adds documents one at a time (so a large corpus need not be held as terms), then build().
@@ -68,20 +101,25 @@ class Bm25Index {
     };
     void add_field(const std::vector<std::string>& terms, Field field, std::uint32_t doc);
 
-    std::unique_ptr<Bm25Index> index_;
-    std::vector<std::vector<RawPosting>> raw_;                     // by term id
+    Bm25Params params_;
+    std::unordered_map<std::string, std::uint32_t> vocabulary_;    // term → raw_ slot
+    std::vector<std::vector<RawPosting>> raw_;                     // by slot
     std::vector<std::array<std::uint32_t, kFieldCount>> lengths_;  // by doc
   };
 
   explicit Bm25Index(const std::vector<FieldTerms>& documents, Bm25Params params = {});
   // Documents that are a body only (tests, benchmarks).
   explicit Bm25Index(const std::vector<std::vector<std::string>>& bodies, Bm25Params params = {});
-  Bm25Index(Bm25Index&&) noexcept = default;
-  Bm25Index& operator=(Bm25Index&&) noexcept = default;
+
+  // An index over arrays owned elsewhere (a file's memory map, which `keep_alive` holds).
+  // kCorrupt, naming the first fault, when the arrays are not a well-formed index: offsets out
+  // of order or out of bounds, a term's postings outside the array, an empty or unsorted
+  // vocabulary entry. O(terms); the postings themselves are not read.
+  static Result<Bm25Index> view(const Bm25Parts& parts, std::shared_ptr<const void> keep_alive);
 
   // The best `limit` documents with a positive score for the query terms, best first (ties:
-  // lower doc id first). A term repeated in the query counts once. O(query terms + postings
-  // of its known terms + documents).
+  // lower doc id first). A term repeated in the query counts once. Costs the postings of the
+  // query's rare terms plus skips through its common ones (MaxScore), never O(documents).
   std::vector<ScoredDoc> search(const std::vector<std::string>& query_terms,
                                 std::size_t limit) const;
 
@@ -93,22 +131,23 @@ class Bm25Index {
 
   // idf(t); a term no document holds gets the formula's value at n_t = 0.
   double idf(const std::string& term) const;
-  std::size_t size() const { return doc_count_; }
-  double average_length(Field field) const { return average_[static_cast<std::size_t>(field)]; }
+  std::size_t size() const { return static_cast<std::size_t>(parts_.doc_count); }
+  double average_length(Field field) const {
+    return parts_.average[static_cast<std::size_t>(field)];
+  }
+  // The arrays, for the lexical index file's writer.
+  const Bm25Parts& parts() const { return parts_; }
 
  private:
-  struct Posting {
-    std::uint32_t doc;
-    float tf;  // tf~ of the term in the document
-  };
+  struct Storage;  // a built index's arrays
   Bm25Index() = default;
   double idf_for_count(std::size_t n) const;
+  // The term's index in parts_.terms, or -1.
+  std::int64_t find(std::string_view term) const;
+  std::string_view term_at(std::size_t i) const;
 
-  Bm25Params params_;
-  std::unordered_map<std::string, std::uint32_t> vocabulary_;
-  std::vector<std::vector<Posting>> postings_;  // by term id
-  std::size_t doc_count_ = 0;
-  std::array<double, kFieldCount> average_{};
+  Bm25Parts parts_;
+  std::shared_ptr<const void> storage_;  // what parts_ views
 };
 
 }  // namespace rag::retrieval

@@ -21,6 +21,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <unordered_set>
+
 namespace rag::retrieval {
 namespace {
 
@@ -145,6 +150,153 @@ TEST(Bm25, EmptyCorpus) {
   Bm25Index index(std::vector<std::vector<std::string>>{});
   EXPECT_EQ(index.size(), 0u);
   EXPECT_TRUE(index.search({"a"}, 5).empty());
+}
+
+// What search() returned before dynamic pruning: every matching document scored term by term
+// (in query order) into a dense accumulator, then the best `limit` by (score, lower doc).
+std::vector<ScoredDoc> score_every_document(const Bm25Index& index,
+                                            const std::vector<std::string>& query,
+                                            std::size_t limit) {
+  const auto& parts = index.parts();
+  std::vector<double> acc(index.size(), 0.0);
+  std::unordered_set<std::string> seen;
+  for (const auto& term : query) {
+    if (!seen.insert(term).second) continue;
+    for (std::size_t t = 0; t < parts.terms.size(); ++t) {
+      const auto from = parts.term_offsets[t];
+      const std::string_view name(parts.term_bytes.data() + from, parts.term_offsets[t + 1] - from);
+      if (name != term) continue;
+      const auto& entry = parts.terms[t];
+      const double w = index.idf(term) * (parts.k1 + 1);
+      for (std::uint64_t i = entry.first; i < entry.first + entry.count; ++i) {
+        const auto& p = parts.postings[i];
+        acc[p.doc] += w * p.tf / (parts.k1 + p.tf);
+      }
+    }
+  }
+  std::vector<ScoredDoc> hits;
+  for (std::uint32_t d = 0; d < acc.size(); ++d) {
+    if (acc[d] > 0) hits.push_back({d, acc[d]});
+  }
+  std::ranges::sort(hits, [](const ScoredDoc& a, const ScoredDoc& b) {
+    return a.score != b.score ? a.score > b.score : a.doc < b.doc;
+  });
+  if (hits.size() > limit) hits.resize(limit);
+  return hits;
+}
+
+// A corpus with Zipf-like term frequencies (a few very common terms, many rare ones) and many
+// exact score ties (documents that are copies of each other), where pruning has work to do.
+Bm25Index random_corpus(std::mt19937& rng, std::size_t docs) {
+  std::vector<FieldTerms> documents;
+  std::uniform_real_distribution<double> unit(0, 1);
+  const auto word = [&] {
+    return "w" + std::to_string(static_cast<int>(std::pow(400.0, unit(rng))));
+  };
+  for (std::size_t d = 0; d < docs; ++d) {
+    if (d > 0 && unit(rng) < 0.1) {
+      documents.push_back(documents[d - 1]);
+      continue;
+    }
+    FieldTerms doc;
+    const auto length = 1 + static_cast<std::size_t>(unit(rng) * 60);
+    for (std::size_t i = 0; i < length; ++i) doc.body.push_back(word());
+    if (unit(rng) < 0.5) doc.title = {word(), word()};
+    if (unit(rng) < 0.3) doc.section = {word()};
+    documents.push_back(std::move(doc));
+  }
+  return Bm25Index(documents);
+}
+
+TEST(Bm25, PrunedTopKIsExactlyScoringEveryDocument) {
+  std::mt19937 rng(22);
+  for (const std::size_t docs : {1, 7, 300, 3000}) {
+    const auto index = random_corpus(rng, docs);
+    std::uniform_int_distribution<int> terms(1, 9);
+    std::uniform_int_distribution<int> words(0, 420);  // some are unknown
+    for (int q = 0; q < 150; ++q) {
+      std::vector<std::string> query;
+      for (int i = terms(rng); i > 0; --i) query.push_back("w" + std::to_string(words(rng)));
+      if (q % 5 == 0) query.push_back(query.front());  // a repeated term
+      for (const std::size_t limit : {1, 3, 15, 100, 100000}) {
+        const auto pruned = index.search(query, limit);
+        const auto every = score_every_document(index, query, limit);
+        ASSERT_EQ(pruned.size(), every.size()) << docs << " docs, query " << q;
+        for (std::size_t i = 0; i < every.size(); ++i) {
+          EXPECT_EQ(pruned[i].doc, every[i].doc) << docs << " docs, query " << q << " #" << i;
+          EXPECT_EQ(pruned[i].score, every[i].score) << "bit for bit";
+        }
+      }
+    }
+  }
+}
+
+TEST(Bm25, ViewOfTheSameArraysSearchesTheSame) {
+  std::mt19937 rng(7);
+  const auto built = random_corpus(rng, 500);
+  auto viewed = Bm25Index::view(built.parts(), nullptr);
+  ASSERT_TRUE(viewed.has_value()) << viewed.error().message;
+  EXPECT_EQ(viewed->size(), built.size());
+  for (const auto& query : std::vector<std::vector<std::string>>{{"w1"}, {"w3", "w50", "w399"}}) {
+    const auto a = built.search(query, 10);
+    const auto b = viewed->search(query, 10);
+    ASSERT_EQ(a.size(), b.size());
+    for (std::size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].doc, b[i].doc);
+    EXPECT_EQ(viewed->idf(query[0]), built.idf(query[0]));
+  }
+}
+
+TEST(Bm25, ViewRefusesArraysThatAreNotAnIndex) {
+  const auto index = corpus();  // terms a b c d e, 7 postings
+  const auto& good = index.parts();
+  const auto refused = [](const Bm25Parts& parts) {
+    auto viewed = Bm25Index::view(parts, nullptr);
+    return !viewed.has_value() && viewed.error().code == ErrorCode::kCorrupt;
+  };
+  EXPECT_FALSE(refused(good));
+
+  std::vector<std::uint64_t> offsets(good.term_offsets.begin(), good.term_offsets.end());
+  auto parts = good;
+  offsets[2] = 99;  // past the term bytes
+  parts.term_offsets = offsets;
+  EXPECT_TRUE(refused(parts));
+  offsets.assign(good.term_offsets.begin(), good.term_offsets.end());
+  std::swap(offsets[1], offsets[2]);  // out of order
+  EXPECT_TRUE(refused(parts));
+
+  std::vector<char> bytes(good.term_bytes.begin(), good.term_bytes.end());
+  std::swap(bytes[0], bytes[1]);  // "b" before "a": not sorted
+  parts = good;
+  parts.term_bytes = bytes;
+  EXPECT_TRUE(refused(parts));
+
+  std::vector<Bm25Term> terms(good.terms.begin(), good.terms.end());
+  terms[4].count = 100;  // past the postings
+  parts = good;
+  parts.terms = terms;
+  EXPECT_TRUE(refused(parts));
+  terms.assign(good.terms.begin(), good.terms.end());
+  terms[0].first = ~std::uint64_t{0};  // would overflow first + count
+  EXPECT_TRUE(refused(parts));
+  terms.assign(good.terms.begin(), good.terms.end());
+  terms[1].max_tf = std::nanf("");
+  EXPECT_TRUE(refused(parts));
+
+  parts = good;
+  parts.term_offsets = parts.term_offsets.first(3);  // fewer offsets than terms + 1
+  EXPECT_TRUE(refused(parts));
+}
+
+TEST(Bm25, PostingsNamingNoDocumentAreNeverReturned) {
+  // The postings are not checked when viewed: a doc id past the end is skipped by search.
+  const auto index = corpus();
+  std::vector<Bm25Posting> postings(index.parts().postings.begin(), index.parts().postings.end());
+  for (auto& p : postings) p.doc += 1;  // d2's postings now name d3, which does not exist
+  auto parts = index.parts();
+  parts.postings = postings;
+  auto viewed = Bm25Index::view(parts, nullptr);
+  ASSERT_TRUE(viewed.has_value());
+  for (const auto& hit : viewed->search({"a", "b", "c", "d", "e"}, 10)) EXPECT_LT(hit.doc, 3u);
 }
 
 }  // namespace

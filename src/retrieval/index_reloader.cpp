@@ -49,10 +49,17 @@ void IndexReloader::run() {
   for (;;) {
     auto loaded = forced ? index_.reload() : index_.reload_if_changed();
     if (loaded && loaded->reloaded) {
-      spdlog::info("Index loaded: {} chunks, {} with vectors{}, in {:.2f}s (generation {})",
+      spdlog::info("Index loaded: {} chunks, {} with vectors{}, in {:.2f}s (generation {}; {})",
                    loaded->chunks, loaded->vectors,
                    loaded->approximate ? " (HNSW graph as stored by rag-server index)" : "",
-                   loaded->seconds, loaded->generation);
+                   loaded->seconds, loaded->generation,
+                   loaded->lexical_stored ? "lexical index as stored by rag-server index"
+                                          : "lexical index built");
+      if (!loaded->lexical_note.empty()) {
+        spdlog::warn(
+            "Built the lexical index in memory; rag-server index stores it for a faster start: {}",
+            loaded->lexical_note);
+      }
       if (loaded->awaiting_graph) {
         spdlog::warn(
             "Vector search is exact until rag-server index stores the HNSW graph for "

@@ -7,14 +7,16 @@
 #include <string>
 
 #include "observability/telemetry.hpp"
+#include "retrieval/lexical_file.hpp"
 
 namespace rag::retrieval {
 
 LiveIndex::LiveIndex(IndexOpener opener, SnapshotOptions options,
-                     std::unique_ptr<StoredGraph> stored_graph)
+                     std::unique_ptr<StoredGraph> stored_graph, std::filesystem::path lexical_file)
     : opener_(std::move(opener)),
       options_(std::move(options)),
-      stored_graph_(std::move(stored_graph)) {}
+      stored_graph_(std::move(stored_graph)),
+      lexical_file_(std::move(lexical_file)) {}
 
 LiveIndex::~LiveIndex() = default;
 
@@ -36,13 +38,33 @@ Result<ReloadStats> LiveIndex::load_locked(store::IndexReader& reader, std::stri
   const auto start = std::chrono::steady_clock::now();
   auto info = reader.info();
   if (!info) return std::unexpected(info.error());
-  auto chunks = reader.load_chunks();
-  if (!chunks) return std::unexpected(chunks.error());
-  auto snapshot = Snapshot::build(std::move(*chunks), std::move(*info), generation, options_,
-                                  stored_graph_.get());
-  if (!snapshot) return std::unexpected(snapshot.error());
   ReloadStats stats;
+  std::optional<LexicalIndex> lexical;
+  if (!lexical_file_.empty()) {
+    auto content = reader.content_generation();
+    if (!content) return std::unexpected(content.error());
+    auto loaded = load_lexical_index(lexical_file_, *content);
+    if (loaded) {
+      lexical = std::move(*loaded);
+    } else {
+      stats.lexical_note = loaded.error().message;
+    }
+  }
+  // The chunks' texts are needed only to build; their vectors whenever there are any.
+  std::vector<store::StoredChunk> chunks;
+  if (!lexical || info->embedded_chunks > 0) {
+    auto loaded = reader.load_chunks();
+    if (!loaded) return std::unexpected(loaded.error());
+    chunks = std::move(*loaded);
+  }
+  auto snapshot = lexical
+                      ? Snapshot::assemble(std::move(*lexical), std::move(chunks), std::move(*info),
+                                           generation, options_, stored_graph_.get())
+                      : Snapshot::build(std::move(chunks), std::move(*info), generation, options_,
+                                        stored_graph_.get());
+  if (!snapshot) return std::unexpected(snapshot.error());
   stats.reloaded = true;
+  stats.lexical_stored = lexical_file_.empty() ? false : stats.lexical_note.empty();
   stats.chunks = (*snapshot)->size();
   stats.vectors = (*snapshot)->vector_count();
   stats.generation = std::move(generation);

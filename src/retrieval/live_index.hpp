@@ -5,10 +5,12 @@
 //
 // Thread-safety: current() from any thread, concurrently. reload() and reload_if_changed()
 // from any thread; they are serialised among themselves (a second caller waits for the first).
-// The reload runs on the calling thread and takes ~1 s per 20k chunks: call it from a thread
-// that may block (the server's retrieval/index_reloader thread), not from a latency-critical one.
+// The reload runs on the calling thread and takes ~1 s per 20k chunks (well under a second per
+// 100k when the lexical index file is up to date): call it from a thread that may block (the
+// server's retrieval/index_reloader thread), not from a latency-critical one.
 #pragma once
 
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -33,6 +35,8 @@ struct ReloadStats {
   std::size_t vectors = 0;
   double seconds = 0;  // open + load + build
   std::string generation;
+  bool lexical_stored = false;  // the lexical index came from the file `rag-server index` stores
+  std::string lexical_note;     // why it did not, when a file was expected
   bool approximate = false;     // vector search through an HNSW graph
   bool awaiting_graph = false;  // see Snapshot::awaiting_graph(); graph_note says why
   std::string graph_note;
@@ -41,9 +45,12 @@ struct ReloadStats {
 class LiveIndex {
  public:
   // `stored_graph`: where `rag-server index` stores the HNSW graph (the server); null: a
-  // snapshot that needs a graph builds it (stored_graph.hpp).
+  // snapshot that needs a graph builds it (stored_graph.hpp). `lexical_file`: where it stores
+  // the lexical index (lexical_file.hpp), loaded when written for the index's generation;
+  // empty, or a file that is missing, stale or damaged: the lexical index is built in memory.
   LiveIndex(IndexOpener opener, SnapshotOptions options,
-            std::unique_ptr<StoredGraph> stored_graph = nullptr);
+            std::unique_ptr<StoredGraph> stored_graph = nullptr,
+            std::filesystem::path lexical_file = {});
   ~LiveIndex();
 
   // Null until the first successful load.
@@ -68,6 +75,7 @@ class LiveIndex {
   IndexOpener opener_;
   SnapshotOptions options_;
   std::unique_ptr<StoredGraph> stored_graph_;  // null: graphs are built, never awaited
+  const std::filesystem::path lexical_file_;   // empty: always built
   std::mutex reload_mutex_;                    // serialises reloads
   mutable std::mutex current_mutex_;           // guards current_ only
   std::shared_ptr<const Snapshot> current_;

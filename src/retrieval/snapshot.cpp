@@ -7,35 +7,10 @@
 #include <limits>
 #include <unordered_map>
 
-#include "retrieval/bm25.hpp"
 #include "retrieval/query_terms.hpp"
 #include "retrieval/stored_graph.hpp"
-#include "retrieval/tokenizer.hpp"
 
 namespace rag::retrieval {
-namespace {
-
-// tokenize() with a stem cache: a corpus has far fewer distinct words than words, and
-// stemming dominates the build time otherwise.
-class CachingTokenizer {
- public:
-  std::vector<std::string> operator()(std::string_view text) {
-    std::vector<std::string> out;
-    for (auto& word : split_words(text)) {
-      if (is_stop_word(word)) continue;
-      auto it = cache_.find(word);
-      if (it == cache_.end()) it = cache_.emplace(word, stem(word)).first;
-      out.push_back(it->second);
-    }
-    return out;
-  }
-
- private:
-  std::unordered_map<std::string, std::string> cache_;
-};
-
-}  // namespace
-
 Snapshot::~Snapshot() = default;
 
 std::size_t Snapshot::vector_dimension(const std::vector<store::StoredChunk>& chunks,
@@ -52,12 +27,23 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::build(std::vector<store::Store
                                                         std::string generation,
                                                         const SnapshotOptions& options,
                                                         StoredGraph* stored_graph) {
-  std::shared_ptr<Snapshot> snap(new Snapshot());
+  auto lexical = LexicalIndex::build(chunks);
+  return assemble(std::move(lexical), std::move(chunks), std::move(info), std::move(generation),
+                  options, stored_graph);
+}
+
+Result<std::shared_ptr<const Snapshot>> Snapshot::assemble(
+    LexicalIndex lexical, std::vector<store::StoredChunk> chunks, store::IndexInfo info,
+    std::string generation, const SnapshotOptions& options, StoredGraph* stored_graph) {
+  if (!chunks.empty() && chunks.size() != lexical.size()) {
+    return fail(ErrorCode::kInternal, "the lexical index holds " + std::to_string(lexical.size()) +
+                                          " chunks, the vectors are of " +
+                                          std::to_string(chunks.size()));
+  }
+  std::shared_ptr<Snapshot> snap(new Snapshot(std::move(lexical)));
   snap->options_ = options;
   snap->generation_ = std::move(generation);
   const std::size_t dim = vector_dimension(chunks, info);
-  Bm25Index::Builder bm25;
-  CachingTokenizer tokenize_cached;
   const auto embedded = static_cast<std::size_t>(std::count_if(
       chunks.begin(), chunks.end(), [&](const auto& c) { return c.embedding.size() == dim; }));
   std::unique_ptr<VectorIndex> graph;  // the stored one, when it fits
@@ -70,33 +56,20 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::build(std::vector<store::Store
     stored_graph->not_needed();
   }
   std::vector<float> matrix;
-  if (dim > 0 && !graph) {  // reserve once: growing a vector of ~100 MB by doubling costs seconds
-    matrix.reserve(embedded * dim);
+  if (dim > 0 && embedded > 0) {
+    snap->vector_row_.assign(chunks.size(), -1);
+    // Reserve once: growing a vector of ~100 MB by doubling costs seconds.
+    if (!graph) matrix.reserve(embedded * dim);
   }
-  snap->chunks_.reserve(chunks.size());
-  for (auto& stored : chunks) {
-    Chunk chunk;
-    chunk.chunk_id = stored.chunk_id;
-    bm25.add({tokenize_cached(stored.text), tokenize_cached(stored.metadata.page_title),
-              tokenize_cached(stored.metadata.heading())});
+  for (std::uint32_t doc = 0; doc < chunks.size(); ++doc) {
+    auto& stored = chunks[doc];
     if (dim > 0 && stored.embedding.size() == dim) {
-      chunk.vector_row = static_cast<std::int32_t>(snap->row_to_chunk_.size());
-      snap->row_to_chunk_.push_back(static_cast<std::uint32_t>(snap->chunks_.size()));
+      snap->vector_row_[doc] = static_cast<std::int32_t>(snap->row_to_chunk_.size());
+      snap->row_to_chunk_.push_back(doc);
       if (!graph) matrix.insert(matrix.end(), stored.embedding.begin(), stored.embedding.end());
     }
     std::vector<float>().swap(stored.embedding);  // free as we go: vectors can be large
-    chunk.text = std::move(stored.text);
-    chunk.metadata = std::move(stored.metadata);
-    snap->chunks_.push_back(std::move(chunk));
   }
-  snap->bm25_ = std::make_unique<Bm25Index>(std::move(bm25).build());
-  for (std::uint32_t i = 0; i < snap->chunks_.size(); ++i) {
-    if (!snap->chunks_[i].metadata.citation_url.empty()) snap->by_url_.push_back(i);
-  }
-  std::stable_sort(snap->by_url_.begin(), snap->by_url_.end(),
-                   [&chunks = snap->chunks_](std::uint32_t a, std::uint32_t b) {
-                     return chunks[a].metadata.citation_url < chunks[b].metadata.citation_url;
-                   });
   if (graph) {
     snap->vectors_ = std::move(graph);
   } else if (!snap->row_to_chunk_.empty()) {
@@ -109,7 +82,7 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::build(std::vector<store::Store
     snap->vectors_ = std::move(*vectors);
   }
 
-  info.chunks = snap->chunks_.size();
+  info.chunks = snap->size();
   info.embedded_chunks = snap->row_to_chunk_.size();
   info.dimension = static_cast<int>(snap->row_to_chunk_.empty() ? 0 : dim);
   snap->info_ = std::move(info);
@@ -119,10 +92,11 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::build(std::vector<store::Store
 Result<std::vector<Candidate>> Snapshot::rank(const std::vector<std::string>& terms,
                                               const std::vector<float>* query_vector,
                                               std::size_t n) const {
-  const auto lexical = bm25_->search(terms, n);
+  const auto& bm25 = lexical_.bm25();
+  const auto lexical = bm25.search(terms, n);
   std::vector<Candidate> out;
   if (query_vector == nullptr) {
-    for (const auto& d : lexical) out.push_back({d.doc, bm25_->relevance(d.score, terms)});
+    for (const auto& d : lexical) out.push_back({d.doc, bm25.relevance(d.score, terms)});
     return out;
   }
   auto dense_hits = vectors_->search(*query_vector, n);
@@ -143,13 +117,11 @@ Result<std::vector<Candidate>> Snapshot::rank(const std::vector<std::string>& te
   // The reported score is the stronger evidence: the cosine, or the lexical relevance of a
   // chunk the lexical list holds (retrieval/README.md, "Scores in [0, 1]").
   for (const auto& f : fused) {
-    const Chunk& chunk = chunks_[f.id];
+    const std::int32_t row = vector_row_[f.id];
     double score = 0;
-    if (chunk.vector_row >= 0) {
-      score = std::clamp<double>(vectors_->similarity(q, chunk.vector_row), 0.0, 1.0);
-    }
+    if (row >= 0) score = std::clamp<double>(vectors_->similarity(q, row), 0.0, 1.0);
     if (auto it = lex_score.find(f.id); it != lex_score.end()) {
-      score = std::max(score, bm25_->relevance(it->second, terms));
+      score = std::max(score, bm25.relevance(it->second, terms));
     }
     out.push_back({f.id, score});
   }
@@ -159,18 +131,17 @@ Result<std::vector<Candidate>> Snapshot::rank(const std::vector<std::string>& te
 std::vector<WeightedTerm> Snapshot::weigh(std::string_view query) const {
   std::vector<WeightedTerm> out;
   for (auto& term : query_terms(query)) {
-    const double weight = bm25_->idf(term);
+    const double weight = lexical_.bm25().idf(term);
     out.push_back({std::move(term), weight});
   }
   return out;
 }
 
 std::vector<Hit> Snapshot::source(std::string_view url) const {
-  const auto url_of = [this](std::uint32_t i) -> std::string_view {
-    return chunks_[i].metadata.citation_url;
-  };
-  const auto first = std::ranges::lower_bound(by_url_, url, {}, url_of);
-  const auto last = std::ranges::upper_bound(first, by_url_.end(), url, {}, url_of);
+  const auto url_of = [this](std::uint32_t doc) { return lexical_.chunk(doc).url; };
+  const auto by_url = lexical_.by_url();
+  const auto first = std::ranges::lower_bound(by_url, url, {}, url_of);
+  const auto last = std::ranges::upper_bound(first, by_url.end(), url, {}, url_of);
   std::vector<Hit> out;
   out.reserve(static_cast<std::size_t>(last - first));
   for (auto it = first; it != last; ++it) out.push_back(make_hit({*it, 0.0}));
@@ -178,8 +149,8 @@ std::vector<Hit> Snapshot::source(std::string_view url) const {
 }
 
 Hit Snapshot::make_hit(const Candidate& c) const {
-  const Chunk& chunk = chunks_[c.id];
-  return Hit{c.score, chunk.chunk_id, chunk.text, chunk.metadata};
+  const auto chunk = lexical_.chunk(c.id);
+  return Hit{c.score, chunk.chunk_id, std::string(chunk.text), chunk.metadata()};
 }
 
 Result<std::vector<Hit>> Snapshot::search(std::string_view query,

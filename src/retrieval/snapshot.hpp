@@ -3,6 +3,10 @@
 // the store's chunks (start-up, SIGHUP, or a changed index on disk) and shared by
 // std::shared_ptr<const Snapshot>; a new build never disturbs searches on an old one.
 //
+// The lexical half (BM25 and the chunks to answer with) is a LexicalIndex: built from the
+// chunks, or loaded from the lexical index file that `rag-server index` stores
+// (lexical_file.hpp), which makes starting at a million chunks a matter of seconds.
+//
 // Search (src/retrieval/README.md): 3k candidates from BM25 and, given a query vector, from the
 // vector index; fused (fusion.hpp) when both exist; reported score = cosine similarity clamped to
 // [0, 1] when a query vector is given (a chunk without a vector then reports its scaled BM25
@@ -29,13 +33,12 @@
 #include "common/result.hpp"
 #include "retrieval/adaptive_filter.hpp"
 #include "retrieval/fusion.hpp"
+#include "retrieval/lexical_index.hpp"
 #include "retrieval/query_terms.hpp"
 #include "retrieval/vector_index.hpp"
 #include "store/index_reader.hpp"
 
 namespace rag::retrieval {
-
-class Bm25Index;
 
 struct SnapshotOptions {
   VectorIndexOptions vectors;
@@ -69,6 +72,16 @@ class Snapshot {
                                                        const SnapshotOptions& options = {},
                                                        StoredGraph* stored_graph = nullptr);
 
+  // A snapshot of a lexical index built or loaded elsewhere, and of the vectors of `chunks`:
+  // the same chunks in the same order (their texts are not read), or none when the index has
+  // no vectors. kInternal when `chunks` is not empty and its size differs from lexical.size().
+  static Result<std::shared_ptr<const Snapshot>> assemble(LexicalIndex lexical,
+                                                          std::vector<store::StoredChunk> chunks,
+                                                          store::IndexInfo info,
+                                                          std::string generation,
+                                                          const SnapshotOptions& options = {},
+                                                          StoredGraph* stored_graph = nullptr);
+
   // The dimension a snapshot of `chunks` indexes: info.dimension, else the first embedding's
   // (0: no vectors).
   static std::size_t vector_dimension(const std::vector<store::StoredChunk>& chunks,
@@ -88,7 +101,7 @@ class Snapshot {
 
   bool has_vectors() const { return vectors_ != nullptr; }
   int dimension() const { return vectors_ ? vectors_->dimension() : 0; }
-  std::size_t size() const { return chunks_.size(); }
+  std::size_t size() const { return lexical_.size(); }
   std::size_t vector_count() const { return vectors_ ? vectors_->size() : 0; }
   const store::IndexInfo& info() const { return info_; }
   const std::string& generation() const { return generation_; }
@@ -98,22 +111,15 @@ class Snapshot {
   const VectorIndex* vectors() const { return vectors_.get(); }
 
  private:
-  struct Chunk {
-    std::int64_t chunk_id = 0;
-    std::string text;
-    store::ChunkMetadata metadata;
-    std::int32_t vector_row = -1;  // row in vectors_, -1 when lexical only
-  };
-  Snapshot() = default;
+  explicit Snapshot(LexicalIndex lexical) : lexical_(std::move(lexical)) {}
   Result<std::vector<Candidate>> rank(const std::vector<std::string>& terms,
                                       const std::vector<float>* query_vector, std::size_t n) const;
   Hit make_hit(const Candidate& c) const;
 
-  std::vector<Chunk> chunks_;
-  std::unique_ptr<Bm25Index> bm25_;
+  LexicalIndex lexical_;
   std::unique_ptr<VectorIndex> vectors_;
   std::vector<std::uint32_t> row_to_chunk_;
-  std::vector<std::uint32_t> by_url_;  // chunks with a citation url, by (url, chunk order)
+  std::vector<std::int32_t> vector_row_;  // by chunk: its row in vectors_, -1 when lexical only
   store::IndexInfo info_;
   std::string generation_;
   SnapshotOptions options_;

@@ -88,6 +88,15 @@ class SqliteIndexReader final : public IndexReader {
     return *gen + "@" + *built;
   }
 
+  Result<std::string> content_generation() const override {
+    auto id = read_meta(db_, "index_id");
+    if (!id) return std::unexpected(id.error());
+    auto content = read_meta(db_, "content_generation");
+    if (!content) return std::unexpected(content.error());
+    if (id->empty() || content->empty()) return generation();
+    return *id + ":" + *content;
+  }
+
  private:
   // The recorded overlap, kept within the text; else (not recorded) the paragraphs that repeat
   // the end of `prev`, the previous chunk of the same document, when it is of the same section.

@@ -49,6 +49,11 @@ class IndexReader {
   virtual Result<std::vector<StoredChunk>> load_chunks() const = 0;
   // Changes whenever the index's content changes (cheap: meant to be polled).
   virtual Result<std::string> generation() const = 0;
+  // Changes whenever its documents, chunks or vectors change, but not when a run of
+  // `rag-server index` changed nothing (unlike generation()); unique to this index's lifetime
+  // (meta index_id). What files derived from the index, such as the lexical index file, are tied
+  // to. An index written before these keys existed answers generation().
+  virtual Result<std::string> content_generation() const { return generation(); }
 };
 
 }  // namespace rag::store

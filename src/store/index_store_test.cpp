@@ -148,6 +148,55 @@ TEST_F(StoreTest, DimensionChangeForSameModelIsRefused) {
   w->abort_batch();
 }
 
+TEST_F(StoreTest, ContentGenerationMovesWithContentOnlyAndIsUniqueToTheIndex) {
+  auto w = writer();
+  ASSERT_TRUE(w->begin_batch());
+  ASSERT_TRUE(w->replace_document({"a.md", "v1", 1, 1}, {chunk("x")}, ""));
+  ASSERT_TRUE(w->commit_batch());
+  ASSERT_TRUE(w->finish());
+  auto r = IndexReader::open(dir_);
+  ASSERT_TRUE(r);
+  const auto content = (*r)->content_generation();
+  const auto generation = (*r)->generation();
+  ASSERT_TRUE(content && generation);
+  EXPECT_NE(*content, *generation);  // "<index_id>:<n>", not "n@timestamp"
+
+  ASSERT_TRUE(w->finish());  // a run that changed nothing: only the build information
+  EXPECT_NE(*(*r)->generation(), *generation);
+  EXPECT_EQ(*(*r)->content_generation(), *content);
+
+  ASSERT_TRUE(w->begin_batch());
+  ASSERT_TRUE(w->replace_document({"a.md", "v2", 2, 1}, {chunk("y")}, ""));
+  ASSERT_TRUE(w->commit_batch());
+  const auto changed = (*r)->content_generation();
+  ASSERT_TRUE(changed);
+  EXPECT_NE(*changed, *content);
+  w.reset();
+  r->reset();
+
+  // Rebuilt from scratch, the counter starts again; the index id tells the two apart.
+  fs::remove_all(dir_);
+  w = writer();
+  ASSERT_TRUE(w->begin_batch());
+  ASSERT_TRUE(w->replace_document({"a.md", "v1", 1, 1}, {chunk("x")}, ""));
+  ASSERT_TRUE(w->commit_batch());
+  r = IndexReader::open(dir_);
+  ASSERT_TRUE(r);
+  EXPECT_NE(*(*r)->content_generation(), *content);
+}
+
+TEST_F(StoreTest, AnIndexWithoutContentGenerationAnswersItsGeneration) {
+  auto w = writer();
+  ASSERT_TRUE(w->begin_batch());
+  ASSERT_TRUE(w->replace_document({"a.md", "v1", 1, 1}, {chunk("x")}, ""));
+  ASSERT_TRUE(w->commit_batch());
+  w.reset();
+  exec("DELETE FROM meta WHERE key IN ('index_id', 'content_generation')");  // an older writer
+  auto r = IndexReader::open(dir_);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(*(*r)->content_generation(), *(*r)->generation());
+}
+
 TEST_F(StoreTest, RemoveDocumentAndGenerationChanges) {
   auto w = writer();
   ASSERT_TRUE(w->begin_batch());

@@ -56,13 +56,7 @@ class SqliteIndexWriter final : public IndexWriter {
     return {};
   }
 
-  Result<void> commit_batch() override {
-    if (!txn_) return fail(ErrorCode::kInternal, "no batch open");
-    RAG_TRY(db_.exec("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'"));
-    auto r = txn_->commit();
-    txn_.reset();
-    return r;
-  }
+  Result<void> commit_batch() override { return commit(Change::kContent); }
 
   void abort_batch() override { txn_.reset(); }
 
@@ -119,6 +113,26 @@ class SqliteIndexWriter final : public IndexWriter {
   Result<BuildInfo> finish() override;
 
  private:
+  // What a batch changed: the index's content (documents, chunks, vectors), or only the build
+  // information finish() records.
+  enum class Change { kContent, kBuildInfo };
+
+  // Commits the open batch and bumps the generation; a change of content also moves
+  // content_generation to it, which is what the lexical index file is tied to
+  // (IndexReader::content_generation): a run that changed nothing keeps that file.
+  Result<void> commit(Change change) {
+    if (!txn_) return fail(ErrorCode::kInternal, "no batch open");
+    RAG_TRY(db_.exec("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'"));
+    if (change == Change::kContent) {
+      RAG_TRY(
+          db_.exec("UPDATE meta SET value = (SELECT value FROM meta WHERE key='generation') "
+                   "WHERE key='content_generation'"));
+    }
+    auto r = txn_->commit();
+    txn_.reset();
+    return r;
+  }
+
   Result<void> require_batch() const {
     if (!txn_) return fail(ErrorCode::kInternal, "index write outside a batch");
     return {};
@@ -279,7 +293,7 @@ Result<BuildInfo> SqliteIndexWriter::finish() {
   info.build_timestamp = iso_timestamp();
   RAG_TRY(begin_batch());
   RAG_TRY(write_meta(db_, "build_timestamp", info.build_timestamp));
-  RAG_TRY(commit_batch());
+  RAG_TRY(commit(Change::kBuildInfo));
   {
     auto counts = sql::Statement::prepare(
         db_, "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM chunks)");

@@ -40,6 +40,9 @@ Result<void> create_schema(sql::Database& db) {
     CREATE INDEX IF NOT EXISTS chunks_by_document ON chunks(document_id, seq);
     CREATE INDEX IF NOT EXISTS chunks_by_hash ON chunks(content_hash);
     INSERT OR IGNORE INTO meta(key, value) VALUES ('generation', '0');
+    INSERT OR IGNORE INTO meta(key, value) VALUES ('index_id', lower(hex(randomblob(8))));
+    INSERT OR IGNORE INTO meta(key, value)
+      SELECT 'content_generation', value FROM meta WHERE key = 'generation';
   )sql");
   if (!r) return r;
   auto overlap = has_overlap_column(db);
