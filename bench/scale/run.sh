@@ -230,6 +230,8 @@ for n in "${sizes[@]}"; do
   db="$work/lex-$n"
   first_build lexical "$db" "$corpus" "${no_upstream[@]}"
   lex_index=$index_cols
+  # make_corpus.py lays passages out for one chunk each under the default splitter settings.
+  [ "$chunks" = "$n" ] || echo "warning: $chunks chunks for $n passages (splitter changed?)" >&2
   index "$db" "$corpus" "${no_upstream[@]}"
   reindex_s=$wall_s
   echo "re-index, nothing changed: $reindex_s s"
