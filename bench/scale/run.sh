@@ -106,7 +106,7 @@ index() {
   local db=$1 corpus=$2; shift 2
   env "$@" VECTOR_DB_PATH="$db" /usr/bin/time -f "%e %M" -o "$work/time" \
     "$bin" index "$corpus" > "$work/index.log" 2>&1 || { cat "$work/index.log"; fail "index"; }
-  grep -o 'indexed .*' "$work/index.log" | tail -1 > "$work/index.line"
+  { grep -o 'indexed .*' "$work/index.log" || echo "(no summary line)"; } | tail -1 > "$work/index.line"
   read -r wall_s peak_kb < "$work/time"
   peak_mb=$((peak_kb / 1024))
 }
@@ -131,7 +131,8 @@ start() {
     sleep 0.02
   done
   first_s=$(secs "$t0" "$(now)")
-  load_s=$(grep -o 'Index loaded: .* in [0-9.]*s' "$log" | grep -o '[0-9.]*s$' | tr -d s)
+  load_s=$(sed -n 's/.*Index loaded: .*, in \([0-9.]*\)s (generation.*/\1/p' "$log" | head -1)
+  load_s=${load_s:-?}
 }
 stop() { kill "$server_pid"; wait "$server_pid" 2> /dev/null || true; }
 memory() {  # VmRSS / VmHWM of the server, in MB
