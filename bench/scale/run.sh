@@ -120,7 +120,7 @@ start() {
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   local log="$work/server.err" body='{"query": "what is measured", "k": 10}' code t0
   t0=$(now)
-  env "$@" HOST=127.0.0.1 PORT="$port" LOG_DIR="$work" INDEX_LOAD_WAIT=3600 \
+  env "$@" HOST=127.0.0.1 PORT="$port" LOG_DIR="$work" STATE_DIR="$work/state" INDEX_LOAD_WAIT=3600 \
     RATE_LIMIT_SEARCH=off WORKERS=2 "$bin" serve > "$work/server.out" 2> "$log" &
   server_pid=$!
   until code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -X POST \
