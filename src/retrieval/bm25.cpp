@@ -1,5 +1,5 @@
 // BM25F implementation: tf~ precomputed per posting at build time into flat arrays;
-// document-at-a-time top-k search with MaxScore pruning.
+// document-at-a-time top-k search, MaxScore with block-max bounds.
 #include "retrieval/bm25.hpp"
 
 #include <algorithm>
@@ -12,23 +12,41 @@ namespace {
 
 std::size_t slot(Field field) { return static_cast<std::size_t>(field); }
 
+std::uint64_t block_count(std::uint32_t postings) {
+  return (std::uint64_t{postings} + kBm25Block - 1) / kBm25Block;
+}
+
 // A term's contribution bound is inflated by this factor so that rounding in a sum of bounds
 // never prunes a document whose exact score would tie or beat the threshold.
 constexpr double kBoundSlack = 1 + 1e-9;
 
-// A query term's cursor in its postings.
+// A query term's cursor in its postings, and in its blocks.
 struct Cursor {
+  static constexpr std::uint64_t kEnd = std::uint64_t{1} << 32;  // past every doc id
+
   std::span<const Bm25Posting> list;
+  std::span<const Bm25Block> blocks;
   std::size_t pos = 0;
+  std::uint64_t doc = 0;  // list[pos].doc, or kEnd once done (so done cursors sort last)
   double weight = 0;      // idf · (k1 + 1)
   double bound = 0;       // the largest contribution any of its postings can make
+  double k1 = 0;
   std::size_t order = 0;  // its place among the query's unique terms
+  std::size_t block = 0;  // the block block_bound() last looked at, and its bound
+  double block_score = -1;
 
-  bool done() const { return pos >= list.size(); }
-  std::uint32_t doc() const { return list[pos].doc; }
+  void start() { doc = list.empty() ? kEnd : list[0].doc; }
+  double contribution() const {
+    const double tf = list[pos].tf;
+    return weight * tf / (k1 + tf);
+  }
+  void next() {
+    ++pos;
+    doc = pos < list.size() ? list[pos].doc : kEnd;
+  }
   // Moves to the first posting whose doc is >= target (galloping, then binary search).
-  void seek(std::uint32_t target) {
-    if (done() || list[pos].doc >= target) return;
+  void seek(std::uint64_t target) {
+    if (doc >= target) return;
     std::size_t low = pos;
     std::size_t step = 1;
     while (low + step < list.size() && list[low + step].doc < target) {
@@ -41,6 +59,23 @@ struct Cursor {
                              list.begin() + static_cast<std::ptrdiff_t>(high),
                              [target](const Bm25Posting& p) { return p.doc < target; }) -
         list.begin());
+    doc = pos < list.size() ? list[pos].doc : kEnd;
+  }
+  // The bound of the block that would hold `target`, and (in `end`) the last doc it covers;
+  // moves only forward, reading block headers, never postings. Past the last block: 0, kEnd.
+  double block_bound(std::uint64_t target, std::uint64_t& end) {
+    const std::size_t from = block;
+    while (block < blocks.size() && blocks[block].last_doc < target) ++block;
+    if (block >= blocks.size()) {
+      end = kEnd;
+      return 0;
+    }
+    end = blocks[block].last_doc;
+    if (block != from || block_score < 0) {
+      const double tf = blocks[block].max_tf;
+      block_score = weight * tf / (k1 + tf) * kBoundSlack;
+    }
+    return block_score;
   }
 };
 
@@ -56,6 +91,7 @@ struct Bm25Index::Storage {
   std::vector<char> term_bytes;
   std::vector<Bm25Term> terms;
   std::vector<Bm25Posting> postings;
+  std::vector<Bm25Block> blocks;
 };
 
 Bm25Index::Builder::Builder(Bm25Params params) : params_(params) {}
@@ -118,14 +154,20 @@ Bm25Index Bm25Index::Builder::build() && {
   storage->postings.reserve(postings);
   storage->term_offsets.push_back(0);
   for (const auto& [term, raw] : sorted) {
-    Bm25Term entry{storage->postings.size(), 0, 0};
+    Bm25Term entry{storage->postings.size(), storage->blocks.size(), 0, 0};
     for (const auto& p : raw_[raw]) {
       double tf = 0;
       for (std::size_t f = 0; f < kFieldCount; ++f) {
         if (p.tf[f] > 0) tf += params_.fields[f].weight * p.tf[f] / norm[p.doc][f];
       }
       if (tf <= 0) continue;
+      if ((storage->postings.size() - entry.first) % kBm25Block == 0) {
+        storage->blocks.push_back({p.doc, 0});
+      }
       storage->postings.push_back({p.doc, static_cast<float>(tf)});
+      auto& block = storage->blocks.back();
+      block.last_doc = p.doc;
+      block.max_tf = std::max(block.max_tf, static_cast<float>(tf));
       entry.max_tf = std::max(entry.max_tf, static_cast<float>(tf));
     }
     std::vector<RawPosting>().swap(raw_[raw]);  // free as we go
@@ -139,6 +181,7 @@ Bm25Index Bm25Index::Builder::build() && {
   ix.parts_.term_bytes = storage->term_bytes;
   ix.parts_.terms = storage->terms;
   ix.parts_.postings = storage->postings;
+  ix.parts_.blocks = storage->blocks;
   ix.storage_ = std::move(storage);
   return ix;
 }
@@ -182,6 +225,10 @@ Result<Bm25Index> Bm25Index::view(const Bm25Parts& parts, std::shared_ptr<const 
     if (entry.count == 0 || entry.first > parts.postings.size() ||
         entry.count > parts.postings.size() - entry.first) {
       return corrupt("postings of term " + std::to_string(i) + " out of bounds");
+    }
+    if (entry.first_block > parts.blocks.size() ||
+        block_count(entry.count) > parts.blocks.size() - entry.first_block) {
+      return corrupt("blocks of term " + std::to_string(i) + " out of bounds");
     }
     if (!(entry.max_tf > 0) || !std::isfinite(entry.max_tf)) {
       return corrupt("bound of term " + std::to_string(i) + " out of range");
@@ -233,9 +280,12 @@ std::vector<ScoredDoc> Bm25Index::search(const std::vector<std::string>& query_t
     const auto& entry = parts_.terms[static_cast<std::size_t>(i)];
     Cursor c;
     c.list = parts_.postings.subspan(entry.first, entry.count);
+    c.blocks = parts_.blocks.subspan(entry.first_block, block_count(entry.count));
     c.weight = idf_for_count(entry.count) * (k1 + 1);
+    c.k1 = k1;
     c.bound = c.weight * entry.max_tf / (k1 + entry.max_tf) * kBoundSlack;
     c.order = cursors.size();
+    c.start();
     cursors.push_back(c);
   }
   if (cursors.empty()) return {};
@@ -253,37 +303,40 @@ std::vector<ScoredDoc> Bm25Index::search(const std::vector<std::string>& query_t
   // they hold is never a candidate, and they are only probed for candidates of the others.
   std::size_t essential = 0;
   std::vector<double> contribution(n);  // by order, for the document at hand
+  std::vector<double> reach(n);         // what terms 0..i can still add at that document
+  // Documents are considered in increasing order, so one that only ties the threshold would
+  // lose the tie (higher doc id) and needs no scoring: every test below is "> threshold".
   for (;;) {
-    std::uint32_t doc = std::numeric_limits<std::uint32_t>::max();
-    bool any = false;
-    for (std::size_t i = essential; i < n; ++i) {
-      if (!cursors[i].done()) {
-        doc = std::min(doc, cursors[i].doc());
-        any = true;
-      }
-    }
-    if (!any) break;
+    std::uint64_t doc = Cursor::kEnd;
+    for (std::size_t i = essential; i < n; ++i) doc = std::min(doc, cursors[i].doc);
+    if (doc == Cursor::kEnd) break;
     std::ranges::fill(contribution, 0.0);
     double partial = 0;
     for (std::size_t i = essential; i < n; ++i) {
       auto& c = cursors[i];
-      if (c.done() || c.doc() != doc) continue;
-      const double tf = c.list[c.pos].tf;
-      contribution[c.order] = c.weight * tf / (k1 + tf);
+      if (c.doc != doc) continue;
+      contribution[c.order] = c.contribution();
       partial += contribution[c.order];
-      ++c.pos;
+      c.next();
+    }
+    // The non-essential terms' block bounds at this document (block headers only), then their
+    // postings, strongest first, while what is left could still lift it above the threshold.
+    double local = 0;
+    for (std::size_t i = 0; i < essential; ++i) {
+      std::uint64_t end = 0;
+      local += cursors[i].block_bound(doc, end);
+      reach[i] = local;
     }
     bool pruned = false;
     for (std::size_t i = essential; i-- > 0;) {
-      if (partial + cumulative[i] <= threshold) {
+      if (partial + reach[i] <= threshold) {
         pruned = true;
         break;
       }
       auto& c = cursors[i];
       c.seek(doc);
-      if (c.done() || c.doc() != doc) continue;
-      const double tf = c.list[c.pos].tf;
-      contribution[c.order] = c.weight * tf / (k1 + tf);
+      if (c.doc != doc) continue;
+      contribution[c.order] = c.contribution();
       partial += contribution[c.order];
     }
     if (pruned || doc >= parts_.doc_count) continue;
@@ -291,7 +344,7 @@ std::vector<ScoredDoc> Bm25Index::search(const std::vector<std::string>& query_t
     double score = 0;
     for (const double x : contribution) score += x;
     if (!(score > threshold)) continue;
-    heap.push_back({doc, score});
+    heap.push_back({static_cast<std::uint32_t>(doc), score});
     std::ranges::push_heap(heap, better);
     if (heap.size() > limit) {
       std::ranges::pop_heap(heap, better);

@@ -14,9 +14,13 @@
 // Storage: four flat arrays (Bm25Parts): the vocabulary sorted by term bytes, each term's
 // postings range and largest tf~, and every posting. A built index owns them; an index loaded
 // from the lexical index file (lexical_file.hpp) views the file's memory map, so loading costs
-// no parsing. Top-k search is document-at-a-time with MaxScore pruning (Turtle & Flood): a
-// document whose score cannot beat the k-th best so far is never fully scored, and the results
-// are exactly those of scoring every matching document (same scores, bit for bit, same order).
+// no parsing. Top-k search is document-at-a-time MaxScore (Turtle & Flood) with block-max
+// bounds (as PISA's block-max MaxScore and Lucene's MaxScore scorer): once the k-th best score
+// so far exceeds what the weakest terms could add together, documents holding only those are
+// never considered, and the others are probed only where the bounds of their current blocks
+// say a document could still make it. The results are exactly those of scoring every matching
+// document (same scores, bit for bit, same order). Block-max WAND was measured too and was 2x
+// slower on natural-language queries of ~9 terms (bench/scale/README.md).
 //
 // Invariants of a built index: postings of a term are sorted by document and hold each document
 // once, with tf~ > 0; doc ids are 0..size()-1 in the order documents were given. An index over
@@ -70,15 +74,24 @@ struct Bm25Posting {
   float tf;  // tf~ of the term in the document
 };
 struct Bm25Term {
-  std::uint64_t first;  // its postings: postings[first, first + count)
-  std::uint32_t count;  // documents holding the term (n_t)
-  float max_tf;         // the largest tf~ among them: MaxScore's bound
+  std::uint64_t first;        // its postings: postings[first, first + count)
+  std::uint64_t first_block;  // its blocks: blocks[first_block, + ceil(count / kBm25Block))
+  std::uint32_t count;        // documents holding the term (n_t)
+  float max_tf;               // the largest tf~ among them: the term's score bound
+};
+// Each term's postings in blocks of kBm25Block (the last may be shorter), with the largest tf~
+// and the last doc of each: the local bounds of block-max pruning.
+inline constexpr std::size_t kBm25Block = 64;
+struct Bm25Block {
+  std::uint32_t last_doc;
+  float max_tf;
 };
 struct Bm25Parts {
   std::span<const std::uint64_t> term_offsets;  // term i is term_bytes[offsets[i], offsets[i+1])
   std::span<const char> term_bytes;
   std::span<const Bm25Term> terms;  // sorted by term bytes
   std::span<const Bm25Posting> postings;
+  std::span<const Bm25Block> blocks;
   std::uint64_t doc_count = 0;
   double k1 = 1.2;
   std::array<double, kFieldCount> average{};  // average field lengths (informative)
@@ -113,13 +126,13 @@ class Bm25Index {
 
   // An index over arrays owned elsewhere (a file's memory map, which `keep_alive` holds).
   // kCorrupt, naming the first fault, when the arrays are not a well-formed index: offsets out
-  // of order or out of bounds, a term's postings outside the array, an empty or unsorted
-  // vocabulary entry. O(terms); the postings themselves are not read.
+  // of order or out of bounds, a term's postings or blocks outside their arrays, an empty or
+  // unsorted vocabulary entry. O(terms); the postings and blocks themselves are not read.
   static Result<Bm25Index> view(const Bm25Parts& parts, std::shared_ptr<const void> keep_alive);
 
   // The best `limit` documents with a positive score for the query terms, best first (ties:
   // lower doc id first). A term repeated in the query counts once. Costs the postings of the
-  // query's rare terms plus skips through its common ones (MaxScore), never O(documents).
+  // query's rarer terms plus probes into its common ones, never O(documents).
   std::vector<ScoredDoc> search(const std::vector<std::string>& query_terms,
                                 std::size_t limit) const;
 

@@ -276,6 +276,9 @@ TEST(Bm25, ViewRefusesArraysThatAreNotAnIndex) {
   parts.terms = terms;
   EXPECT_TRUE(refused(parts));
   terms.assign(good.terms.begin(), good.terms.end());
+  terms[4].first_block = 5;  // past the blocks (one per term here)
+  EXPECT_TRUE(refused(parts));
+  terms.assign(good.terms.begin(), good.terms.end());
   terms[0].first = ~std::uint64_t{0};  // would overflow first + count
   EXPECT_TRUE(refused(parts));
   terms.assign(good.terms.begin(), good.terms.end());
@@ -284,6 +287,9 @@ TEST(Bm25, ViewRefusesArraysThatAreNotAnIndex) {
 
   parts = good;
   parts.term_offsets = parts.term_offsets.first(3);  // fewer offsets than terms + 1
+  EXPECT_TRUE(refused(parts));
+  parts = good;
+  parts.blocks = parts.blocks.first(2);
   EXPECT_TRUE(refused(parts));
 }
 

@@ -38,6 +38,7 @@ enum SectionId : std::size_t {
   kTermBytes,
   kTerms,
   kPostings,
+  kBlocks,
   kRecords,
   kStrings,
   kByUrl,
@@ -61,7 +62,7 @@ struct Header {
   std::array<double, 2 * kFieldCount> fields;  // weight and b per field, as built
   std::array<Section, kSectionCount> sections;
 };
-static_assert(sizeof(Header) == 248 && std::is_trivially_copyable_v<Header>);
+static_assert(sizeof(Header) == 264 && std::is_trivially_copyable_v<Header>);
 constexpr std::size_t kChecksummedFrom = offsetof(Header, version);
 
 std::array<double, 2 * kFieldCount> field_params(const Bm25Params& params) {
@@ -205,6 +206,7 @@ Result<void> save_lexical_index(const LexicalIndex& index, std::string_view gene
       bytes_of(bm25.term_bytes),
       bytes_of(bm25.terms),
       bytes_of(bm25.postings),
+      bytes_of(bm25.blocks),
       bytes_of(chunks.records),
       bytes_of(chunks.strings),
       bytes_of(chunks.by_url)};
@@ -279,6 +281,7 @@ Result<LexicalIndex> parse_lexical_index(std::span<const std::byte> bytes,
   RAG_TRY(take_section(bm25.term_bytes, bytes, *header, kTermBytes, "term bytes"));
   RAG_TRY(take_section(bm25.terms, bytes, *header, kTerms, "terms"));
   RAG_TRY(take_section(bm25.postings, bytes, *header, kPostings, "postings"));
+  RAG_TRY(take_section(bm25.blocks, bytes, *header, kBlocks, "blocks"));
   RAG_TRY(take_section(chunks.records, bytes, *header, kRecords, "chunk records"));
   RAG_TRY(take_section(chunks.strings, bytes, *header, kStrings, "strings"));
   RAG_TRY(take_section(chunks.by_url, bytes, *header, kByUrl, "url order"));

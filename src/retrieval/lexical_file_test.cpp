@@ -127,7 +127,7 @@ TEST(LexicalFile, StructureChecksAloneRefuseInconsistentSections) {
   ASSERT_TRUE(save_lexical_index(LexicalIndex::build(corpus_with_urls()), "g", file));
   std::string bytes = read_file(file);
   // The first section's offset (the header's section table) pointed past the end.
-  constexpr std::size_t kFirstSection = 8 + 8 + 4 + 4 + 8 + 8 + 8 + 3 * 8 + 6 * 8;
+  constexpr std::size_t kFirstSection = 8 + 8 + 4 + 4 + 8 + 8 + 8 + 3 * 8 + 6 * 8;  // 120
   std::uint64_t past = bytes.size() + 8;
   std::memcpy(bytes.data() + kFirstSection, &past, sizeof past);
   std::vector<std::uint64_t> aligned((bytes.size() + 7) / 8);

@@ -53,7 +53,8 @@ Result<ReloadStats> LiveIndex::load_locked(store::IndexReader& reader, std::stri
   // The chunks' texts are needed only to build; their vectors whenever there are any.
   std::vector<store::StoredChunk> chunks;
   if (!lexical || info->embedded_chunks > 0) {
-    auto loaded = reader.load_chunks();
+    auto loaded = reader.load_chunks(lexical ? store::IndexReader::Columns::kVectorsOnly
+                                             : store::IndexReader::Columns::kEverything);
     if (!loaded) return std::unexpected(loaded.error());
     chunks = std::move(*loaded);
   }

@@ -42,7 +42,7 @@ class SqliteIndexReader final : public IndexReader {
     return info;
   }
 
-  Result<std::vector<StoredChunk>> load_chunks() const override {
+  Result<std::vector<StoredChunk>> load_chunks(Columns columns) const override {
     auto model = read_meta(db_, "embedding_model");
     auto dim_meta = read_meta_int(db_, "embedding_dimension");
     if (!dim_meta) return std::unexpected(dim_meta.error());
@@ -51,10 +51,11 @@ class SqliteIndexReader final : public IndexReader {
     if (!has_overlap) return std::unexpected(has_overlap.error());
     const auto dim = static_cast<std::size_t>(*dim_meta);
     auto st = sql::Statement::prepare(
-        db_,
-        std::string("SELECT c.text, c.metadata, c.embedding, c.embedding_model, c.document_id, ") +
-            (*has_overlap ? "c.overlap" : "NULL") +
-            " FROM chunks c JOIN documents d ON d.id = c.document_id ORDER BY d.path, c.seq");
+        db_, std::string(columns == Columns::kVectorsOnly ? "SELECT '', '', "
+                                                          : "SELECT c.text, c.metadata, ") +
+                 "c.embedding, c.embedding_model, c.document_id, " +
+                 (*has_overlap && columns == Columns::kEverything ? "c.overlap" : "NULL") +
+                 " FROM chunks c JOIN documents d ON d.id = c.document_id ORDER BY d.path, c.seq");
     if (!st) return std::unexpected(st.error());
     std::vector<StoredChunk> out;
     std::int64_t prev_document = -1;

@@ -42,11 +42,16 @@ class IndexReader {
   static Result<std::unique_ptr<IndexReader>> open(const std::filesystem::path& vector_db_path);
 
   virtual Result<IndexInfo> info() const = 0;
+  // What load_chunks reads: everything, or only ids and embeddings (texts empty, metadata
+  // absent), for a snapshot whose lexical half comes from the lexical index file.
+  enum class Columns { kEverything, kVectorsOnly };
+
   // Every chunk, ordered by chunk_id, its metadata parsed. Where the index does not record a
   // chunk's overlap (ChunkMetadata::kUnknownOverlap) it is found from the text instead: the
   // leading paragraphs that repeat the end of the previous chunk of the same document and
   // section (common/passage_overlap.hpp).
-  virtual Result<std::vector<StoredChunk>> load_chunks() const = 0;
+  virtual Result<std::vector<StoredChunk>> load_chunks(
+      Columns columns = Columns::kEverything) const = 0;
   // Changes whenever the index's content changes (cheap: meant to be polled).
   virtual Result<std::string> generation() const = 0;
   // Changes whenever its documents, chunks or vectors change, but not when a run of

@@ -185,6 +185,36 @@ TEST_F(StoreTest, ContentGenerationMovesWithContentOnlyAndIsUniqueToTheIndex) {
   EXPECT_NE(*(*r)->content_generation(), *content);
 }
 
+TEST_F(StoreTest, VectorsOnlyLoadsIdsAndEmbeddingsInTheSameOrder) {
+  auto w = writer();
+  ASSERT_TRUE(w->begin_batch());
+  ASSERT_TRUE(w->replace_document({"b.md", "v1", 1, 1}, {chunk("b0"), chunk("b1")}, ""));
+  ASSERT_TRUE(w->replace_document({"a.md", "v1", 1, 1}, {chunk("a0")}, ""));
+  ASSERT_TRUE(w->commit_batch());
+  auto rows = w->chunks_needing_embedding("m");
+  ASSERT_TRUE(rows.has_value());
+  std::vector<std::int64_t> ids;
+  std::vector<std::vector<float>> vectors;
+  for (std::size_t i = 0; i < rows->size(); ++i) {
+    ids.push_back((*rows)[i].row_id);
+    vectors.push_back({static_cast<float>(i), 1.0f});
+  }
+  ASSERT_TRUE(w->store_embeddings(ids, vectors, "m"));
+  w.reset();
+  auto r = IndexReader::open(dir_);
+  ASSERT_TRUE(r);
+  auto all = (*r)->load_chunks();
+  auto only = (*r)->load_chunks(IndexReader::Columns::kVectorsOnly);
+  ASSERT_TRUE(all && only);
+  ASSERT_EQ(only->size(), all->size());
+  for (std::size_t i = 0; i < all->size(); ++i) {
+    EXPECT_EQ((*only)[i].chunk_id, (*all)[i].chunk_id);
+    EXPECT_EQ((*only)[i].embedding, (*all)[i].embedding);
+    EXPECT_FALSE((*all)[i].embedding.empty());
+    EXPECT_TRUE((*only)[i].text.empty());
+  }
+}
+
 TEST_F(StoreTest, AnIndexWithoutContentGenerationAnswersItsGeneration) {
   auto w = writer();
   ASSERT_TRUE(w->begin_batch());

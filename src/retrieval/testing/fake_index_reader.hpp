@@ -32,7 +32,7 @@ class FakeIndexReader : public store::IndexReader {
     info.chunks = state_->chunks.size();
     return info;
   }
-  Result<std::vector<store::StoredChunk>> load_chunks() const override {
+  Result<std::vector<store::StoredChunk>> load_chunks(Columns) const override {
     std::lock_guard lock(state_->mutex);
     ++state_->loads;
     return state_->chunks;
