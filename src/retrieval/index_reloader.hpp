@@ -1,7 +1,8 @@
 // Owns every load of the index into memory: the first load at start-up, a check for a changed
 // index on disk every `poll` interval, and reloads asked for by SIGHUP. Loading a snapshot
-// takes ~1 s per 20k chunks, so it runs on this thread of its own and never blocks a thread
-// that serves requests; searches keep using the old snapshot until the new one is swapped in.
+// takes seconds at a million chunks (~1 s per 20k when the lexical index must be built), so it
+// runs on this thread of its own and never blocks a thread that serves requests; searches keep
+// using the old snapshot until the new one is swapped in.
 // `serve` waits for the first load (wait_for_first_load) before it opens its port, so the
 // first client never meets a server without its index.
 //

@@ -369,9 +369,13 @@ Result<LexicalUpdate> update_lexical_index(const std::filesystem::path& vector_d
       spdlog::warn("Rewriting {}: {}", file.string(), current.error().message);
     }
   }
-  auto chunks = (*reader)->load_chunks();
-  if (!chunks) return std::unexpected(chunks.error());
-  const auto index = LexicalIndex::build(*chunks);
+  LexicalIndex::Builder builder;
+  RAG_TRY((*reader)->visit_chunks(store::IndexReader::Columns::kEverything,
+                                  [&builder](store::StoredChunk&& chunk) -> Result<void> {
+                                    builder.add(chunk);
+                                    return {};
+                                  }));
+  const auto index = std::move(builder).build();
   RAG_TRY(save_lexical_index(index, *generation, file));
   update.written = true;
   update.chunks = index.size();

@@ -10,25 +10,6 @@
 namespace rag::retrieval {
 namespace {
 
-// tokenize() with a stem cache: a corpus has far fewer distinct words than words, and
-// stemming dominates the build time otherwise.
-class CachingTokenizer {
- public:
-  std::vector<std::string> operator()(std::string_view text) {
-    std::vector<std::string> out;
-    for (auto& word : split_words(text)) {
-      if (is_stop_word(word)) continue;
-      auto it = cache_.find(word);
-      if (it == cache_.end()) it = cache_.emplace(word, stem(word)).first;
-      out.push_back(it->second);
-    }
-    return out;
-  }
-
- private:
-  std::unordered_map<std::string, std::string> cache_;
-};
-
 std::string_view slice(std::span<const char> strings, std::uint64_t offset, std::uint32_t size) {
   return {strings.data() + offset, size};
 }
@@ -47,35 +28,61 @@ struct LexicalIndex::Storage {
   std::vector<std::uint32_t> by_url;
 };
 
-LexicalIndex LexicalIndex::build(const std::vector<store::StoredChunk>& chunks,
-                                 const Bm25Params& params) {
-  auto storage = std::make_shared<Storage>();
-  Bm25Index::Builder bm25(params);
-  CachingTokenizer tokenize_cached;
-  storage->records.reserve(chunks.size());
-  for (const auto& c : chunks) {
-    bm25.add({tokenize_cached(c.text), tokenize_cached(c.metadata.page_title),
-              tokenize_cached(c.metadata.heading())});
-    const std::string json = c.metadata.to_stored_json();
-    const auto& url = c.metadata.citation_url;
-    storage->records.push_back({c.chunk_id, storage->strings.size(),
-                                static_cast<std::uint32_t>(c.text.size()),
-                                static_cast<std::uint32_t>(json.size()),
-                                static_cast<std::uint32_t>(url.size()), c.metadata.overlap});
-    storage->strings.insert(storage->strings.end(), c.text.begin(), c.text.end());
-    storage->strings.insert(storage->strings.end(), json.begin(), json.end());
-    storage->strings.insert(storage->strings.end(), url.begin(), url.end());
+// tokenize() with a stem cache: a corpus has far fewer distinct words than words, and
+// stemming dominates the build time otherwise.
+struct LexicalIndex::Builder::Tokenizer {
+  std::vector<std::string> operator()(std::string_view text) {
+    std::vector<std::string> out;
+    for (auto& word : split_words(text)) {
+      if (is_stop_word(word)) continue;
+      auto it = cache.find(word);
+      if (it == cache.end()) it = cache.emplace(word, stem(word)).first;
+      out.push_back(it->second);
+    }
+    return out;
   }
+
+  std::unordered_map<std::string, std::string> cache;
+};
+
+LexicalIndex::Builder::Builder(const Bm25Params& params)
+    : bm25_(params), tokenize_(new Tokenizer()), storage_(std::make_shared<Storage>()) {}
+
+LexicalIndex::Builder::~Builder() = default;
+
+void LexicalIndex::Builder::add(const store::StoredChunk& c) {
+  auto& tokenize = *tokenize_;
+  bm25_.add({tokenize(c.text), tokenize(c.metadata.page_title), tokenize(c.metadata.heading())});
+  const std::string json = c.metadata.to_stored_json();
+  const auto& url = c.metadata.citation_url;
+  auto& s = *storage_;
+  s.records.push_back({c.chunk_id, s.strings.size(), static_cast<std::uint32_t>(c.text.size()),
+                       static_cast<std::uint32_t>(json.size()),
+                       static_cast<std::uint32_t>(url.size()), c.metadata.overlap});
+  s.strings.insert(s.strings.end(), c.text.begin(), c.text.end());
+  s.strings.insert(s.strings.end(), json.begin(), json.end());
+  s.strings.insert(s.strings.end(), url.begin(), url.end());
+}
+
+LexicalIndex LexicalIndex::Builder::build() && {
+  auto storage = std::move(storage_);
   ChunkParts parts{storage->records, storage->strings, {}};
-  LexicalIndex index(std::move(bm25).build(), parts, nullptr);
-  for (std::uint32_t doc = 0; doc < chunks.size(); ++doc) {
-    if (!chunks[doc].metadata.citation_url.empty()) storage->by_url.push_back(doc);
+  LexicalIndex index(std::move(bm25_).build(), parts, nullptr);
+  for (std::uint32_t doc = 0; doc < storage->records.size(); ++doc) {
+    if (storage->records[doc].url_size > 0) storage->by_url.push_back(doc);
   }
   std::ranges::stable_sort(storage->by_url, {},
                            [&](std::uint32_t doc) { return index.chunk(doc).url; });
   index.chunks_.by_url = storage->by_url;
   index.storage_ = std::move(storage);
   return index;
+}
+
+LexicalIndex LexicalIndex::build(const std::vector<store::StoredChunk>& chunks,
+                                 const Bm25Params& params) {
+  Builder builder(params);
+  for (const auto& c : chunks) builder.add(c);
+  return std::move(builder).build();
 }
 
 Result<LexicalIndex> LexicalIndex::view(const Bm25Parts& bm25, const ChunkParts& chunks,

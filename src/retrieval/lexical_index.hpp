@@ -49,8 +49,25 @@ struct ChunkView {
 };
 
 class LexicalIndex {
+  struct Storage;  // a built index's arrays
+
  public:
-  // Tokenizes every chunk: ~20k chunks a second.
+  // Adds chunks one at a time (so a large index need not be held as StoredChunks), then
+  // build(). Tokenizes every chunk: ~10k chunks a second.
+  class Builder {
+   public:
+    explicit Builder(const Bm25Params& params = {});
+    ~Builder();
+    void add(const store::StoredChunk& chunk);  // the next doc id
+    LexicalIndex build() &&;
+
+   private:
+    struct Tokenizer;
+    Bm25Index::Builder bm25_;
+    std::unique_ptr<Tokenizer> tokenize_;
+    std::shared_ptr<Storage> storage_;
+  };
+
   static LexicalIndex build(const std::vector<store::StoredChunk>& chunks,
                             const Bm25Params& params = {});
   // Over arrays owned elsewhere (see Bm25Index::view). kCorrupt when they are not a well-formed
@@ -67,7 +84,6 @@ class LexicalIndex {
   const ChunkParts& chunk_parts() const { return chunks_; }
 
  private:
-  struct Storage;
   LexicalIndex(Bm25Index bm25, ChunkParts chunks, std::shared_ptr<const void> storage)
       : bm25_(std::move(bm25)), chunks_(chunks), storage_(std::move(storage)) {}
 

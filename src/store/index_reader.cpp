@@ -26,8 +26,9 @@ class SqliteIndexReader final : public IndexReader {
     auto built = read_meta(db_, "build_timestamp");
     if (!model || !built) return fail(ErrorCode::kIo, "cannot read index meta");
     auto st = sql::Statement::prepare(
-        db_, "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM chunks), "
-             "(SELECT count(*) FROM chunks WHERE embedding IS NOT NULL AND embedding_model=?1)");
+        db_,
+        "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM chunks), "
+        "(SELECT count(*) FROM chunks WHERE embedding IS NOT NULL AND embedding_model=?1)");
     if (!st) return std::unexpected(st.error());
     st->bind(1, *model);
     RAG_TRY(st->step());
@@ -42,7 +43,7 @@ class SqliteIndexReader final : public IndexReader {
     return info;
   }
 
-  Result<std::vector<StoredChunk>> load_chunks(Columns columns) const override {
+  Result<void> visit_chunks(Columns columns, const ChunkVisitor& visit) const override {
     auto model = read_meta(db_, "embedding_model");
     auto dim_meta = read_meta_int(db_, "embedding_dimension");
     if (!dim_meta) return std::unexpected(dim_meta.error());
@@ -57,14 +58,15 @@ class SqliteIndexReader final : public IndexReader {
                  (*has_overlap && columns == Columns::kEverything ? "c.overlap" : "NULL") +
                  " FROM chunks c JOIN documents d ON d.id = c.document_id ORDER BY d.path, c.seq");
     if (!st) return std::unexpected(st.error());
-    std::vector<StoredChunk> out;
+    std::int64_t next_id = 0;
     std::int64_t prev_document = -1;
+    StoredChunk prev;  // its text and section only, for the overlap of the next
     for (;;) {
       auto row = st->step();
       if (!row) return std::unexpected(row.error());
       if (!*row) break;
       StoredChunk c;
-      c.chunk_id = static_cast<std::int64_t>(out.size());
+      c.chunk_id = next_id++;
       c.text = st->column_text(0);
       c.metadata = ChunkMetadata::parse(st->column_text(1));
       if (!st->column_is_null(2) && st->column_text(3) == *model) {
@@ -73,11 +75,22 @@ class SqliteIndexReader final : public IndexReader {
         if (floats->size() == dim) c.embedding = std::move(*floats);
       }
       const std::int64_t document = st->column_int64(4);
-      const StoredChunk* prev = document == prev_document ? &out.back() : nullptr;
-      c.metadata.overlap = overlap_of(c, prev, st->column_is_null(5), st->column_int64(5));
+      c.metadata.overlap = overlap_of(c, document == prev_document ? &prev : nullptr,
+                                      st->column_is_null(5), st->column_int64(5));
       prev_document = document;
-      out.push_back(std::move(c));
+      prev.text = c.text;
+      prev.metadata.section = c.metadata.section;
+      RAG_TRY(visit(std::move(c)));
     }
+    return {};
+  }
+
+  Result<std::vector<StoredChunk>> load_chunks(Columns columns) const override {
+    std::vector<StoredChunk> out;
+    RAG_TRY(visit_chunks(columns, [&out](StoredChunk&& c) -> Result<void> {
+      out.push_back(std::move(c));
+      return {};
+    }));
     return out;
   }
 
@@ -122,9 +135,9 @@ Result<std::unique_ptr<IndexReader>> IndexReader::open(const std::filesystem::pa
                                           std::string(kMigrateCommand) + "`");
   }
   const bool writable = ::access(file.parent_path().c_str(), W_OK) == 0;
-  auto db = sql::Database::open(sql::file_uri(file.string(), writable ? "mode=ro"
-                                                                      : "mode=ro&immutable=1"),
-                                SQLITE_OPEN_READONLY);
+  auto db = sql::Database::open(
+      sql::file_uri(file.string(), writable ? "mode=ro" : "mode=ro&immutable=1"),
+      SQLITE_OPEN_READONLY);
   if (!db) return std::unexpected(db.error());
   auto version = read_schema_version(*db);
   if (!version) return std::unexpected(version.error());

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,9 +28,9 @@ struct IndexInfo {
   std::size_t documents = 0;
   std::size_t chunks = 0;
   std::size_t embedded_chunks = 0;
-  int dimension = 0;               // 0 when lexical only
-  std::string embedding_model;     // "" when lexical only
-  std::string build_timestamp;     // ISO 8601
+  int dimension = 0;            // 0 when lexical only
+  std::string embedding_model;  // "" when lexical only
+  std::string build_timestamp;  // ISO 8601
   int schema_version = 0;
 };
 
@@ -52,6 +53,15 @@ class IndexReader {
   // section (common/passage_overlap.hpp).
   virtual Result<std::vector<StoredChunk>> load_chunks(
       Columns columns = Columns::kEverything) const = 0;
+  // The same chunks one at a time, in the same order, without holding them all (the indexer's
+  // lexical index build over a million chunks). Stops at the first error `visit` returns.
+  using ChunkVisitor = std::function<Result<void>(StoredChunk&&)>;
+  virtual Result<void> visit_chunks(Columns columns, const ChunkVisitor& visit) const {
+    auto chunks = load_chunks(columns);
+    if (!chunks) return std::unexpected(chunks.error());
+    for (auto& c : *chunks) RAG_TRY(visit(std::move(c)));
+    return {};
+  }
   // Changes whenever the index's content changes (cheap: meant to be polled).
   virtual Result<std::string> generation() const = 0;
   // Changes whenever its documents, chunks or vectors change, but not when a run of
