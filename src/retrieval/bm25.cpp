@@ -77,25 +77,7 @@ struct Cursor {
     }
     return block_score;
   }
-  // The bound over the blocks that may hold docs in [from, to) (block headers only; moves the
-  // block pointer up to `from`); 0 when none is left.
-  double window_bound(std::uint64_t from, std::uint64_t to) {
-    while (block < blocks.size() && blocks[block].last_doc < from) {
-      ++block;
-      block_score = -1;
-    }
-    float most = 0;
-    for (std::size_t b = block; b < blocks.size(); ++b) {
-      most = std::max(most, blocks[b].max_tf);
-      if (blocks[b].last_doc + 1 >= to) break;
-    }
-    return most > 0 ? weight * most / (k1 + most) * kBoundSlack : 0;
-  }
 };
-
-// Documents are taken in windows of this many ids: per window, the terms' bounds are those of
-// the blocks the window overlaps, which are tighter than their global ones.
-constexpr std::uint64_t kWindow = 4096;
 
 // Better first: higher score, then lower doc id.
 bool better(const ScoredDoc& a, const ScoredDoc& b) {
@@ -308,56 +290,30 @@ std::vector<ScoredDoc> Bm25Index::search(const std::vector<std::string>& query_t
   }
   if (cursors.empty()) return {};
   const std::size_t n = cursors.size();
+  // Weakest bound first; cumulative[i] bounds what terms 0..i can add together.
+  std::ranges::sort(cursors, {}, &Cursor::bound);
+  std::vector<double> cumulative(n);
+  double sum = 0;
+  for (std::size_t i = 0; i < n; ++i) cumulative[i] = sum += cursors[i].bound;
   // Seen from std::*_heap with `better`, the front is the worst of the best `limit` so far.
   std::vector<ScoredDoc> heap;
   heap.reserve(std::min<std::size_t>(limit, 1024) + 1);
   double threshold = 0;  // a document enters only with a score above this
-  // Per window [start, end): the cursors by their bound there, weakest first, and
-  // cumulative[i], what the first i + 1 of them can add together. The first `essential`
-  // cannot lift a document above the threshold together: a document only they hold is never a
-  // candidate, and they are only probed for candidates of the others.
-  std::vector<Cursor*> by_bound;
-  for (auto& c : cursors) by_bound.push_back(&c);
-  std::vector<double> bound(n);
-  std::vector<double> cumulative(n);
-  std::uint64_t end = 0;
-  std::size_t essential = n;
-  const auto open_window = [&](std::uint64_t start) {
-    end = start + kWindow;
-    for (auto* c : by_bound) c->bound = c->window_bound(start, end);
-    std::ranges::sort(by_bound, {}, &Cursor::bound);
-    double sum = 0;
-    for (std::size_t i = 0; i < n; ++i) cumulative[i] = sum += by_bound[i]->bound;
-    essential = 0;
-    while (essential < n && cumulative[essential] <= threshold) ++essential;
-  };
+  // Terms [0, essential) together cannot lift a document above the threshold: a document only
+  // they hold is never a candidate, and they are only probed for candidates of the others.
+  std::size_t essential = 0;
   std::vector<double> contribution(n);  // by order, for the document at hand
   std::vector<double> reach(n);         // what terms 0..i can still add at that document
   // Documents are considered in increasing order, so one that only ties the threshold would
   // lose the tie (higher doc id) and needs no scoring: every test below is "> threshold".
   for (;;) {
     std::uint64_t doc = Cursor::kEnd;
-    for (std::size_t i = essential; i < n; ++i) doc = std::min(doc, by_bound[i]->doc);
-    if (doc >= end) {
-      // The window is done: no document left in it can make it. The next starts at the first
-      // document any term holds past it; a term that was not essential may lag behind, and
-      // then holds one past it only if its last block ends past it.
-      std::uint64_t start = Cursor::kEnd;
-      for (const auto* c : by_bound) {
-        if (c->doc >= end) {
-          start = std::min(start, c->doc);
-        } else if (!c->blocks.empty() && c->blocks.back().last_doc >= end) {
-          start = end;
-        }
-      }
-      if (start >= Cursor::kEnd) break;
-      open_window(start);
-      continue;
-    }
+    for (std::size_t i = essential; i < n; ++i) doc = std::min(doc, cursors[i].doc);
+    if (doc == Cursor::kEnd) break;
     std::ranges::fill(contribution, 0.0);
     double partial = 0;
     for (std::size_t i = essential; i < n; ++i) {
-      auto& c = *by_bound[i];
+      auto& c = cursors[i];
       if (c.doc != doc) continue;
       contribution[c.order] = c.contribution();
       partial += contribution[c.order];
@@ -367,8 +323,8 @@ std::vector<ScoredDoc> Bm25Index::search(const std::vector<std::string>& query_t
     // postings, strongest first, while what is left could still lift it above the threshold.
     double local = 0;
     for (std::size_t i = 0; i < essential; ++i) {
-      std::uint64_t last = 0;
-      local += by_bound[i]->block_bound(doc, last);
+      std::uint64_t end = 0;
+      local += cursors[i].block_bound(doc, end);
       reach[i] = local;
     }
     bool pruned = false;
@@ -377,7 +333,7 @@ std::vector<ScoredDoc> Bm25Index::search(const std::vector<std::string>& query_t
         pruned = true;
         break;
       }
-      auto& c = *by_bound[i];
+      auto& c = cursors[i];
       c.seek(doc);
       if (c.doc != doc) continue;
       contribution[c.order] = c.contribution();

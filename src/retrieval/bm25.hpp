@@ -18,8 +18,7 @@
 // bounds (as PISA's block-max MaxScore and Lucene's MaxScore scorer): once the k-th best score
 // so far exceeds what the weakest terms could add together, documents holding only those are
 // never considered, and the others are probed only where the bounds of their current blocks
-// say a document could still make it; per window of 4,096 documents, a term's bound is that of
-// the blocks the window overlaps. The results are exactly those of scoring every matching
+// say a document could still make it. The results are exactly those of scoring every matching
 // document (same scores, bit for bit, same order). Block-max WAND was measured too and was 2x
 // slower on natural-language queries of ~9 terms (bench/scale/README.md).
 //
