@@ -61,16 +61,12 @@ struct Cursor {
         list.begin());
     doc = pos < list.size() ? list[pos].doc : kEnd;
   }
-  // The bound of the block that would hold `target`, and (in `end`) the last doc it covers;
-  // moves only forward, reading block headers, never postings. Past the last block: 0, kEnd.
-  double block_bound(std::uint64_t target, std::uint64_t& end) {
+  // The bound of the block that would hold `target`; moves only forward, reading block
+  // headers, never postings. Past the last block: 0.
+  double block_bound(std::uint64_t target) {
     const std::size_t from = block;
     while (block < blocks.size() && blocks[block].last_doc < target) ++block;
-    if (block >= blocks.size()) {
-      end = kEnd;
-      return 0;
-    }
-    end = blocks[block].last_doc;
+    if (block >= blocks.size()) return 0;
     if (block != from || block_score < 0) {
       const double tf = blocks[block].max_tf;
       block_score = weight * tf / (k1 + tf) * kBoundSlack;
@@ -323,8 +319,7 @@ std::vector<ScoredDoc> Bm25Index::search(const std::vector<std::string>& query_t
     // postings, strongest first, while what is left could still lift it above the threshold.
     double local = 0;
     for (std::size_t i = 0; i < essential; ++i) {
-      std::uint64_t end = 0;
-      local += cursors[i].block_bound(doc, end);
+      local += cursors[i].block_bound(doc);
       reach[i] = local;
     }
     bool pruned = false;
