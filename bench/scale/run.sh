@@ -11,13 +11,14 @@
 #     field (SciFact's claims: natural questions about this text), rotated by a wrk Lua script,
 #   - SQLite FTS5 bm25() over the same passages (fts5_reference.py), unless --no-fts5,
 #   - with --hybrid, the same without the re-index figures for a second index whose chunks
-#     were embedded by the fake embedder (build/fake-upstream, 0 ms, --dim dimensions).
+#     were embedded by the fake embedder (build/fake-upstream, 0 ms, --dim dimensions); with
+#     --hybrid-only, that index alone (no lexical index, no FTS5).
 # and prints one Markdown table row per size. Any non-2xx answer stops the run.
 #
 #   [RAG_SERVER_BIN=build/rag-server] [FAKE_UPSTREAM_BIN=build/fake-upstream] \
 #   bench/scale/run.sh --source corpus.jsonl --queries queries.jsonl [--cache DIR]
 #     [--duration 10] [--rounds 3] [--seed 1] [--no-fts5] [--fts5-budget 60]
-#     [--hybrid] [--dim 1536] [sizes...]          (sizes: default 100000 300000 1000000)
+#     [--hybrid | --hybrid-only] [--dim 1536] [sizes...]          (sizes: default 100000 300000 1000000)
 #
 # --source and --queries: a BEIR corpus.jsonl and queries.jsonl, such as SciFact's. Generated
 # corpora are kept in --cache (default $SCALE_CACHE or /tmp/rag-scale-cache) and reused by
@@ -27,7 +28,7 @@ cd "$(dirname "$0")/../.."
 here=bench/scale
 
 source_file=; queries_file=; cache=${SCALE_CACHE:-/tmp/rag-scale-cache}
-duration=10; rounds=3; seed=1; fts5=1; fts5_budget=60; hybrid=0; dim=1536; sizes=()
+duration=10; rounds=3; seed=1; fts5=1; fts5_budget=60; hybrid=0; lexical=1; dim=1536; sizes=()
 while [ $# -gt 0 ]; do
   case $1 in
     --source) source_file=$2; shift 2 ;;
@@ -39,6 +40,7 @@ while [ $# -gt 0 ]; do
     --no-fts5) fts5=0; shift ;;
     --fts5-budget) fts5_budget=$2; shift 2 ;;
     --hybrid) hybrid=1; shift ;;
+    --hybrid-only) hybrid=1; lexical=0; fts5=0; shift ;;
     --dim) dim=$2; shift 2 ;;
     -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     -*) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
@@ -186,12 +188,14 @@ serve() {
 
 lex_rows=(); fts_rows=(); hyb_rows=()
 print_tables() {
+  if [ ${#lex_rows[@]} -gt 0 ]; then
   echo
   echo "Lexical (RAG_SERVER_BIN=$bin; wrk ${duration}s x $rounds rounds, medians; $(date -u +%F))"
   echo
   echo "| passages | chunks | Markdown MB | index s (peak MB) | index MB | re-index unchanged s | re-index 1 % s | start to first answer s (index load s) | VmRSS / VmHWM MB | c=1 req/s | p50 ms | p99 ms | c=32 req/s | p50 ms | p99 ms |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   printf '%s\n' "${lex_rows[@]}"
+  fi
   if [ ${#fts_rows[@]} -gt 0 ]; then
     echo
     echo "SQLite FTS5 bm25() over the same passages (fts5_reference.py, one thread)"
@@ -228,6 +232,7 @@ for n in "${sizes[@]}"; do
   corpus_mb=$(mb "$(python3 $here/make_corpus.py --out "$corpus" --check |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["bytes"])')")
 
+  if [ "$lexical" = 1 ]; then
   db="$work/lex-$n"
   first_build lexical "$db" "$corpus" "${no_upstream[@]}"
   lex_index=$index_cols
@@ -246,6 +251,7 @@ for n in "${sizes[@]}"; do
   serve lexical "${no_upstream[@]}" VECTOR_DB_PATH="$db"
   lex_rows+=("| $n | $chunks | $corpus_mb | $lex_index | $reindex_s | $touch_s | $serve_cols |")
   rm -rf "$db"
+  fi
 
   if [ "$fts5" = 1 ]; then
     f=$(python3 $here/fts5_reference.py --corpus "$corpus" --queries "$queries_file" \

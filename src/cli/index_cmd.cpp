@@ -13,13 +13,16 @@
 #include <boost/asio/io_context.hpp>
 #include <utility>
 
+#include <algorithm>
 #include <iostream>
 #include <memory>
+#include <thread>
 
 #include "cli/commands.hpp"
 #include "ingest/indexer.hpp"
 #include "ingest/progress.hpp"
 #include "retrieval/lexical_file.hpp"
+#include "retrieval/options.hpp"
 #include "retrieval/stored_graph.hpp"
 #include "upstream/factory.hpp"
 
@@ -102,10 +105,10 @@ bool update_search_files(const config::Config& config, const std::filesystem::pa
     return not_stored(command, "lexical index", lexical.error(),
                       "the server builds it in memory until it is stored");
   }
-  retrieval::VectorIndexOptions options;
-  options.hnsw_threshold = config.hnsw_min_vectors;
+  auto options = retrieval::snapshot_options(config).vectors;
+  options.build_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (auto graph = retrieval::update_stored_graph(dir, options); !graph) {
-    return not_stored(command, "HNSW graph", graph.error(),
+    return not_stored(command, "vector index", graph.error(),
                       "the server searches exactly until it is stored");
   }
   return true;

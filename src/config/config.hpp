@@ -16,6 +16,9 @@ namespace rag::config {
 
 using Seconds = std::chrono::duration<double>;
 
+// VECTOR_INDEX (retrieval/vector_index.hpp has the index kinds).
+enum class VectorIndexChoice { kAuto, kExact, kIvf, kHnsw };
+
 enum class LogLevel { kDebug, kInfo, kWarning, kError };
 
 // "20/minute" → {20, 60 s, "minute"}; "off" → enabled = false.
@@ -82,7 +85,9 @@ struct Config {
   Seconds index_load_wait{};  // how long serve waits for the first load before listening
   double search_min_score{};
   double fusion_dense_weight{};
-  std::size_t hnsw_min_vectors{};  // exact search below, HNSW at or above
+  VectorIndexChoice vector_index{};  // VECTOR_INDEX
+  std::size_t hnsw_min_vectors{};    // VECTOR_INDEX=auto: exact search below, IVF at or above
+  std::size_t ivf_probes{};          // IVF lists searched per query
 
   // Conversations.
   int max_conversation_history{};

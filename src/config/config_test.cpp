@@ -84,6 +84,8 @@ TEST(ConfigLoad, MalformedValuesNameTheVariableAndTheExpectedForm) {
                 "RATE_LIMIT_CHAT=\"ten\": expected N/second, N/minute, N/hour or off"},
            Case{"LOG_LEVEL", "loud",
                 "LOG_LEVEL=\"loud\": expected one of debug, info, warning, error"},
+           Case{"VECTOR_INDEX", "faiss",
+                "VECTOR_INDEX=\"faiss\": expected one of auto, exact, ivf, hnsw"},
            Case{"CHAT_TEMPERATURE", "hot",
                 "CHAT_TEMPERATURE=\"hot\": expected a number from 0 to 2"},
            Case{"REDIS_URL", "localhost:6379",
@@ -101,6 +103,17 @@ TEST(ConfigLoad, MalformedValuesNameTheVariableAndTheExpectedForm) {
     ASSERT_FALSE(c) << name;
     EXPECT_EQ(c.error().message, expected);
   }
+}
+
+TEST(ConfigLoad, TheVectorIndexIsAutoUnlessNamedInAnyCase) {
+  auto defaults = load_env({});
+  ASSERT_TRUE(defaults);
+  EXPECT_EQ(defaults->vector_index, VectorIndexChoice::kAuto);
+  EXPECT_EQ(defaults->ivf_probes, 0u);
+  auto named = load_env({{"VECTOR_INDEX", " IVF "}, {"IVF_PROBES", "500"}});
+  ASSERT_TRUE(named) << named.error().message;
+  EXPECT_EQ(named->vector_index, VectorIndexChoice::kIvf);
+  EXPECT_EQ(named->ivf_probes, 500u);
 }
 
 TEST(ConfigLoad, NeverEchoesASecret) {

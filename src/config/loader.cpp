@@ -138,17 +138,33 @@ Kind path(std::filesystem::path Config::*field) {
           "a path"};
 }
 
+// Sets `field` to the value `v` names in `choices` (any case, trimmed); false when none.
+template <typename T, std::size_t N>
+bool apply_choice(T& field, const std::pair<std::string_view, T> (&choices)[N],
+                  std::string_view v) {
+  const std::string s = lower(trim(v));
+  for (const auto& [name, value] : choices) {
+    if (s != name) continue;
+    field = value;
+    return true;
+  }
+  return false;
+}
+
 bool apply_log_level(Config& c, std::string_view v) {
   static constexpr std::pair<std::string_view, LogLevel> kLevels[] = {
       {"debug", LogLevel::kDebug},  {"info", LogLevel::kInfo},   {"warning", LogLevel::kWarning},
       {"warn", LogLevel::kWarning}, {"error", LogLevel::kError}, {"critical", LogLevel::kError}};
-  const std::string s = lower(trim(v));
-  for (const auto& [name, level] : kLevels) {
-    if (s != name) continue;
-    c.log_level = level;
-    return true;
-  }
-  return false;
+  return apply_choice(c.log_level, kLevels, v);
+}
+
+bool apply_vector_index(Config& c, std::string_view v) {
+  static constexpr std::pair<std::string_view, VectorIndexChoice> kChoices[] = {
+      {"auto", VectorIndexChoice::kAuto},
+      {"exact", VectorIndexChoice::kExact},
+      {"ivf", VectorIndexChoice::kIvf},
+      {"hnsw", VectorIndexChoice::kHnsw}};
+  return apply_choice(c.vector_index, kChoices, v);
 }
 
 bool apply_origins(Config& c, std::string_view v) {
@@ -300,8 +316,17 @@ const std::vector<Row>& rows() {
         "hybrid search: the dense list's share of the fused ranking (0 lexical only, 1 dense "
         "only)"},
        real(&Config::fusion_dense_weight, 0, 1)},
-      {{"HNSW_MIN_VECTORS", "100000", "vectors from which search is approximate (HNSW), not exact"},
+      {{"VECTOR_INDEX", "auto",
+        "vector index: auto (exact below HNSW_MIN_VECTORS vectors, IVF from it), exact, ivf or "
+        "hnsw"},
+       {apply_vector_index, "one of auto, exact, ivf, hnsw"}},
+      {{"HNSW_MIN_VECTORS", "100000",
+        "VECTOR_INDEX=auto: vectors from which search is approximate (IVF), not exact"},
        integer(&Config::hnsw_min_vectors, 1, 1000000000)},
+      {{"IVF_PROBES", "0",
+        "IVF vector index: lists searched per query (more: better recall, slower); 0: a "
+        "sixteenth of them, at least 32"},
+       integer(&Config::ivf_probes, 0, 1000000)},
       {{"MAX_UPSTREAM_CALLS", "1000", "chat upstream calls in flight at once (more: 503)"},
        integer(&Config::max_upstream_calls, 1, 1000000)},
       {{"EMBED_BATCH_SIZE", "16", "inputs per embeddings request"},

@@ -51,7 +51,10 @@ void IndexReloader::run() {
     if (loaded && loaded->reloaded) {
       spdlog::info("Index loaded: {} chunks, {} with vectors{}, in {:.2f}s (generation {}; {})",
                    loaded->chunks, loaded->vectors,
-                   loaded->approximate ? " (HNSW graph as stored by rag-server index)" : "",
+                   loaded->approximate
+                       ? fmt::format(" ({} vector index as stored by rag-server index)",
+                                     kind_name(loaded->kind))
+                       : std::string(),
                    loaded->seconds, loaded->generation,
                    loaded->lexical_stored ? "lexical index as stored by rag-server index"
                                           : "lexical index built");
@@ -62,7 +65,7 @@ void IndexReloader::run() {
       }
       if (loaded->awaiting_graph) {
         spdlog::warn(
-            "Vector search is exact until rag-server index stores the HNSW graph for "
+            "Vector search is exact until rag-server index stores the vector index for "
             "this index: {}",
             loaded->graph_note);
       }

@@ -70,6 +70,7 @@ Result<ReloadStats> LiveIndex::load_locked(store::IndexReader& reader, std::stri
   stats.vectors = (*snapshot)->vector_count();
   stats.generation = std::move(generation);
   stats.approximate = (*snapshot)->approximate();
+  if (const auto* vectors = (*snapshot)->vectors()) stats.kind = vectors->kind();
   if (stored_graph_) {
     auto graph = stored_graph_->status();
     stats.awaiting_graph = graph.awaiting;
@@ -115,11 +116,14 @@ void LiveIndex::publish(observability::Telemetry& telemetry) const {
                              auto s = current();
                              const bool awaiting =
                                  stored_graph_ && stored_graph_->status().awaiting;
-                             const char* search = s->approximate() ? " (HNSW graph)"
-                                                  : awaiting       ? " (exact search until "
-                                                                     "rag-server index stores "
-                                                                     "the HNSW graph)"
-                                                                   : "";
+                             const auto search =
+                                 s->approximate()
+                                     ? " (" + std::string(kind_name(s->vectors()->kind())) +
+                                           " vector index)"
+                                 : awaiting ? std::string(
+                                                  " (exact search until rag-server index "
+                                                  "stores the vector index)")
+                                            : std::string();
                              return std::to_string(s->size()) + " chunks, " +
                                     std::to_string(s->vector_count()) + " with vectors" + search;
                            }});

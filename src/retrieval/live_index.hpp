@@ -37,8 +37,9 @@ struct ReloadStats {
   std::string generation;
   bool lexical_stored = false;  // the lexical index came from the file `rag-server index` stores
   std::string lexical_note;     // why it did not, when a file was expected
-  bool approximate = false;     // vector search through an HNSW graph
-  bool awaiting_graph = false;  // see Snapshot::awaiting_graph(); graph_note says why
+  bool approximate = false;     // vector search through a stored approximate index of `kind`
+  VectorIndexKind kind = VectorIndexKind::kExact;
+  bool awaiting_graph = false;  // exact until `rag-server index` stores one; graph_note says why
   std::string graph_note;
 };
 
@@ -59,7 +60,8 @@ class LiveIndex {
   // Loads the index and swaps the new snapshot in.
   Result<ReloadStats> reload();
   // Reloads only when the index's generation differs from the current snapshot's, or when the
-  // current snapshot awaits its HNSW graph and `rag-server index` has now stored it.
+  // current snapshot awaits its approximate vector index and `rag-server index` has now stored
+  // it.
   Result<ReloadStats> reload_if_changed();
 
   // Installs a snapshot built elsewhere (tests, the CLI).

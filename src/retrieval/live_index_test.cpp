@@ -57,9 +57,9 @@ TEST(LiveIndex, ReloadIfChangedLoadsOnlyOnANewGeneration) {
 // place, and the snapshot `rag-server index` stores the graph from.
 class LiveIndexGraph : public ::testing::Test {
  protected:
-  LiveIndexGraph() : file_(dir_.path() / "vectors.hnsw") {
+  LiveIndexGraph() : file_(dir_.path() / "vectors.faiss") {
     state_->set(testing::small_corpus(true), "g1");
-    options_.vectors.hnsw_threshold = 2;
+    options_.vectors.approximate_threshold = 2;
     auto built = Snapshot::build(testing::small_corpus(true), {}, "g1", options_);
     EXPECT_TRUE(built.has_value());
     indexer_side_ = *built;
@@ -70,7 +70,7 @@ class LiveIndexGraph : public ::testing::Test {
   // What `rag-server index` does at its end (update_stored_graph).
   bool store_graph() {
     return indexer_side_->vectors()
-        ->save(file_, vector_stamp(testing::small_corpus(true), 3))
+        ->save(file_, vector_stamp(testing::small_corpus(true), 3, VectorIndexKind::kIvf))
         .has_value();
   }
 

@@ -1,5 +1,6 @@
 // The retrieval settings of docs/configuration.md (SEARCH_MIN_SCORE, FUSION_DENSE_WEIGHT,
-// HNSW_MIN_VECTORS) as a snapshot's options, for `serve`, `search` and `eval` alike.
+// VECTOR_INDEX, HNSW_MIN_VECTORS, IVF_PROBES) as a snapshot's options, for `serve`, `search` and
+// `eval` alike.
 //
 // Thread-safety: a pure function.
 #pragma once

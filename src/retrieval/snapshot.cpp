@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <bit>
 #include <cstdint>
-#include <limits>
 #include <unordered_map>
 
 #include "retrieval/query_terms.hpp"
@@ -20,6 +19,26 @@ std::size_t Snapshot::vector_dimension(const std::vector<store::StoredChunk>& ch
     if (!c.embedding.empty()) return c.embedding.size();
   }
   return 0;
+}
+
+Snapshot::VectorRows Snapshot::take_vectors(std::vector<store::StoredChunk>& chunks,
+                                            std::size_t dimension, bool values) {
+  VectorRows rows;
+  const auto fits = [&](const store::StoredChunk& c) {
+    return dimension > 0 && c.embedding.size() == dimension;
+  };
+  // Reserved once: growing a matrix of gigabytes by doubling costs seconds and twice the memory.
+  if (values)
+    rows.matrix.reserve(static_cast<std::size_t>(std::ranges::count_if(chunks, fits)) * dimension);
+  for (std::uint32_t doc = 0; doc < chunks.size(); ++doc) {
+    auto& embedding = chunks[doc].embedding;
+    if (fits(chunks[doc])) {
+      rows.row_to_chunk.push_back(doc);
+      if (values) rows.matrix.insert(rows.matrix.end(), embedding.begin(), embedding.end());
+    }
+    std::vector<float>().swap(embedding);
+  }
+  return rows;
 }
 
 Result<std::shared_ptr<const Snapshot>> Snapshot::build(std::vector<store::StoredChunk> chunks,
@@ -46,37 +65,30 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::assemble(
   const std::size_t dim = vector_dimension(chunks, info);
   const auto embedded = static_cast<std::size_t>(std::count_if(
       chunks.begin(), chunks.end(), [&](const auto& c) { return c.embedding.size() == dim; }));
-  std::unique_ptr<VectorIndex> graph;  // the stored one, when it fits
+  const auto kind = options.vectors.kind_for(embedded);
+  std::unique_ptr<VectorIndex> stored;  // the one `rag-server index` stored, when it fits
   bool exact_until_stored = false;
-  if (stored_graph && dim > 0 && embedded >= options.vectors.hnsw_threshold) {
-    graph = stored_graph->load(vector_stamp(chunks, dim), embedded, static_cast<int>(dim),
-                               options.vectors);
-    exact_until_stored = !graph;
+  if (stored_graph && dim > 0 && embedded > 0 && kind != VectorIndexKind::kExact) {
+    stored = stored_graph->load(vector_stamp(chunks, dim, kind), embedded, static_cast<int>(dim),
+                                options.vectors);
+    exact_until_stored = !stored;
   } else if (stored_graph) {
     stored_graph->not_needed();
   }
-  std::vector<float> matrix;
-  if (dim > 0 && embedded > 0) {
+  auto rows = take_vectors(chunks, dim, !stored);
+  if (!rows.row_to_chunk.empty()) {
     snap->vector_row_.assign(chunks.size(), -1);
-    // Reserve once: growing a vector of ~100 MB by doubling costs seconds.
-    if (!graph) matrix.reserve(embedded * dim);
-  }
-  for (std::uint32_t doc = 0; doc < chunks.size(); ++doc) {
-    auto& stored = chunks[doc];
-    if (dim > 0 && stored.embedding.size() == dim) {
-      snap->vector_row_[doc] = static_cast<std::int32_t>(snap->row_to_chunk_.size());
-      snap->row_to_chunk_.push_back(doc);
-      if (!graph) matrix.insert(matrix.end(), stored.embedding.begin(), stored.embedding.end());
+    for (std::uint32_t row = 0; row < rows.row_to_chunk.size(); ++row) {
+      snap->vector_row_[rows.row_to_chunk[row]] = static_cast<std::int32_t>(row);
     }
-    std::vector<float>().swap(stored.embedding);  // free as we go: vectors can be large
   }
-  if (graph) {
-    snap->vectors_ = std::move(graph);
+  snap->row_to_chunk_ = std::move(rows.row_to_chunk);
+  if (stored) {
+    snap->vectors_ = std::move(stored);
   } else if (!snap->row_to_chunk_.empty()) {
     auto vector_options = options.vectors;
-    if (exact_until_stored)
-      vector_options.hnsw_threshold = std::numeric_limits<std::size_t>::max();
-    auto vectors = VectorIndex::build(std::move(matrix), snap->row_to_chunk_.size(),
+    if (exact_until_stored) vector_options.kind = VectorIndexKind::kExact;
+    auto vectors = VectorIndex::build(std::move(rows.matrix), snap->row_to_chunk_.size(),
                                       static_cast<int>(dim), vector_options);
     if (!vectors) return std::unexpected(vectors.error());
     snap->vectors_ = std::move(*vectors);

@@ -14,11 +14,12 @@
 // (adaptive_filter.hpp). The lexical document of a chunk is its text plus its page title and
 // section name.
 //
-// Vectors at or above options.vectors.hnsw_threshold are searched through an HNSW graph. Built
-// without a StoredGraph, the snapshot builds the graph itself (minutes at those sizes:
-// `rag-server index`, tests); built with one (the server), it takes the graph stored for these
-// very vectors, and without one searches exactly rather than keep the server unready for
-// minutes (stored_graph.hpp).
+// Vectors are searched exactly or through an approximate index (IVF or HNSW), as
+// options.vectors.kind_for(their count) says. Built without a StoredGraph, the snapshot builds
+// an approximate index itself (minutes at the sizes that need one: tests, `eval`); built with
+// one (the server), it takes the index `rag-server index` stored for these very vectors, and
+// without one searches exactly rather than keep the server unready for minutes
+// (stored_graph.hpp).
 //
 // Thread-safety: immutable; every const method may run concurrently from any thread.
 #pragma once
@@ -87,6 +88,16 @@ class Snapshot {
   static std::size_t vector_dimension(const std::vector<store::StoredChunk>& chunks,
                                       const store::IndexInfo& info);
 
+  // The rows of a snapshot's vector index: the chunks whose embedding has `dimension` floats,
+  // in chunk order. Every chunk's embedding is freed as it is passed (vectors can be large);
+  // `matrix` gets their values (row-major) unless `values` is false.
+  struct VectorRows {
+    std::vector<float> matrix;
+    std::vector<std::uint32_t> row_to_chunk;
+  };
+  static VectorRows take_vectors(std::vector<store::StoredChunk>& chunks, std::size_t dimension,
+                                 bool values = true);
+
   // Lexical search when `query_vector` is null or empty, hybrid otherwise (kInvalidArgument if
   // its dimension differs from dimension()). A blank query (no terms and no vector) → {}.
   Result<std::vector<Hit>> search(std::string_view query, const std::vector<float>* query_vector,
@@ -105,9 +116,9 @@ class Snapshot {
   std::size_t vector_count() const { return vectors_ ? vectors_->size() : 0; }
   const store::IndexInfo& info() const { return info_; }
   const std::string& generation() const { return generation_; }
-  // Whether vector search goes through an HNSW graph (else it is exact).
+  // Whether vector search goes through an approximate index (else it is exact).
   bool approximate() const { return vectors_ && vectors_->approximate(); }
-  // The vector index (null without vectors), for the indexer to store its graph.
+  // The vector index (null without vectors).
   const VectorIndex* vectors() const { return vectors_.get(); }
 
  private:

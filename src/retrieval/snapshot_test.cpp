@@ -133,9 +133,9 @@ TEST(Snapshot, ChunksWithoutAMatchingVectorAreLexicalOnly) {
   EXPECT_EQ(hits->front().chunk_id, 2);
 }
 
-TEST(Snapshot, HnswAboveTheThreshold) {
+TEST(Snapshot, ApproximateAboveTheThreshold) {
   SnapshotOptions options;
-  options.vectors.hnsw_threshold = 2;
+  options.vectors.approximate_threshold = 2;
   auto snap = build(small_corpus(true), options);
   const std::vector<float> query{0, 0, 1};
   auto hits = snap->search("nothing matches", &query, 1);
@@ -143,22 +143,22 @@ TEST(Snapshot, HnswAboveTheThreshold) {
   EXPECT_EQ(hits->front().chunk_id, 3);
 }
 
-SnapshotOptions hnsw_from_two() {
+SnapshotOptions approximate_from_two() {
   SnapshotOptions options;
-  options.vectors.hnsw_threshold = 2;
+  options.vectors.approximate_threshold = 2;
   return options;
 }
 
 // What `rag-server index` stores for `chunks` (update_stored_graph, without the index folder).
 void store_graph(const std::vector<store::StoredChunk>& chunks, const std::filesystem::path& file) {
-  auto indexer_side = build(chunks, hnsw_from_two());
+  auto indexer_side = build(chunks, approximate_from_two());
   ASSERT_TRUE(indexer_side->approximate());
-  ASSERT_TRUE(indexer_side->vectors()->save(file, vector_stamp(chunks, 3)));
+  ASSERT_TRUE(indexer_side->vectors()->save(file, vector_stamp(chunks, 3, VectorIndexKind::kIvf)));
 }
 
-std::shared_ptr<const Snapshot> served(StoredGraph& graph, std::size_t hnsw_threshold = 2) {
-  auto options = hnsw_from_two();
-  options.vectors.hnsw_threshold = hnsw_threshold;
+std::shared_ptr<const Snapshot> served(StoredGraph& graph, std::size_t approximate_threshold = 2) {
+  auto options = approximate_from_two();
+  options.vectors.approximate_threshold = approximate_threshold;
   auto snap = Snapshot::build(small_corpus(true), store::IndexInfo{}, "gen-1", options, &graph);
   EXPECT_TRUE(snap.has_value());
   return snap ? *snap : nullptr;
@@ -166,7 +166,7 @@ std::shared_ptr<const Snapshot> served(StoredGraph& graph, std::size_t hnsw_thre
 
 TEST(StoredGraph, LoadsTheGraphStoredForItsVectors) {
   ScratchDir dir;
-  const auto file = dir.path() / "vectors.hnsw";
+  const auto file = dir.path() / "vectors.faiss";
   store_graph(small_corpus(true), file);
 
   StoredGraph graph(file);
@@ -183,12 +183,12 @@ TEST(StoredGraph, LoadsTheGraphStoredForItsVectors) {
 
 TEST(StoredGraph, WithoutItsGraphSearchIsExactAndAwaitsIt) {
   ScratchDir dir;
-  const auto file = dir.path() / "vectors.hnsw";
+  const auto file = dir.path() / "vectors.faiss";
   StoredGraph graph(file);
   auto snap = served(graph);
   EXPECT_FALSE(snap->approximate());
   EXPECT_TRUE(graph.status().awaiting);
-  EXPECT_NE(graph.status().note.find("vectors.hnsw"), std::string::npos) << graph.status().note;
+  EXPECT_NE(graph.status().note.find("vectors.faiss"), std::string::npos) << graph.status().note;
   EXPECT_FALSE(graph.arrived());
   const std::vector<float> query{0, 0, 1};
   auto hits = snap->search("nothing matches", &query, 1);
@@ -213,22 +213,24 @@ TEST(StoredGraph, WithoutItsGraphSearchIsExactAndAwaitsIt) {
 }
 
 TEST(StoredGraph, TheStampFollowsTheVectorsNotTheTexts) {
-  const auto stamp = vector_stamp(small_corpus(true), 3);
-  EXPECT_EQ(stamp.rfind("4 vectors of dimension 3, fnv ", 0), 0u) << stamp;
+  const auto stamp = vector_stamp(small_corpus(true), 3, VectorIndexKind::kIvf);
+  EXPECT_EQ(stamp.rfind("IVF index of 4 vectors of dimension 3, fnv ", 0), 0u) << stamp;
   auto texts_changed = small_corpus(true);
   texts_changed[0].text = "other words";
-  EXPECT_EQ(vector_stamp(texts_changed, 3), stamp);
+  EXPECT_EQ(vector_stamp(texts_changed, 3, VectorIndexKind::kIvf), stamp);
   auto moved = small_corpus(true);
   std::swap(moved[0].embedding, moved[1].embedding);
-  EXPECT_NE(vector_stamp(moved, 3), stamp);
+  EXPECT_NE(vector_stamp(moved, 3, VectorIndexKind::kIvf), stamp);
   auto one_less = small_corpus(true);
   one_less[2].embedding.clear();
-  EXPECT_EQ(vector_stamp(one_less, 3).rfind("3 vectors", 0), 0u);
+  EXPECT_EQ(vector_stamp(one_less, 3, VectorIndexKind::kIvf).rfind("IVF index of 3 vectors", 0),
+            0u);
+  EXPECT_NE(vector_stamp(small_corpus(true), 3, VectorIndexKind::kHnsw), stamp);
 }
 
 TEST(StoredGraph, BelowTheThresholdNoGraphIsAwaited) {
   ScratchDir dir;
-  StoredGraph graph(dir.path() / "vectors.hnsw");
+  StoredGraph graph(dir.path() / "vectors.faiss");
   EXPECT_FALSE(served(graph)->approximate());  // awaited: 4 vectors, threshold 2
   ASSERT_TRUE(graph.status().awaiting);
   EXPECT_FALSE(served(graph, 5)->approximate());

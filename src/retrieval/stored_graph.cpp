@@ -1,8 +1,10 @@
-// The stored HNSW graph: the server's loads and the indexer's update (see stored_graph.hpp).
+// The stored approximate vector index: the server's loads and the indexer's update (see
+// stored_graph.hpp).
 #include "retrieval/stored_graph.hpp"
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <bit>
 #include <chrono>
 #include <cstdint>
@@ -34,7 +36,8 @@ std::filesystem::path graph_path(const std::filesystem::path& vector_db_path) {
   return vector_db_path / std::string(store::kGraphFileName);
 }
 
-std::string vector_stamp(const std::vector<store::StoredChunk>& chunks, std::size_t dimension) {
+std::string vector_stamp(const std::vector<store::StoredChunk>& chunks, std::size_t dimension,
+                         VectorIndexKind kind) {
   // Each float's 32 bits one unit, in row order: any changed, added, removed or moved vector
   // changes it. Not a defence against forgery: the file sits beside the index it describes.
   Fnv1a hash;
@@ -44,8 +47,8 @@ std::string vector_stamp(const std::vector<store::StoredChunk>& chunks, std::siz
     ++count;
     for (const float x : c.embedding) hash.add(std::bit_cast<std::uint32_t>(x));
   }
-  return std::to_string(count) + " vectors of dimension " + std::to_string(dimension) + ", fnv " +
-         hash.hex();
+  return std::string(kind_name(kind)) + " index of " + std::to_string(count) +
+         " vectors of dimension " + std::to_string(dimension) + ", fnv " + hash.hex();
 }
 
 std::unique_ptr<VectorIndex> StoredGraph::load(const std::string& stamp, std::size_t count,
@@ -92,40 +95,42 @@ Result<GraphUpdate> update_stored_graph(const std::filesystem::path& vector_db_p
   if (!reader) return std::unexpected(reader.error());
   auto info = (*reader)->info();
   if (!info) return std::unexpected(info.error());
-  auto generation = (*reader)->generation();
-  if (!generation) return std::unexpected(generation.error());
 
   GraphUpdate update;
-  update.vectors = info->embedded_chunks;
-  if (info->embedded_chunks < options.hnsw_threshold) {
+  remove_stale(vector_db_path / "vectors.hnsw");  // left by a version that stored HNSW only
+  if (info->embedded_chunks == 0 ||
+      options.kind_for(info->embedded_chunks) == VectorIndexKind::kExact) {
     remove_stale(file);
     return update;
   }
-  auto chunks = (*reader)->load_chunks();
+  auto chunks = (*reader)->load_chunks(store::IndexReader::Columns::kVectorsOnly);
   if (!chunks) return std::unexpected(chunks.error());
-  const auto stamp = vector_stamp(*chunks, Snapshot::vector_dimension(*chunks, *info));
+  // The rows and kind the server's snapshot gives these chunks (Snapshot::assemble): embeddings
+  // of another dimension do not count.
+  const auto dimension = Snapshot::vector_dimension(*chunks, *info);
+  update.vectors = static_cast<std::size_t>(std::ranges::count_if(
+      *chunks, [&](const auto& c) { return c.embedding.size() == dimension; }));
+  update.kind = options.kind_for(update.vectors);
+  if (update.kind == VectorIndexKind::kExact) {
+    remove_stale(file);
+    return update;
+  }
+  const auto stamp = vector_stamp(*chunks, dimension, update.kind);
   if (VectorIndex::saved_stamp(file) == stamp) {
     update.outcome = GraphUpdate::Outcome::kUpToDate;  // the vectors did not change
     return update;
   }
-  spdlog::info("Building the HNSW graph over {} vectors (minutes at this size)...",
-               info->embedded_chunks);
-  SnapshotOptions snapshot_options;
-  snapshot_options.vectors = options;
-  // The very code the server loads the index with, so the graph's rows are the server's rows;
-  // without a StoredGraph the snapshot builds the graph.
-  auto snapshot =
-      Snapshot::build(std::move(*chunks), std::move(*info), *generation, snapshot_options);
-  if (!snapshot) return std::unexpected(snapshot.error());
-  update.vectors = (*snapshot)->vector_count();
-  if (!(*snapshot)->approximate()) {  // vectors of mixed dimensions: fewer usable than counted
-    remove_stale(file);
-    return update;
-  }
-  RAG_TRY((*snapshot)->vectors()->save(file, stamp));
+  spdlog::info("Building the {} vector index over {} vectors (minutes at this size)...",
+               kind_name(update.kind), update.vectors);
+  auto rows = Snapshot::take_vectors(*chunks, dimension);
+  auto vectors = VectorIndex::build(std::move(rows.matrix), update.vectors,
+                                    static_cast<int>(dimension), options);
+  if (!vectors) return std::unexpected(vectors.error());
+  RAG_TRY((*vectors)->save(file, stamp));
   update.outcome = GraphUpdate::Outcome::kWritten;
   update.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  spdlog::info("Stored the HNSW graph in {} ({:.1f}s)", file.string(), update.seconds);
+  spdlog::info("Stored the {} vector index in {} ({:.1f}s)", kind_name(update.kind), file.string(),
+               update.seconds);
   return update;
 }
 

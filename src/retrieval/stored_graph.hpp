@@ -1,14 +1,15 @@
-// The HNSW graph stored beside the index: the one owner of its place
-// (VECTOR_DB_PATH/vectors.hnsw), of the stamp that ties it to the vectors it was built from, of
-// when the server tries a stored graph again, and of its update by the indexer. The bytes are
+// The approximate vector index stored beside the index (IVF or HNSW, vector_index.hpp; "graph"
+// in the names below, after the first kind it held): the one owner of its place
+// (VECTOR_DB_PATH/vectors.faiss), of the stamp that ties it to the vectors it was built from, of
+// when the server tries a stored index again, and of its update by the indexer. The bytes are
 // VectorIndex::save's (vector_index.hpp: a header naming the stamp, then FAISS's part).
 //
-// Building a graph takes minutes at the sizes that need one (HNSW_MIN_VECTORS, default 100k
-// vectors; bench/retrieval/RESULTS.md), so `rag-server index` and `import-faiss` build it once,
-// as their last step (update_stored_graph), and the server loads it in seconds (StoredGraph).
-// Without a graph stored for its very vectors the server searches exactly rather than build
-// one. A graph file that fails to load is not tried again until it is replaced, so a damaged
-// file cannot cause a reload loop.
+// Building one takes minutes at the sizes that need it (HNSW_MIN_VECTORS, default 100k vectors;
+// bench/scale/RESULTS.md), so `rag-server index` and `import-faiss` build it once, as their
+// last step (update_stored_graph), and the server loads it in seconds (StoredGraph). Without
+// an index stored for its very vectors and kind the server searches exactly rather than build
+// one. A file that fails to load is not tried again until it is replaced, so a damaged file
+// cannot cause a reload loop.
 #pragma once
 
 #include <cstddef>
@@ -24,13 +25,15 @@
 
 namespace rag::retrieval {
 
-// VECTOR_DB_PATH/vectors.hnsw
+// VECTOR_DB_PATH/vectors.faiss
 std::filesystem::path graph_path(const std::filesystem::path& vector_db_path);
 
-// What identifies the vectors a graph is built over, in row order: the count and dimension of
-// the chunks' embeddings that have `dimension` floats, and a fingerprint of their values
-// (FNV-1a of their bits). Texts do not count: a graph is reused when only texts changed.
-std::string vector_stamp(const std::vector<store::StoredChunk>& chunks, std::size_t dimension);
+// What identifies a stored index: its kind, and the vectors it is built over, in row order: the
+// count and dimension of the chunks' embeddings that have `dimension` floats, and a fingerprint
+// of their values (FNV-1a of their bits). Texts do not count: an index is reused when only
+// texts changed.
+std::string vector_stamp(const std::vector<store::StoredChunk>& chunks, std::size_t dimension,
+                         VectorIndexKind kind);
 
 // The server's side: loads the graph stored for a snapshot's vectors and remembers what it
 // found, for /readyz, the log and the next reload.
@@ -73,18 +76,20 @@ class StoredGraph {
 // The indexer's side.
 struct GraphUpdate {
   enum class Outcome {
-    kNotNeeded,  // fewer vectors than options.hnsw_threshold: no graph (a stale one is removed)
-    kUpToDate,   // the stored graph was built from these very vectors
+    kNotNeeded,  // the vectors are searched exactly: no file (a stale one is removed)
+    kUpToDate,   // the stored index was built from these very vectors, of this kind
     kWritten,
   };
   Outcome outcome = Outcome::kNotNeeded;
+  VectorIndexKind kind = VectorIndexKind::kExact;
   std::size_t vectors = 0;
-  double seconds = 0;  // reading the index, building the graph and writing it
+  double seconds = 0;  // reading the index, building the index and writing it
 };
 
-// Brings the stored graph in line with the index in `vector_db_path`; a run that changed no
-// vector keeps it. Errors: the index cannot be read (see store::IndexReader::open), the graph
-// cannot be built (kInternal) or written (kIo).
+// Brings the stored index in line with the index in `vector_db_path` and options.kind_for its
+// vectors; a run that changed no vector keeps it. Builds with options.build_threads. Errors: the
+// index cannot be read (see store::IndexReader::open), the graph cannot be built (kInternal) or
+// written (kIo).
 // Thread-safety: one caller per index folder at a time (the indexer).
 Result<GraphUpdate> update_stored_graph(const std::filesystem::path& vector_db_path,
                                         const VectorIndexOptions& options);

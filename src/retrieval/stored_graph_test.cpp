@@ -49,24 +49,24 @@ void add_documents(const std::filesystem::path& dir, int first, int documents) {
   ASSERT_TRUE(w.finish());
 }
 
-VectorIndexOptions hnsw_from(std::size_t threshold) {
+VectorIndexOptions approximate_from(std::size_t threshold) {
   VectorIndexOptions options;
-  options.hnsw_threshold = threshold;
+  options.approximate_threshold = threshold;
   return options;
 }
 
 TEST(StoredGraph, WrittenOncePerGenerationAndLoadedByTheServer) {
   ScratchDir dir;
   add_documents(dir.path(), 0, 40);
-  auto first = update_stored_graph(dir.path(), hnsw_from(10));
+  auto first = update_stored_graph(dir.path(), approximate_from(10));
   ASSERT_TRUE(first) << first.error().message;
   EXPECT_EQ(first->outcome, Outcome::kWritten);
   EXPECT_EQ(first->vectors, 40u);
   EXPECT_TRUE(std::filesystem::exists(graph_path(dir.path())));
-  EXPECT_EQ(update_stored_graph(dir.path(), hnsw_from(10))->outcome, Outcome::kUpToDate);
+  EXPECT_EQ(update_stored_graph(dir.path(), approximate_from(10))->outcome, Outcome::kUpToDate);
 
   SnapshotOptions served;
-  served.vectors = hnsw_from(10);
+  served.vectors = approximate_from(10);
   const auto path = dir.path();
   LiveIndex live([path] { return store::IndexReader::open(path); }, served,
                  std::make_unique<StoredGraph>(graph_path(path)));
@@ -84,7 +84,7 @@ TEST(StoredGraph, WrittenOncePerGenerationAndLoadedByTheServer) {
   EXPECT_TRUE(stale->awaiting_graph);
   EXPECT_NE(stale->graph_note.find("was built for other vectors"), std::string::npos)
       << stale->graph_note;
-  auto again = update_stored_graph(dir.path(), hnsw_from(10));
+  auto again = update_stored_graph(dir.path(), approximate_from(10));
   ASSERT_TRUE(again);
   EXPECT_EQ(again->outcome, Outcome::kWritten);
   EXPECT_EQ(again->vectors, 45u);
@@ -97,7 +97,7 @@ TEST(StoredGraph, WrittenOncePerGenerationAndLoadedByTheServer) {
 TEST(StoredGraph, ARunThatChangedNoVectorKeepsTheGraph) {
   ScratchDir dir;
   add_documents(dir.path(), 0, 12);
-  ASSERT_EQ(update_stored_graph(dir.path(), hnsw_from(10))->outcome, Outcome::kWritten);
+  ASSERT_EQ(update_stored_graph(dir.path(), approximate_from(10))->outcome, Outcome::kWritten);
   const auto written = std::filesystem::last_write_time(graph_path(dir.path()));
   {  // what an `index` run over unchanged files does: a new generation, the same vectors
     auto writer = store::IndexWriter::open(dir.path());
@@ -106,15 +106,15 @@ TEST(StoredGraph, ARunThatChangedNoVectorKeepsTheGraph) {
     ASSERT_TRUE((*writer)->commit_batch());
     ASSERT_TRUE((*writer)->finish());
   }
-  EXPECT_EQ(update_stored_graph(dir.path(), hnsw_from(10))->outcome, Outcome::kUpToDate);
+  EXPECT_EQ(update_stored_graph(dir.path(), approximate_from(10))->outcome, Outcome::kUpToDate);
   EXPECT_EQ(std::filesystem::last_write_time(graph_path(dir.path())), written);
 }
 
 TEST(StoredGraph, BelowTheThresholdNoGraphAndAStaleOneIsRemoved) {
   ScratchDir dir;
   add_documents(dir.path(), 0, 12);
-  ASSERT_EQ(update_stored_graph(dir.path(), hnsw_from(10))->outcome, Outcome::kWritten);
-  auto below = update_stored_graph(dir.path(), hnsw_from(100));
+  ASSERT_EQ(update_stored_graph(dir.path(), approximate_from(10))->outcome, Outcome::kWritten);
+  auto below = update_stored_graph(dir.path(), approximate_from(100));
   ASSERT_TRUE(below);
   EXPECT_EQ(below->outcome, Outcome::kNotNeeded);
   EXPECT_FALSE(std::filesystem::exists(graph_path(dir.path())));
@@ -122,7 +122,7 @@ TEST(StoredGraph, BelowTheThresholdNoGraphAndAStaleOneIsRemoved) {
 
 TEST(StoredGraph, NoIndexIsAnError) {
   ScratchDir dir;
-  auto missing = update_stored_graph(dir.path() / "none", hnsw_from(10));
+  auto missing = update_stored_graph(dir.path() / "none", approximate_from(10));
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
 }

@@ -1,12 +1,16 @@
-// FAISS adapter: builds IndexFlatIP or IndexHNSWFlat(METRIC_INNER_PRODUCT) over normalised
-// vectors, owns it by unique_ptr, and turns every FaissException into an Error. The saved file
+// FAISS adapter: builds IndexFlatIP, IndexIVFScalarQuantizer or IndexHNSWFlat
+// (METRIC_INNER_PRODUCT) over normalised vectors, owns it by unique_ptr, and turns every
+// FaissException into an Error. The saved file
 // is three text lines (format name, stamp, "count dimension bytes") and FAISS's own
 // serialisation of `bytes` bytes. The length is checked before FAISS reads: FAISS 1.7.3 leaks
 // what it allocated when a read fails half way, and a file cut short is the likely damage.
 #include "retrieval/vector_index.hpp"
 
+#include "retrieval/code_scan.hpp"
+
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexHNSW.h>
+#include <faiss/IndexScalarQuantizer.h>
 #include <faiss/impl/FaissException.h>
 #include <faiss/index_io.h>
 #include <faiss/utils/distances.h>
@@ -46,6 +50,55 @@ void configure_faiss_once() {
     openblas_set_num_threads(1);
 #endif
   });
+}
+
+// Sets FAISS's and BLAS's threads for a build, and back to one when it ends (searches run one
+// per request thread).
+class BuildThreads {
+ public:
+  explicit BuildThreads(int threads) { set(std::max(1, threads)); }
+  ~BuildThreads() { set(1); }
+  BuildThreads(const BuildThreads&) = delete;
+  BuildThreads& operator=(const BuildThreads&) = delete;
+
+ private:
+  static void set(int threads) {
+    omp_set_num_threads(threads);
+#ifdef RAG_HAVE_OPENBLAS
+    openblas_set_num_threads(threads);
+#endif
+  }
+};
+
+// IVF over `count` normalised vectors: `lists` centroids trained by k-means on an even sample
+// of at most 64 vectors a list (FAISS's default is 256: four times the training), 10
+// iterations, then every vector quantised to 8 bits a dimension over the range of that
+// dimension (not relative to its list's centroid: code_scan.hpp scans the codes themselves).
+std::unique_ptr<faiss::Index> build_ivf(const float* data, std::size_t count, int dimension,
+                                        std::size_t lists) {
+  constexpr std::size_t kTrainPerList = 64;
+  auto quantizer = std::make_unique<faiss::IndexFlatIP>(dimension);
+  auto ivf = std::make_unique<faiss::IndexIVFScalarQuantizer>(quantizer.get(), dimension, lists,
+                                                              faiss::ScalarQuantizer::QT_8bit,
+                                                              faiss::METRIC_INNER_PRODUCT);
+  ivf->own_fields = true;
+  quantizer.release();
+  ivf->by_residual = false;
+  ivf->cp.niter = 10;
+  ivf->cp.min_points_per_centroid = 1;  // small indexes: no warning on stderr
+  ivf->cp.max_points_per_centroid = kTrainPerList;
+  const std::size_t sample = std::min(count, lists * kTrainPerList);
+  std::vector<float> training;
+  training.reserve(sample * static_cast<std::size_t>(dimension));
+  for (std::size_t i = 0; i < sample; ++i) {
+    const float* row = data + (i * count / sample) * static_cast<std::size_t>(dimension);
+    training.insert(training.end(), row, row + dimension);
+  }
+  ivf->train(static_cast<idx_t>(sample), training.data());
+  std::vector<float>().swap(training);
+  ivf->add(static_cast<idx_t>(count), data);
+  ivf->make_direct_map(true);  // similarity() reconstructs by id
+  return ivf;
 }
 
 constexpr std::string_view kFileFormat = "rag-server vector index 1";
@@ -98,6 +151,25 @@ std::optional<FileHeader> read_header(std::FILE* f) {
 
 }  // namespace
 
+std::string_view kind_name(VectorIndexKind kind) {
+  switch (kind) {
+    case VectorIndexKind::kAuto:
+      return "auto";
+    case VectorIndexKind::kExact:
+      return "exact";
+    case VectorIndexKind::kIvf:
+      return "IVF";
+    case VectorIndexKind::kHnsw:
+      return "HNSW";
+  }
+  return "auto";
+}
+
+VectorIndexKind VectorIndexOptions::kind_for(std::size_t count) const {
+  if (kind != VectorIndexKind::kAuto) return kind;
+  return count >= approximate_threshold ? VectorIndexKind::kIvf : VectorIndexKind::kExact;
+}
+
 VectorIndex::~VectorIndex() = default;
 
 void VectorIndex::normalise(float* v, int dimension) {
@@ -116,31 +188,74 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::build(std::vector<float> data,
   }
   for (std::size_t i = 0; i < count; ++i) normalise(data.data() + i * dimension, dimension);
   configure_faiss_once();
-  std::unique_ptr<VectorIndex> out(new VectorIndex());
-  out->count_ = count;
-  out->dimension_ = dimension;
-  out->approximate_ = count >= options.hnsw_threshold;
-  out->ef_search_ = options.hnsw_ef_search;
+  const auto kind = options.kind_for(count);
+  std::unique_ptr<faiss::Index> index;
   try {
-    if (out->approximate_) {
+    BuildThreads threads(options.build_threads);
+    if (kind == VectorIndexKind::kIvf) {
+      const std::size_t lists =
+          options.ivf_lists > 0
+              ? options.ivf_lists
+              : static_cast<std::size_t>(4 * std::sqrt(static_cast<double>(count)));
+      index = build_ivf(data.data(), count, dimension, std::clamp<std::size_t>(lists, 1, count));
+    } else if (kind == VectorIndexKind::kHnsw) {
       auto hnsw = std::make_unique<faiss::IndexHNSWFlat>(dimension, options.hnsw_m,
                                                          faiss::METRIC_INNER_PRODUCT);
       hnsw->hnsw.efConstruction = options.hnsw_ef_construction;
-      hnsw->hnsw.efSearch = options.hnsw_ef_search;
       hnsw->add(static_cast<idx_t>(count), data.data());
-      out->stored_ = static_cast<const faiss::IndexFlat*>(hnsw->storage)->get_xb();
-      out->index_ = std::move(hnsw);
+      index = std::move(hnsw);
     } else {
       auto flat = std::make_unique<faiss::IndexFlatIP>(dimension);
       flat->add(static_cast<idx_t>(count), data.data());
-      out->stored_ = flat->get_xb();
-      out->index_ = std::move(flat);
+      index = std::move(flat);
     }
   } catch (const faiss::FaissException& e) {
     return fail(ErrorCode::kInternal, std::string("FAISS index build failed: ") + e.what());
   } catch (const std::bad_alloc&) {
     return fail(ErrorCode::kInternal, "FAISS index build failed: out of memory");
   }
+  auto out = adopt(std::move(index), count, dimension, options);
+  if (!out) return fail(ErrorCode::kInternal, "FAISS built an index of an unexpected shape");
+  return out;
+}
+
+std::unique_ptr<VectorIndex> VectorIndex::adopt(std::unique_ptr<faiss::Index> index,
+                                                std::size_t count, int dimension,
+                                                const VectorIndexOptions& options) {
+  if (index == nullptr || index->metric_type != faiss::METRIC_INNER_PRODUCT ||
+      index->d != dimension || static_cast<std::size_t>(index->ntotal) != count) {
+    return nullptr;
+  }
+  std::unique_ptr<VectorIndex> out(new VectorIndex());
+  if (auto* ivf = dynamic_cast<faiss::IndexIVFScalarQuantizer*>(index.get())) {
+    if (ivf->sq.qtype != faiss::ScalarQuantizer::QT_8bit || ivf->by_residual || ivf->nlist == 0 ||
+        ivf->sq.trained.size() != 2 * static_cast<std::size_t>(dimension) ||
+        ivf->code_size != static_cast<std::size_t>(dimension) || ivf->invlists == nullptr) {
+      return nullptr;
+    }
+    if (ivf->direct_map.type != faiss::DirectMap::Array) ivf->make_direct_map(true);
+    out->kind_ = VectorIndexKind::kIvf;
+  } else if (auto* hnsw = dynamic_cast<faiss::IndexHNSWFlat*>(index.get())) {
+    const auto* flat = dynamic_cast<const faiss::IndexFlat*>(hnsw->storage);
+    if (flat == nullptr) return nullptr;
+    hnsw->hnsw.efSearch = options.hnsw_ef_search;
+    out->stored_ = flat->get_xb();
+    out->kind_ = VectorIndexKind::kHnsw;
+  } else if (auto* flat = dynamic_cast<faiss::IndexFlat*>(index.get())) {
+    out->stored_ = flat->get_xb();
+    out->kind_ = VectorIndexKind::kExact;
+  } else {
+    return nullptr;
+  }
+  out->count_ = count;
+  out->dimension_ = dimension;
+  out->ef_search_ = options.hnsw_ef_search;
+  if (const auto* ivf = dynamic_cast<const faiss::IndexIVF*>(index.get())) {
+    out->probes_ =
+        options.ivf_probes > 0 ? options.ivf_probes : std::max<std::size_t>(32, ivf->nlist / 16);
+    out->probes_ = std::min(out->probes_, ivf->nlist);
+  }
+  out->index_ = std::move(index);
   return out;
 }
 
@@ -230,21 +345,10 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::load(const std::filesystem::pa
   } catch (const std::bad_alloc&) {
     return fail(ErrorCode::kCorrupt, file.string() + ": out of memory reading it");
   }
-  auto* hnsw = dynamic_cast<faiss::IndexHNSWFlat*>(index.get());
-  const auto* flat = hnsw != nullptr ? dynamic_cast<const faiss::IndexFlat*>(hnsw->storage)
-                                     : dynamic_cast<const faiss::IndexFlat*>(index.get());
-  if (flat == nullptr || index->metric_type != faiss::METRIC_INNER_PRODUCT ||
-      index->d != dimension || static_cast<std::size_t>(index->ntotal) != count) {
+  auto out = adopt(std::move(index), count, dimension, options);
+  if (!out) {
     return fail(ErrorCode::kCorrupt, file.string() + ": its content does not match its header");
   }
-  std::unique_ptr<VectorIndex> out(new VectorIndex());
-  out->count_ = count;
-  out->dimension_ = dimension;
-  out->approximate_ = hnsw != nullptr;
-  out->ef_search_ = options.hnsw_ef_search;
-  if (hnsw != nullptr) hnsw->hnsw.efSearch = options.hnsw_ef_search;
-  out->stored_ = flat->get_xb();
-  out->index_ = std::move(index);
   return out;
 }
 
@@ -263,11 +367,13 @@ Result<std::vector<VectorHit>> VectorIndex::search(const std::vector<float>& que
   std::vector<idx_t> labels(limit, -1);
   omp_set_num_threads(1);
   try {
-    if (approximate_) {
+    if (kind_ == VectorIndexKind::kHnsw) {
       faiss::SearchParametersHNSW params;
       params.efSearch = std::max(ef_search_, static_cast<int>(limit));
       index_->search(1, q.data(), static_cast<idx_t>(limit), distances.data(), labels.data(),
                      &params);
+    } else if (kind_ == VectorIndexKind::kIvf) {
+      return search_ivf(q, limit);
     } else {
       index_->search(1, q.data(), static_cast<idx_t>(limit), distances.data(), labels.data());
     }
@@ -282,12 +388,61 @@ Result<std::vector<VectorHit>> VectorIndex::search(const std::vector<float>& que
   return hits;
 }
 
+// The `probes_` lists whose centroids are nearest the query, scanned by code_scan.hpp's kernels
+// into a min-heap of the best `limit`. Ties go to the smaller id, as in FAISS's own scan.
+Result<std::vector<VectorHit>> VectorIndex::search_ivf(const std::vector<float>& q,
+                                                       std::size_t limit) const {
+  const auto& ivf = static_cast<const faiss::IndexIVFScalarQuantizer&>(*index_);
+  std::vector<float> centroid_scores(probes_);
+  std::vector<idx_t> lists(probes_, -1);
+  ivf.quantizer->search(1, q.data(), static_cast<idx_t>(probes_), centroid_scores.data(),
+                        lists.data());
+  const auto d = static_cast<std::size_t>(dimension_);
+  const auto weights =
+      code_weights(q, std::span(ivf.sq.trained).first(d), std::span(ivf.sq.trained).subspan(d, d));
+  const auto better = [](const VectorHit& a, const VectorHit& b) {
+    return a.similarity > b.similarity || (a.similarity == b.similarity && a.id < b.id);
+  };
+  std::vector<VectorHit> heap;  // the best so far, the worst of them on top
+  heap.reserve(limit + 1);
+  for (const idx_t list : lists) {
+    if (list < 0) continue;
+    const auto size = ivf.invlists->list_size(static_cast<std::size_t>(list));
+    faiss::InvertedLists::ScopedCodes codes(ivf.invlists, static_cast<std::size_t>(list));
+    faiss::InvertedLists::ScopedIds ids(ivf.invlists, static_cast<std::size_t>(list));
+    for (std::size_t j = 0; j < size; ++j) {
+      const VectorHit hit{ids[j], weights.offset + code_dot(weights.weight, codes.get() + j * d)};
+      if (heap.size() == limit && !better(hit, heap.front())) continue;
+      heap.push_back(hit);
+      std::ranges::push_heap(heap, better);
+      if (heap.size() > limit) {
+        std::ranges::pop_heap(heap, better);
+        heap.pop_back();
+      }
+    }
+  }
+  std::ranges::sort_heap(heap, better);
+  return heap;
+}
+
 float VectorIndex::similarity(const std::vector<float>& normalised_query, std::int64_t id) const {
   if (id < 0 || static_cast<std::size_t>(id) >= count_ ||
       static_cast<int>(normalised_query.size()) != dimension_) {
     return 0;
   }
-  const float* v = stored_ + static_cast<std::size_t>(id) * dimension_;
+  std::vector<float> decoded;
+  const float* v = nullptr;
+  if (stored_ != nullptr) {
+    v = stored_ + static_cast<std::size_t>(id) * dimension_;
+  } else {  // IVF: decoded from its 8-bit codes
+    decoded.resize(static_cast<std::size_t>(dimension_));
+    try {
+      index_->reconstruct(id, decoded.data());
+    } catch (const faiss::FaissException&) {
+      return 0;
+    }
+    v = decoded.data();
+  }
   double dot = 0;
   for (int i = 0; i < dimension_; ++i) dot += static_cast<double>(v[i]) * normalised_query[i];
   return static_cast<float>(dot);

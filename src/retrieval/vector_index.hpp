@@ -1,9 +1,12 @@
 // Dense retrieval: the one file that knows FAISS. Vectors are L2-normalised on the way in, so
-// inner product = cosine similarity. Below `hnsw_threshold` vectors the index is exact
-// (IndexFlatIP); at or above it, approximate (IndexHNSWFlat, inner product).
+// inner product = cosine similarity. Three kinds (VectorIndexKind), chosen by
+// VectorIndexOptions::kind_for: exact (IndexFlatIP, every vector compared), IVF (inverted
+// lists of 8-bit scalar-quantised vectors: a quarter of the floats' memory, a few of the lists
+// searched per query) and HNSW (a graph over the float vectors; only by choice: its build takes
+// minutes at 20k vectors of 1536 dimensions on this project's machines, bench/retrieval).
 //
-// An HNSW graph takes minutes to build at the sizes that need it, so `rag-server index` builds
-// it once and save()s it beside the index; the server load()s it (seconds).
+// An approximate index takes minutes to build at the sizes that need it, so `rag-server index`
+// builds it once and save()s it beside the index; the server load()s it (seconds).
 //
 // FAISS exceptions are caught here and returned as errors. Every search pins OpenMP to one
 // thread (FAISS's own OpenMP threads would compete with the request threads).
@@ -26,13 +29,35 @@ struct Index;
 
 namespace rag::retrieval {
 
+enum class VectorIndexKind {
+  kAuto,   // exact below VectorIndexOptions::approximate_threshold vectors, IVF at or above
+  kExact,  // IndexFlatIP
+  kIvf,    // IndexIVFScalarQuantizer, 8 bits per dimension
+  kHnsw,   // IndexHNSWFlat
+};
+
+// "exact", "IVF" or "HNSW" (kAuto: "auto"), for logs and readiness details.
+std::string_view kind_name(VectorIndexKind kind);
+
 struct VectorIndexOptions {
-  // Vectors; at or above this HNSW is used. 100k, not 50k: building HNSW in the server takes
-  // minutes at these sizes (bench/retrieval/RESULTS.md) while exact search costs ~80 ms/query.
-  std::size_t hnsw_threshold = 100000;
-  int hnsw_m = 32;                     // graph degree
+  VectorIndexKind kind = VectorIndexKind::kAuto;  // VECTOR_INDEX
+  // kAuto: vectors from which the index is approximate (HNSW_MIN_VECTORS). Exact search costs
+  // ~80 ms a query at 100k vectors of 1536 dimensions (bench/retrieval/RESULTS.md).
+  std::size_t approximate_threshold = 100000;
+  int hnsw_m = 32;  // graph degree
   int hnsw_ef_construction = 40;
-  int hnsw_ef_search = 128;            // raised to the number of results asked when larger
+  int hnsw_ef_search = 128;  // raised to the number of results asked when larger
+  // IVF: lists of vectors near one centroid each; 0 = 4·√count (FAISS's guidance is 4·√n to
+  // 16·√n: fewer lists build faster). A query searches the `ivf_probes` lists nearest to it.
+  std::size_t ivf_lists = 0;
+  // 0 = a sixteenth of the lists, at least 32 (bench/scale/RESULTS.md, "Dense": at 1M vectors,
+  // 250 of 4,000 lists, p99 26 ms on one core).
+  std::size_t ivf_probes = 0;
+  // Threads for building (the indexer may take every core; a server builds on one).
+  int build_threads = 1;
+
+  // The kind an index of `count` vectors is (never kAuto).
+  VectorIndexKind kind_for(std::size_t count) const;
 };
 
 struct VectorHit {
@@ -56,9 +81,9 @@ class VectorIndex {
   // `stamp`: what it was built from (stored_graph.hpp, vector_stamp). kIo when it cannot be written.
   Result<void> save(const std::filesystem::path& file, std::string_view stamp) const;
 
-  // Reads an index save()d for exactly `stamp`, `count` vectors and `dimension`. kNotFound
-  // when there is no file, kCorrupt when it is unreadable or was saved for something else
-  // (the message says what).
+  // Reads an index save()d for exactly `stamp`, `count` vectors and `dimension`, searched with
+  // `options`' search settings (ef_search, probes). kNotFound when there is no file, kCorrupt
+  // when it is unreadable or was saved for something else (the message says what).
   static Result<std::unique_ptr<VectorIndex>> load(const std::filesystem::path& file,
                                                    std::string_view stamp, std::size_t count,
                                                    int dimension,
@@ -70,12 +95,14 @@ class VectorIndex {
   // The `limit` most similar vectors to `query` (normalised here), best first.
   Result<std::vector<VectorHit>> search(const std::vector<float>& query, std::size_t limit) const;
 
-  // Exact cosine similarity between a normalised query and the stored vector `id`.
+  // Cosine similarity between a normalised query and the stored vector `id`: exact, or, in an
+  // IVF index, with the vector as quantised (within ~0.001 at 8 bits).
   float similarity(const std::vector<float>& normalised_query, std::int64_t id) const;
 
   std::size_t size() const { return count_; }
   int dimension() const { return dimension_; }
-  bool approximate() const { return approximate_; }
+  VectorIndexKind kind() const { return kind_; }
+  bool approximate() const { return kind_ != VectorIndexKind::kExact; }
 
   // Normalises a vector to unit L2 length (a zero vector stays zero).
   static void normalise(float* v, int dimension);
@@ -83,12 +110,21 @@ class VectorIndex {
  private:
   VectorIndex() = default;
 
+  // Takes `index` (read or built) after checking it is of a kind this class builds, over
+  // `count` vectors of `dimension` (inner product); null otherwise.
+  static std::unique_ptr<VectorIndex> adopt(std::unique_ptr<faiss::Index> index, std::size_t count,
+                                            int dimension, const VectorIndexOptions& options);
+
+  Result<std::vector<VectorHit>> search_ivf(const std::vector<float>& normalised_query,
+                                            std::size_t limit) const;
+
   std::unique_ptr<faiss::Index> index_;
-  const float* stored_ = nullptr;  // the flat codes inside index_ (row-major, normalised)
+  const float* stored_ = nullptr;  // exact and HNSW: the float vectors inside index_ (row-major)
   std::size_t count_ = 0;
   int dimension_ = 0;
-  bool approximate_ = false;
+  VectorIndexKind kind_ = VectorIndexKind::kExact;
   int ef_search_ = 0;
+  std::size_t probes_ = 0;
 };
 
 }  // namespace rag::retrieval

@@ -1,10 +1,17 @@
-// VectorIndex: the stored HNSW graph round-trips, and a file for anything else is refused.
+// VectorIndex: IVF search agrees with exact search, the stored indexes round-trip, and a file
+// for anything else is refused. code_scan's kernels agree with a plain loop.
 #include "retrieval/vector_index.hpp"
 
+#include <faiss/IndexFlat.h>
+#include <faiss/IndexScalarQuantizer.h>
+#include <faiss/index_io.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <random>
+#include <set>
+
+#include "retrieval/code_scan.hpp"
 
 #include "retrieval/testing/test_corpus.hpp"
 
@@ -26,7 +33,7 @@ std::vector<float> random_vectors(std::size_t count, unsigned seed) {
 
 std::unique_ptr<VectorIndex> hnsw(const std::vector<float>& data) {
   VectorIndexOptions options;
-  options.hnsw_threshold = 1;
+  options.kind = VectorIndexKind::kHnsw;
   auto built = VectorIndex::build(data, data.size() / kDim, kDim, options);
   EXPECT_TRUE(built) << built.error().message;
   return built ? std::move(*built) : nullptr;
@@ -40,14 +47,149 @@ std::vector<std::int64_t> ids(const VectorIndex& index, const std::vector<float>
   return out;
 }
 
+std::unique_ptr<VectorIndex> ivf(const std::vector<float>& data, std::size_t probes) {
+  VectorIndexOptions options;
+  options.kind = VectorIndexKind::kIvf;
+  options.ivf_lists = 8;
+  options.ivf_probes = probes;
+  auto built = VectorIndex::build(data, data.size() / kDim, kDim, options);
+  EXPECT_TRUE(built) << built.error().message;
+  return built ? std::move(*built) : nullptr;
+}
+
+std::vector<float> row(const std::vector<float>& data, std::size_t i) {
+  return {data.begin() + static_cast<std::ptrdiff_t>(i * kDim),
+          data.begin() + static_cast<std::ptrdiff_t>((i + 1) * kDim)};
+}
+
+TEST(VectorIndexIvf, ProbingEveryListFindsWhatExactSearchFinds) {
+  const auto data = random_vectors(kCount, 1);
+  auto exact = VectorIndex::build(data, kCount, kDim);
+  ASSERT_TRUE(exact);
+  ASSERT_EQ((*exact)->kind(), VectorIndexKind::kExact);
+  auto index = ivf(data, 8);
+  ASSERT_EQ(index->kind(), VectorIndexKind::kIvf);
+  EXPECT_TRUE(index->approximate());
+  const auto queries = random_vectors(30, 2);
+  std::size_t found = 0;
+  for (std::size_t q = 0; q < 30; ++q) {
+    const auto query = row(queries, q);
+    const auto truth = ids(**exact, query);
+    const std::set<std::int64_t> expected(truth.begin(), truth.end());
+    auto hits = index->search(query, 10);
+    ASSERT_TRUE(hits);
+    ASSERT_EQ(hits->size(), 10u);
+    auto normalised = query;
+    VectorIndex::normalise(normalised.data(), kDim);
+    for (std::size_t i = 0; i < hits->size(); ++i) {
+      const auto& hit = (*hits)[i];
+      found += expected.count(hit.id);
+      // The scan's score is the similarity of the vector as coded, best first.
+      EXPECT_NEAR(hit.similarity, index->similarity(normalised, hit.id), 1e-5);
+      EXPECT_NEAR(hit.similarity, (*exact)->similarity(normalised, hit.id), 0.02);
+      if (i > 0) {
+        EXPECT_GE((*hits)[i - 1].similarity, hit.similarity);
+      }
+    }
+  }
+  // 8-bit codes may swap near ties at the tenth place, no more.
+  EXPECT_GE(static_cast<double>(found) / 300.0, 0.95);
+}
+
+TEST(VectorIndexIvf, FewerProbesFindAStoredVectorItself) {
+  const auto data = random_vectors(kCount, 3);
+  auto index = ivf(data, 1);
+  for (std::size_t i = 0; i < kCount; i += 37) {
+    auto hits = index->search(row(data, i), 1);  // its own list is the nearest centroid's
+    ASSERT_TRUE(hits);
+    ASSERT_EQ(hits->size(), 1u);
+    EXPECT_EQ(hits->front().id, static_cast<std::int64_t>(i));
+  }
+}
+
+TEST(VectorIndexIvf, SavedIndexLoadsAndSearchesTheSame) {
+  ScratchDir dir;
+  const auto file = dir.path() / "vectors.faiss";
+  const auto data = random_vectors(kCount, 1);
+  auto built = ivf(data, 3);
+  ASSERT_TRUE(built->save(file, "IVF of 300"));
+  VectorIndexOptions options;
+  options.ivf_probes = 3;
+  auto loaded = VectorIndex::load(file, "IVF of 300", kCount, kDim, options);
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  EXPECT_EQ((*loaded)->kind(), VectorIndexKind::kIvf);
+  const auto queries = random_vectors(20, 2);
+  for (std::size_t q = 0; q < 20; ++q) {
+    EXPECT_EQ(ids(**loaded, row(queries, q)), ids(*built, row(queries, q)));
+  }
+}
+
+TEST(VectorIndexIvf, AnIvfIndexOfAnotherLayoutIsRefused) {
+  // Codes relative to their list's centroid (FAISS's default) would be scanned wrongly.
+  ScratchDir dir;
+  const auto data = random_vectors(kCount, 1);
+  faiss::IndexFlatIP quantizer(kDim);
+  faiss::IndexIVFScalarQuantizer residual(&quantizer, kDim, 4, faiss::ScalarQuantizer::QT_8bit,
+                                          faiss::METRIC_INNER_PRODUCT);
+  residual.train(kCount, data.data());
+  residual.add(kCount, data.data());
+  const auto faiss_part = dir.path() / "faiss";
+  faiss::write_index(&residual, faiss_part.c_str());
+  std::ifstream in(faiss_part, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  char shape[64];
+  std::snprintf(shape, sizeof shape, "%zu %d %020zu\n", kCount, kDim, bytes.size());
+  const auto file = dir.path() / "vectors.faiss";
+  std::ofstream(file, std::ios::binary) << "rag-server vector index 1\nstamp\n" << shape << bytes;
+  auto loaded = VectorIndex::load(file, "stamp", kCount, kDim);
+  ASSERT_FALSE(loaded);
+  EXPECT_EQ(loaded.error().code, ErrorCode::kCorrupt);
+  EXPECT_NE(loaded.error().message.find("does not match"), std::string::npos)
+      << loaded.error().message;
+}
+
+TEST(VectorIndexOptions, AutoIsExactBelowTheThresholdAndIvfFromIt) {
+  VectorIndexOptions options;
+  options.approximate_threshold = 100;
+  EXPECT_EQ(options.kind_for(99), VectorIndexKind::kExact);
+  EXPECT_EQ(options.kind_for(100), VectorIndexKind::kIvf);
+  options.kind = VectorIndexKind::kHnsw;
+  EXPECT_EQ(options.kind_for(1), VectorIndexKind::kHnsw);
+  options.kind = VectorIndexKind::kExact;
+  EXPECT_EQ(options.kind_for(1000000), VectorIndexKind::kExact);
+}
+
+TEST(CodeScan, KernelsAgreeWithAPlainLoopAtEverySize) {
+  std::mt19937 random(5);
+  std::uniform_real_distribution<float> uniform(-1, 1);
+  std::uniform_int_distribution<int> byte(0, 255);
+  for (const std::size_t n : {1, 7, 15, 16, 17, 31, 32, 33, 63, 100, 1536}) {
+    std::vector<float> weight(n);
+    std::vector<std::uint8_t> codes(n);
+    double expected = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      weight[i] = uniform(random);
+      codes[i] = static_cast<std::uint8_t>(byte(random));
+      expected += static_cast<double>(weight[i]) * codes[i];
+    }
+    EXPECT_NEAR(code_dot(weight, codes.data()), expected, 1e-4 * (1 + std::abs(expected)))
+        << n << " dimensions";
+    for (const auto& kernel : code_dot_kernels()) {
+      EXPECT_NEAR(kernel.dot(weight.data(), codes.data(), n), expected,
+                  1e-4 * (1 + std::abs(expected)))
+          << kernel.name << ", " << n << " dimensions";
+    }
+  }
+}
+
 TEST(VectorIndexFile, SavedGraphLoadsAndSearchesTheSame) {
   ScratchDir dir;
-  const auto file = dir.path() / "vectors.hnsw";
+  const auto file = dir.path() / "vectors.faiss";
   const auto data = random_vectors(kCount, 1);
   auto built = hnsw(data);
   ASSERT_TRUE(built->approximate());
   ASSERT_TRUE(built->save(file, "7@2026-11-25T06:00:00"));
-  EXPECT_FALSE(std::filesystem::exists(dir.path() / "vectors.hnsw.tmp"));
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "vectors.faiss.tmp"));
   EXPECT_EQ(VectorIndex::saved_stamp(file), "7@2026-11-25T06:00:00");
 
   auto loaded = VectorIndex::load(file, "7@2026-11-25T06:00:00", kCount, kDim);
@@ -66,7 +208,7 @@ TEST(VectorIndexFile, SavedGraphLoadsAndSearchesTheSame) {
 
 TEST(VectorIndexFile, RefusesAFileSavedForAnotherIndex) {
   ScratchDir dir;
-  const auto file = dir.path() / "vectors.hnsw";
+  const auto file = dir.path() / "vectors.faiss";
   ASSERT_TRUE(hnsw(random_vectors(kCount, 1))->save(file, "7@t"));
   auto other_stamp = VectorIndex::load(file, "8@t", kCount, kDim);
   ASSERT_FALSE(other_stamp);
@@ -82,7 +224,7 @@ TEST(VectorIndexFile, RefusesAFileSavedForAnotherIndex) {
 
 TEST(VectorIndexFile, MissingTruncatedAndForeignFilesAreErrorsNotCrashes) {
   ScratchDir dir;
-  const auto file = dir.path() / "vectors.hnsw";
+  const auto file = dir.path() / "vectors.faiss";
   auto missing = VectorIndex::load(file, "1@t", kCount, kDim);
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
@@ -106,7 +248,7 @@ TEST(VectorIndexFile, MissingTruncatedAndForeignFilesAreErrorsNotCrashes) {
 
 TEST(VectorIndexFile, SaveIntoAMissingFolderIsAnIoError) {
   ScratchDir dir;
-  auto saved = hnsw(random_vectors(kCount, 1))->save(dir.path() / "no" / "vectors.hnsw", "1@t");
+  auto saved = hnsw(random_vectors(kCount, 1))->save(dir.path() / "no" / "vectors.faiss", "1@t");
   ASSERT_FALSE(saved);
   EXPECT_EQ(saved.error().code, ErrorCode::kIo);
 }

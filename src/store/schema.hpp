@@ -15,7 +15,7 @@ namespace rag::store {
 inline constexpr int kSchemaVersion = 1;
 inline constexpr std::string_view kIndexFileName = "index.sqlite";
 inline constexpr std::string_view kBuildInfoFileName = "build_info.json";
-inline constexpr std::string_view kGraphFileName = "vectors.hnsw";  // retrieval/stored_graph.hpp
+inline constexpr std::string_view kGraphFileName = "vectors.faiss";  // retrieval/stored_graph.hpp
 inline constexpr std::string_view kLexicalFileName = "lexical.idx";  // retrieval/lexical_file.hpp
 inline constexpr std::string_view kMigrateCommand = "rag-server index PATH...";
 

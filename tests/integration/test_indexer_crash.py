@@ -4,8 +4,8 @@ log (never timed). After each kill the index opens and is consistent (SQLite int
 orphan or gappy chunks, vectors whole, `rag-server search` finds what was committed and
 nothing else), and the next run completes and equals an uninterrupted build (chunks, vectors,
 build_info.json). One run is interrupted twice (the resume is killed as well), one while it
-stores the HNSW graph, and RANDOM_KILLS runs at moments drawn at random (mid-transaction, mid-
-request: wherever the signal lands); the seed is printed and RAG_CRASH_SEED=N replays it.
+stores the IVF vector index, and RANDOM_KILLS runs at moments drawn at random (mid-transaction,
+mid-request: wherever the signal lands); the seed is printed and RAG_CRASH_SEED=N replays it.
 
 test_index_cli.py has the single-kill case without embeddings; this file adds the phases and
 the repetitions. Embeddings come from the fake upstream (its vectors are deterministic).
@@ -185,13 +185,13 @@ class IndexerCrash(unittest.TestCase):
         self.resume_and_compare(db, second)
 
     def test_kill_9_while_the_graph_is_stored_then_resume(self):
-        # HNSW_MIN_VECTORS under the corpus' vector count: the run ends by storing the HNSW
-        # graph (retrieval/stored_graph.hpp), written to a temporary file and renamed.
+        # HNSW_MIN_VECTORS under the corpus' vector count: the run ends by storing the IVF
+        # vector index (retrieval/stored_graph.hpp), written to a temporary file and renamed.
         db = os.path.join(self.tmp, "db-graph")
         env = dict(self.env, VECTOR_DB_PATH=db, HNSW_MIN_VECTORS="100")
-        graph = os.path.join(db, "vectors.hnsw")
+        graph = os.path.join(db, "vectors.faiss")
         code = self.index_killed(env, lambda proc: proc.stderr.wait_for(
-            r"Building the HNSW graph over \d+ vectors", timeout=300))
+            r"Building the IVF vector index over \d+ vectors", timeout=300))
         # A small graph may be stored before the signal lands; either way nothing is torn.
         self.assertIn(code, (-signal.SIGKILL, 0))
         committed, without_vectors = self.check_opens_and_is_consistent(db)
@@ -224,8 +224,9 @@ class IndexerCrash(unittest.TestCase):
     def assert_whole_graph(self, graph):
         with open(graph, "rb") as f:
             self.assertEqual(f.readline(), b"rag-server vector index 1\n")
-            self.assertRegex(f.readline().decode(), rf"^\d+ vectors of dimension {DIM}, fnv ")
-            self.assertGreater(len(f.read()), DIM * 4 * 100)
+            self.assertRegex(f.readline().decode(),
+                             rf"^IVF index of \d+ vectors of dimension {DIM}, fnv ")
+            self.assertGreater(len(f.read()), DIM * 100)  # a byte per dimension
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
-"""The HNSW graph stored by `rag-server index` (retrieval/stored_graph.hpp; docs/index.md "Large
-indexes"): `index` builds it once per index generation into VECTOR_DB_PATH/vectors.hnsw when the
-index holds HNSW_MIN_VECTORS vectors or more; `serve` loads it instead of building it, searches
-exactly while it is missing or stale, and picks it up by itself once `index` stores it.
+"""The approximate vector index stored by `rag-server index` (retrieval/stored_graph.hpp;
+docs/index.md "Large indexes"): `index` builds it once per index generation into
+VECTOR_DB_PATH/vectors.faiss when the index holds HNSW_MIN_VECTORS vectors or more (IVF), or of
+the kind VECTOR_INDEX names; `serve` loads it instead of building it, searches exactly while it
+is missing, stale or of another kind, and picks it up by itself once `index` stores it.
 
 HNSW_MIN_VECTORS=2 makes the small corpus "large"; the fake upstream provides the vectors.
 Readiness is observed through the server's log lines, never slept for.
@@ -13,8 +14,9 @@ import unittest
 import harness
 import test_chat_support as chat
 
-STORED = r"Index loaded: \d+ chunks, (\d+) with vectors \(HNSW graph as stored by rag-server index\)"
-EXACT = r"Vector search is exact until rag-server index stores the HNSW graph"
+STORED = (r"Index loaded: \d+ chunks, (\d+) with vectors "
+          r"\(IVF vector index as stored by rag-server index\)")
+EXACT = r"Vector search is exact until rag-server index stores the vector index"
 
 
 class StoredGraph(unittest.TestCase):
@@ -28,7 +30,7 @@ class StoredGraph(unittest.TestCase):
             with open(os.path.join(cls.docs, name), "w", encoding="utf-8") as f:
                 f.write(text)
         cls.db = os.path.join(cls.tmp.name, "vector_db")
-        cls.graph = os.path.join(cls.db, "vectors.hnsw")
+        cls.graph = os.path.join(cls.db, "vectors.faiss")
         cls.env = {"VECTOR_DB_PATH": cls.db, "HNSW_MIN_VECTORS": "2", "RATE_LIMIT_SEARCH": "off",
                    **cls.fake.openai_env()}
 
@@ -48,14 +50,19 @@ class StoredGraph(unittest.TestCase):
         self.assertEqual(body["results"][0]["citation_url"], "/config")
 
     def test_index_stores_the_graph_and_serve_loads_it_until_it_is_stale(self):
+        # An HNSW graph left by an older version is removed, not left to rot beside the index.
+        os.makedirs(self.db, exist_ok=True)
+        with open(os.path.join(self.db, "vectors.hnsw"), "wb") as f:
+            f.write(b"rag-server vector index 1\n")
         log = self.index()
-        self.assertIn("Stored the HNSW graph in", log)
+        self.assertIn("Stored the IVF vector index in", log)
+        self.assertFalse(os.path.exists(os.path.join(self.db, "vectors.hnsw")))
         self.assertTrue(os.path.exists(self.graph))
         with open(self.graph, "rb") as f:
             self.assertEqual(f.readline(), b"rag-server vector index 1\n")
         stamp = os.stat(self.graph).st_mtime_ns
         again = self.index()  # nothing changed: the stored graph is kept as it is
-        self.assertNotIn("Building the HNSW graph", again)
+        self.assertNotIn("Building the IVF vector index", again)
         self.assertEqual(os.stat(self.graph).st_mtime_ns, stamp)
 
         server = harness.Server(env=self.env)
@@ -64,7 +71,7 @@ class StoredGraph(unittest.TestCase):
             self.assertGreaterEqual(vectors, 2)
             self.assertEqual(server.stderr.count(EXACT), 0)
             self.search(server)
-            self.assertIn("(HNSW graph)", server.get_json("/readyz")[2]["checks"]["index"])
+            self.assertIn("(IVF vector index)", server.get_json("/readyz")[2]["checks"]["index"])
 
             # Without its graph (deleted, or left behind by a killed indexer) the server
             # searches exactly and says why, instead of building the graph for minutes.
@@ -74,23 +81,39 @@ class StoredGraph(unittest.TestCase):
             self.search(server)
             status, _, ready = server.get_json("/readyz")
             self.assertEqual(status, 200, ready)
-            self.assertIn("exact search until rag-server index stores the HNSW graph",
+            self.assertIn("exact search until rag-server index stores the vector index",
                           ready["checks"]["index"])
 
             # `index` stores it again (no document changed) and the server picks it up alone.
-            self.assertIn("Stored the HNSW graph in", self.index())
+            self.assertIn("Stored the IVF vector index in", self.index())
             server.stderr.wait_for(STORED, count=2, timeout=30)
             self.search(server)
         finally:
             server.stop()
 
-    def test_below_the_threshold_no_graph_is_stored(self):
+    def test_below_the_threshold_no_index_is_stored(self):
         env = dict(self.env, HNSW_MIN_VECTORS="100000",
                    VECTOR_DB_PATH=os.path.join(self.tmp.name, "small_db"))
         done = harness.run_cli(["index", self.docs], env=env, cwd=self.tmp.name)
         self.assertEqual(done.returncode, 0, done.stderr)
-        self.assertNotIn("HNSW", done.stderr)
-        self.assertFalse(os.path.exists(os.path.join(env["VECTOR_DB_PATH"], "vectors.hnsw")))
+        self.assertNotIn("vector index", done.stderr)
+        self.assertFalse(os.path.exists(os.path.join(env["VECTOR_DB_PATH"], "vectors.faiss")))
+
+    def test_the_kind_is_a_setting_and_a_server_set_for_another_waits_for_its_own(self):
+        env = dict(self.env, VECTOR_INDEX="hnsw",
+                   VECTOR_DB_PATH=os.path.join(self.tmp.name, "hnsw_db"))
+        done = harness.run_cli(["index", self.docs], env=env, cwd=self.tmp.name)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertIn("Stored the HNSW vector index in", done.stderr)
+        # A server set for IVF does not search the HNSW graph as if it were what it asked for:
+        # it searches exactly and says what the file holds.
+        server = harness.Server(env=dict(env, VECTOR_INDEX="ivf"))
+        try:
+            server.stderr.wait_for(EXACT + r".* was built for other vectors \(HNSW index of \d+ "
+                                   r"vectors.*; the index has IVF index of \d+ vectors")
+            self.search(server)
+        finally:
+            server.stop()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,253 @@
+// rag-dense-cost LEXICAL_IDX QUERIES_JSONL [KIND=ivf] [PROBES=8,16,32,64] [VECTORS=hashed]
+//               [DIMENSION=1536]:
+// the dense index at scale, without HTTP: embeds every chunk of a lexical.idx that `rag-server
+// index` wrote, and each query of a BEIR queries.jsonl ("text"), finds each query's exact top
+// 10 by brute force, builds the index of KIND (ivf or hnsw) as `rag-server index` does (every
+// core), saves and reloads it, and prints per PROBES value: recall@10 against the exact top 10,
+// and the per-query p50 and p99 on one thread, as the server searches. Also the build time, the
+// file's size and its load time.
+//
+// VECTORS: `hashed` are the fake upstream's feature-hashed embeddings (tests/fakes: what the
+// scale benchmark's server gets): a bag of words, so two texts are near only when they share
+// words, and the vectors have no topical structure, unlike a model's. `topics=CORPUS_JSONL` is
+// a stand-in for that structure (random indexing: each document of the BEIR corpus.jsonl the
+// passages were drawn from gets a random direction, a word the sum of the directions of the
+// documents it occurs in, a text the idf-weighted sum of its words), so that texts on the same
+// subject are near without sharing a word. Neither is a real model; see bench/scale/README.md.
+// builds the index of KIND (ivf or hnsw) as `rag-server index` does (every core), saves and reloads
+// it, and prints per PROBES value: recall@10 against the exact top 10, and the per-query p50 and
+// p99 on one thread, as the server searches. Also the build time, the file's size and its load
+// time.
+#include <faiss/Index.h>
+#include <faiss/utils/Heap.h>
+#include <faiss/utils/distances.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <random>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "fake_upstream.hpp"
+#include "retrieval/lexical_file.hpp"
+#include "retrieval/vector_index.hpp"
+
+namespace retrieval = rag::retrieval;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::vector<std::string> words(std::string_view text) {
+  std::vector<std::string> out;
+  std::string word;
+  for (const char c : text) {
+    if (std::isalnum(static_cast<unsigned char>(c))) {
+      word.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    } else if (!word.empty()) {
+      out.push_back(std::move(word));
+      word.clear();
+    }
+  }
+  if (!word.empty()) out.push_back(std::move(word));
+  return out;
+}
+
+// Random indexing over the documents of a BEIR corpus.jsonl (see the top of this file).
+class TopicEmbedding {
+ public:
+  TopicEmbedding(const std::string& corpus, int dimension) : dimension_(dimension) {
+    std::ifstream in(corpus);
+    std::mt19937 random(11);
+    std::normal_distribution<float> normal;
+    std::vector<float> direction(static_cast<std::size_t>(dimension));
+    std::size_t documents = 0;
+    for (std::string line; std::getline(in, line);) {
+      if (line.empty()) continue;
+      const auto doc = nlohmann::json::parse(line);
+      for (auto& x : direction) x = normal(random);
+      auto terms = words(doc.value("title", "") + " " + doc.value("text", ""));
+      std::ranges::sort(terms);
+      terms.erase(std::unique(terms.begin(), terms.end()), terms.end());
+      for (const auto& t : terms) {
+        auto [it, added] = words_.try_emplace(t);
+        if (added) it->second.vector.assign(static_cast<std::size_t>(dimension), 0.0f);
+        ++it->second.documents;
+        for (int i = 0; i < dimension; ++i) it->second.vector[i] += direction[i];
+      }
+      ++documents;
+    }
+    for (auto& [word, w] : words_) {
+      w.idf = static_cast<float>(std::log(static_cast<double>(documents) / w.documents));
+      const float scale = w.idf / std::sqrt(static_cast<float>(w.documents));
+      for (auto& x : w.vector) x *= scale;
+    }
+  }
+
+  std::vector<float> operator()(std::string_view text) const {
+    std::vector<float> v(static_cast<std::size_t>(dimension_), 0.0f);
+    for (const auto& t : words(text)) {
+      const auto it = words_.find(t);
+      if (it == words_.end()) continue;
+      for (int i = 0; i < dimension_; ++i) v[i] += it->second.vector[i];
+    }
+    retrieval::VectorIndex::normalise(v.data(), dimension_);
+    return v;
+  }
+
+ private:
+  struct Word {
+    std::vector<float> vector;
+    std::size_t documents = 0;
+    float idf = 0;
+  };
+  int dimension_;
+  std::unordered_map<std::string, Word> words_;
+};
+
+std::vector<std::size_t> numbers(const std::string& list) {
+  std::vector<std::size_t> out;
+  std::stringstream in(list);
+  for (std::string item; std::getline(in, item, ',');) out.push_back(std::stoul(item));
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::fprintf(
+        stderr,
+        "usage: rag-dense-cost LEXICAL_IDX QUERIES_JSONL [ivf|hnsw] [PROBES] [VECTORS] [DIM]\n");
+    return 2;
+  }
+  const std::string kind = argc > 3 ? argv[3] : "ivf";
+  const auto probes = numbers(argc > 4 ? argv[4] : "8,16,32,64");
+  const std::string vectors = argc > 5 ? argv[5] : "hashed";
+  const int dim = argc > 6 ? std::stoi(argv[6]) : 1536;
+  std::function<std::vector<float>(std::string_view)> embed = [dim](std::string_view text) {
+    return rag::fakes::fake_embedding(std::string(text), dim);
+  };
+  if (vectors.starts_with("topics=")) {
+    embed = [topics = std::make_shared<TopicEmbedding>(vectors.substr(7), dim)](
+                std::string_view text) { return (*topics)(text); };
+  } else if (vectors != "hashed") {
+    std::fprintf(stderr, "VECTORS: hashed or topics=CORPUS_JSONL\n");
+    return 2;
+  }
+  const std::string file = argv[1];
+  auto index = retrieval::load_lexical_index(file, retrieval::saved_lexical_generation(file));
+  if (!index) {
+    std::fprintf(stderr, "%s\n", index.error().message.c_str());
+    return 1;
+  }
+  const std::size_t n = index->size();
+  auto start = Clock::now();
+  std::vector<float> data(n * static_cast<std::size_t>(dim));
+  for (std::uint32_t doc = 0; doc < n; ++doc) {
+    const auto v = embed(index->chunk(doc).text);
+    std::ranges::copy(v, data.begin() + static_cast<std::ptrdiff_t>(doc) * dim);
+  }
+  std::printf("embedded %zu chunks x %d in %.1f s\n", n, dim, seconds_since(start));
+  std::vector<float> queries;
+  std::ifstream in(argv[2]);
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    const auto v = embed(nlohmann::json::parse(line)["text"].get<std::string>());
+    queries.insert(queries.end(), v.begin(), v.end());
+  }
+  const std::size_t nq = queries.size() / static_cast<std::size_t>(dim);
+
+  constexpr std::size_t kTop = 10;
+  start = Clock::now();
+  std::vector<float> exact_scores(nq * kTop);
+  std::vector<faiss::Index::idx_t> exact_ids(nq * kTop);
+  faiss::float_minheap_array_t heaps{nq, kTop, exact_ids.data(), exact_scores.data()};
+  faiss::knn_inner_product(queries.data(), data.data(), static_cast<std::size_t>(dim), nq, n,
+                           &heaps);
+  std::printf("exact top %zu of %zu queries in %.1f s\n", kTop, nq, seconds_since(start));
+
+  retrieval::VectorIndexOptions options;
+  options.kind =
+      kind == "hnsw" ? retrieval::VectorIndexKind::kHnsw : retrieval::VectorIndexKind::kIvf;
+  options.build_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  start = Clock::now();
+  auto built = retrieval::VectorIndex::build(std::move(data), n, dim, options);
+  if (!built) {
+    std::fprintf(stderr, "%s\n", built.error().message.c_str());
+    return 1;
+  }
+  std::printf("built %s over %zu vectors in %.1f s\n",
+              std::string(retrieval::kind_name((*built)->kind())).c_str(), n, seconds_since(start));
+  const std::string saved = file + ".dense-cost";
+  if (auto ok = (*built)->save(saved, "dense-cost"); !ok) {
+    std::fprintf(stderr, "%s\n", ok.error().message.c_str());
+    return 1;
+  }
+  built->reset();
+  std::printf("file %.1f MB\n", static_cast<double>(std::filesystem::file_size(saved)) / 1e6);
+
+  for (const std::size_t p : probes) {
+    options.ivf_probes = p;
+    options.hnsw_ef_search = static_cast<int>(p);
+    start = Clock::now();
+    auto loaded = retrieval::VectorIndex::load(saved, "dense-cost", n, dim, options);
+    if (!loaded) {
+      std::fprintf(stderr, "%s\n", loaded.error().message.c_str());
+      return 1;
+    }
+    const double load_s = seconds_since(start);
+    std::vector<double> ms;
+    std::size_t found = 0, found_or_tied = 0;
+    for (std::size_t q = 0; q < nq; ++q) {
+      const std::vector<float> query(queries.begin() + static_cast<std::ptrdiff_t>(q * dim),
+                                     queries.begin() + static_cast<std::ptrdiff_t>((q + 1) * dim));
+      const auto t = Clock::now();
+      auto hits = (*loaded)->search(query, 15);  // the server asks 3 x k = 15
+      ms.push_back(seconds_since(t) * 1000);
+      const std::set<faiss::Index::idx_t> truth(
+          exact_ids.begin() + static_cast<std::ptrdiff_t>(q * kTop),
+          exact_ids.begin() + static_cast<std::ptrdiff_t>((q + 1) * kTop));
+      // Tied: a hit whose exact similarity equals the 10th best's (feature-hashed vectors of
+      // texts sharing the same words tie often; any of the tied chunks is a right answer).
+      const float tenth = exact_scores[q * kTop + kTop - 1];
+      for (std::size_t i = 0; hits && i < std::min(kTop, hits->size()); ++i) {
+        const auto id = (*hits)[i].id;
+        const bool exact = truth.count(id) > 0;
+        found += exact;
+        if (!exact) {
+          const auto v = embed(index->chunk(static_cast<std::uint32_t>(id)).text);
+          double dot = 0;
+          for (int j = 0; j < dim; ++j) dot += double(v[j]) * query[j];
+          found_or_tied += dot >= tenth - 1e-5;
+        } else {
+          ++found_or_tied;
+        }
+      }
+    }
+    std::ranges::sort(ms);
+    std::printf(
+        "%s %s=%zu: recall@10 %.4f (ties counted: %.4f) | p50 %.2f ms, p99 %.2f ms (one thread, "
+        "%zu "
+        "queries) | load %.2f s\n",
+        kind.c_str(), kind == "hnsw" ? "efSearch" : "probes", p,
+        static_cast<double>(found) / static_cast<double>(kTop * nq),
+        static_cast<double>(found_or_tied) / static_cast<double>(kTop * nq), ms[ms.size() / 2],
+        ms[static_cast<std::size_t>(0.99 * static_cast<double>(ms.size() - 1))], nq, load_s);
+  }
+  std::filesystem::remove(saved);
+  return 0;
+}
