@@ -39,30 +39,46 @@ Result<ReloadStats> LiveIndex::load_locked(store::IndexReader& reader, std::stri
   auto info = reader.info();
   if (!info) return std::unexpected(info.error());
   ReloadStats stats;
+  std::optional<std::string> content;  // the index's content generation, read when needed
+  const auto content_generation = [&]() -> Result<std::string> {
+    if (!content) {
+      auto read = reader.content_generation();
+      if (!read) return std::unexpected(read.error());
+      content = std::move(*read);
+    }
+    return *content;
+  };
   std::optional<LexicalIndex> lexical;
   if (!lexical_file_.empty()) {
-    auto content = reader.content_generation();
-    if (!content) return std::unexpected(content.error());
-    auto loaded = load_lexical_index(lexical_file_, *content);
+    auto tied_to = content_generation();
+    if (!tied_to) return std::unexpected(tied_to.error());
+    auto loaded = load_lexical_index(lexical_file_, *tied_to);
     if (loaded) {
       lexical = std::move(*loaded);
     } else {
       stats.lexical_note = loaded.error().message;
     }
   }
-  // The chunks' texts are needed only to build; their vectors whenever there are any.
+  auto options = options_;
+  auto stored = load_stored_vectors(reader, *info, content_generation);
+  if (!stored) return std::unexpected(stored.error());
+  // Exact search meanwhile, rather than keep the server unready for the minutes a build takes.
+  if (stored_graph_ && stored_graph_->status().awaiting) {
+    options.vectors.kind = VectorIndexKind::kExact;
+  }
+  // The chunks' texts are needed only to build; their vectors unless the stored index has them.
   std::vector<store::StoredChunk> chunks;
-  if (!lexical || info->embedded_chunks > 0) {
+  if (!lexical || (info->embedded_chunks > 0 && !*stored)) {
     auto loaded = reader.load_chunks(lexical ? store::IndexReader::Columns::kVectorsOnly
                                              : store::IndexReader::Columns::kEverything);
     if (!loaded) return std::unexpected(loaded.error());
     chunks = std::move(*loaded);
   }
-  auto snapshot = lexical
-                      ? Snapshot::assemble(std::move(*lexical), std::move(chunks), std::move(*info),
-                                           generation, options_, stored_graph_.get())
-                      : Snapshot::build(std::move(chunks), std::move(*info), generation, options_,
-                                        stored_graph_.get());
+  StoredVectors* vectors = *stored ? &**stored : nullptr;
+  auto snapshot =
+      lexical ? Snapshot::assemble(std::move(*lexical), std::move(chunks), std::move(*info),
+                                   generation, options, vectors)
+              : Snapshot::build(std::move(chunks), std::move(*info), generation, options, vectors);
   if (!snapshot) return std::unexpected(snapshot.error());
   stats.reloaded = true;
   stats.lexical_stored = lexical_file_.empty() ? false : stats.lexical_note.empty();
@@ -79,6 +95,32 @@ Result<ReloadStats> LiveIndex::load_locked(store::IndexReader& reader, std::stri
   replace(std::move(*snapshot));
   stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return stats;
+}
+
+Result<std::optional<StoredVectors>> LiveIndex::load_stored_vectors(
+    store::IndexReader& reader, const store::IndexInfo& info,
+    const std::function<Result<std::string>()>& content_generation) {
+  if (!stored_graph_) return std::nullopt;
+  std::optional<StoredVectors> out;
+  if (info.embedded_chunks == 0 ||
+      options_.vectors.kind_for(info.embedded_chunks) == VectorIndexKind::kExact) {
+    stored_graph_->not_needed();
+    return out;
+  }
+  auto rows = reader.vector_rows();
+  if (!rows) return std::unexpected(rows.error());
+  const auto kind = options_.vectors.kind_for(rows->size());
+  if (rows->empty() || kind == VectorIndexKind::kExact) {  // embeddings of another dimension
+    stored_graph_->not_needed();
+    return out;
+  }
+  auto content = content_generation();
+  if (!content) return std::unexpected(content.error());
+  const auto dimension = static_cast<std::size_t>(info.dimension);
+  auto index = stored_graph_->load(vector_stamp(kind, rows->size(), dimension, *content),
+                                   rows->size(), static_cast<int>(dimension), options_.vectors);
+  if (index) out = StoredVectors{std::move(index), std::move(*rows)};
+  return out;
 }
 
 Result<ReloadStats> LiveIndex::reload() {

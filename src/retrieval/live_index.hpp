@@ -14,6 +14,8 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string>
 
 #include "common/result.hpp"
 #include "retrieval/snapshot.hpp"
@@ -73,6 +75,11 @@ class LiveIndex {
 
  private:
   Result<ReloadStats> load_locked(store::IndexReader& reader, std::string generation);
+  // The vector index `rag-server index` stored for the index's vectors, when it needs one and
+  // it is there (stored_graph_ notes which); nullopt otherwise. Reads no vector.
+  Result<std::optional<StoredVectors>> load_stored_vectors(
+      store::IndexReader& reader, const store::IndexInfo& info,
+      const std::function<Result<std::string>()>& content_generation);
 
   IndexOpener opener_;
   SnapshotOptions options_;

@@ -68,9 +68,9 @@ class LiveIndexGraph : public ::testing::Test {
     return LiveIndex(testing::fake_opener(state_), options_, std::make_unique<StoredGraph>(file_));
   }
   // What `rag-server index` does at its end (update_stored_graph).
-  bool store_graph() {
+  bool store_graph(const std::string& content = "g1") {
     return indexer_side_->vectors()
-        ->save(file_, vector_stamp(testing::small_corpus(true), 3, VectorIndexKind::kIvf))
+        ->save(file_, vector_stamp(VectorIndexKind::kIvf, 4, 3, content))
         .has_value();
   }
 
@@ -121,6 +121,32 @@ TEST_F(LiveIndexGraph, AGraphFileThatFailsToLoadIsNotRetriedUntilReplaced) {
   ASSERT_TRUE(second.has_value());
   EXPECT_TRUE(second->reloaded);
   EXPECT_TRUE(second->approximate);
+}
+
+TEST_F(LiveIndexGraph, AnIndexStoredForOtherContentIsNotSearched) {
+  ASSERT_TRUE(store_graph("g0"));  // before the index's last change
+  auto live = this->live();
+  auto first = live.reload();
+  ASSERT_TRUE(first.has_value());
+  EXPECT_TRUE(first->awaiting_graph);
+  EXPECT_FALSE(first->approximate);
+  EXPECT_NE(first->graph_note.find("built for other vectors"), std::string::npos)
+      << first->graph_note;
+  const std::vector<float> query{0, 0, 1};
+  auto hits = live.current()->search("nothing matches", &query, 1);  // exact meanwhile
+  ASSERT_TRUE(hits);
+  ASSERT_EQ(hits->size(), 1u);
+  EXPECT_EQ(hits->front().chunk_id, 3);
+}
+
+TEST_F(LiveIndexGraph, BelowTheThresholdNoIndexIsAwaited) {
+  options_.vectors.approximate_threshold = 5;  // 4 vectors
+  auto live = this->live();
+  auto loaded = live.reload();
+  ASSERT_TRUE(loaded.has_value());
+  EXPECT_FALSE(loaded->awaiting_graph);
+  EXPECT_FALSE(loaded->approximate);
+  EXPECT_TRUE(loaded->graph_note.empty());
 }
 
 TEST(LiveIndex, AFailedReloadKeepsTheCurrentSnapshot) {

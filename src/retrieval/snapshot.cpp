@@ -4,10 +4,10 @@
 #include <algorithm>
 #include <bit>
 #include <cstdint>
+#include <functional>
 #include <unordered_map>
 
 #include "retrieval/query_terms.hpp"
-#include "retrieval/stored_graph.hpp"
 
 namespace rag::retrieval {
 Snapshot::~Snapshot() = default;
@@ -45,15 +45,15 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::build(std::vector<store::Store
                                                         store::IndexInfo info,
                                                         std::string generation,
                                                         const SnapshotOptions& options,
-                                                        StoredGraph* stored_graph) {
+                                                        StoredVectors* stored) {
   auto lexical = LexicalIndex::build(chunks);
   return assemble(std::move(lexical), std::move(chunks), std::move(info), std::move(generation),
-                  options, stored_graph);
+                  options, stored);
 }
 
 Result<std::shared_ptr<const Snapshot>> Snapshot::assemble(
     LexicalIndex lexical, std::vector<store::StoredChunk> chunks, store::IndexInfo info,
-    std::string generation, const SnapshotOptions& options, StoredGraph* stored_graph) {
+    std::string generation, const SnapshotOptions& options, StoredVectors* stored) {
   if (!chunks.empty() && chunks.size() != lexical.size()) {
     return fail(ErrorCode::kInternal, "the lexical index holds " + std::to_string(lexical.size()) +
                                           " chunks, the vectors are of " +
@@ -62,36 +62,34 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::assemble(
   std::shared_ptr<Snapshot> snap(new Snapshot(std::move(lexical)));
   snap->options_ = options;
   snap->generation_ = std::move(generation);
-  const std::size_t dim = vector_dimension(chunks, info);
-  const auto embedded = static_cast<std::size_t>(std::count_if(
-      chunks.begin(), chunks.end(), [&](const auto& c) { return c.embedding.size() == dim; }));
-  const auto kind = options.vectors.kind_for(embedded);
-  std::unique_ptr<VectorIndex> stored;  // the one `rag-server index` stored, when it fits
-  bool exact_until_stored = false;
-  if (stored_graph && dim > 0 && embedded > 0 && kind != VectorIndexKind::kExact) {
-    stored = stored_graph->load(vector_stamp(chunks, dim, kind), embedded, static_cast<int>(dim),
-                                options.vectors);
-    exact_until_stored = !stored;
-  } else if (stored_graph) {
-    stored_graph->not_needed();
-  }
-  auto rows = take_vectors(chunks, dim, !stored);
-  if (!rows.row_to_chunk.empty()) {
-    snap->vector_row_.assign(chunks.size(), -1);
-    for (std::uint32_t row = 0; row < rows.row_to_chunk.size(); ++row) {
-      snap->vector_row_[rows.row_to_chunk[row]] = static_cast<std::int32_t>(row);
+  std::size_t dim = 0;
+  if (stored != nullptr && stored->index != nullptr) {
+    const auto& rows = stored->rows;
+    const bool fits = rows.size() == stored->index->size() &&
+                      std::ranges::adjacent_find(rows, std::greater_equal<>()) == rows.end() &&
+                      (rows.empty() || rows.back() < snap->size());
+    if (!fits) {
+      return fail(ErrorCode::kInternal, "the stored vector index's rows do not fit the chunks");
+    }
+    dim = static_cast<std::size_t>(stored->index->dimension());
+    snap->row_to_chunk_ = std::move(stored->rows);
+    snap->vectors_ = std::move(stored->index);
+  } else {
+    dim = vector_dimension(chunks, info);
+    auto rows = take_vectors(chunks, dim);
+    snap->row_to_chunk_ = std::move(rows.row_to_chunk);
+    if (!snap->row_to_chunk_.empty()) {
+      auto vectors = VectorIndex::build(std::move(rows.matrix), snap->row_to_chunk_.size(),
+                                        static_cast<int>(dim), options.vectors);
+      if (!vectors) return std::unexpected(vectors.error());
+      snap->vectors_ = std::move(*vectors);
     }
   }
-  snap->row_to_chunk_ = std::move(rows.row_to_chunk);
-  if (stored) {
-    snap->vectors_ = std::move(stored);
-  } else if (!snap->row_to_chunk_.empty()) {
-    auto vector_options = options.vectors;
-    if (exact_until_stored) vector_options.kind = VectorIndexKind::kExact;
-    auto vectors = VectorIndex::build(std::move(rows.matrix), snap->row_to_chunk_.size(),
-                                      static_cast<int>(dim), vector_options);
-    if (!vectors) return std::unexpected(vectors.error());
-    snap->vectors_ = std::move(*vectors);
+  if (!snap->row_to_chunk_.empty()) {
+    snap->vector_row_.assign(snap->size(), -1);
+    for (std::uint32_t row = 0; row < snap->row_to_chunk_.size(); ++row) {
+      snap->vector_row_[snap->row_to_chunk_[row]] = static_cast<std::int32_t>(row);
+    }
   }
 
   info.chunks = snap->size();

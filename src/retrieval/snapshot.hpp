@@ -15,11 +15,11 @@
 // section name.
 //
 // Vectors are searched exactly or through an approximate index (IVF or HNSW), as
-// options.vectors.kind_for(their count) says. Built without a StoredGraph, the snapshot builds
-// an approximate index itself (minutes at the sizes that need one: tests, `eval`); built with
-// one (the server), it takes the index `rag-server index` stored for these very vectors, and
-// without one searches exactly rather than keep the server unready for minutes
-// (stored_graph.hpp).
+// options.vectors.kind_for(their count) says. Given the StoredVectors `rag-server index` stored
+// (the server: LiveIndex, stored_graph.hpp), the snapshot takes them and reads no vector;
+// otherwise it builds its vector index from the chunks' embeddings (an approximate one takes
+// minutes at the sizes that need it: tests, `eval`; the server asks for exact search instead
+// while it awaits the stored one).
 //
 // Thread-safety: immutable; every const method may run concurrently from any thread.
 #pragma once
@@ -48,7 +48,12 @@ struct SnapshotOptions {
   std::size_t candidate_multiplier = 3;  // candidates fetched = k * this
 };
 
-class StoredGraph;
+// A vector index loaded from the file `rag-server index` stores, and the chunk (position in
+// the lexical index) of each of its rows, ascending (store::IndexReader::vector_rows).
+struct StoredVectors {
+  std::unique_ptr<VectorIndex> index;
+  std::vector<std::uint32_t> rows;
+};
 
 // One search result.
 struct Hit {
@@ -65,23 +70,21 @@ class Snapshot {
   Snapshot& operator=(const Snapshot&) = delete;
 
   // Chunks with an embedding of a dimension other than info.dimension (or of the first
-  // embedding's dimension when info.dimension is 0) are indexed lexically only.
-  // `stored_graph` (may be null, see above) must outlive the call only.
+  // embedding's dimension when info.dimension is 0) are indexed lexically only. With `stored`
+  // (may be null, see above; taken), the chunks' embeddings are not used.
   static Result<std::shared_ptr<const Snapshot>> build(std::vector<store::StoredChunk> chunks,
                                                        store::IndexInfo info,
                                                        std::string generation,
                                                        const SnapshotOptions& options = {},
-                                                       StoredGraph* stored_graph = nullptr);
+                                                       StoredVectors* stored = nullptr);
 
-  // A snapshot of a lexical index built or loaded elsewhere, and of the vectors of `chunks`:
-  // the same chunks in the same order (their texts are not read), or none when the index has
-  // no vectors. kInternal when `chunks` is not empty and its size differs from lexical.size().
-  static Result<std::shared_ptr<const Snapshot>> assemble(LexicalIndex lexical,
-                                                          std::vector<store::StoredChunk> chunks,
-                                                          store::IndexInfo info,
-                                                          std::string generation,
-                                                          const SnapshotOptions& options = {},
-                                                          StoredGraph* stored_graph = nullptr);
+  // A snapshot of a lexical index built or loaded elsewhere, and of the vectors of `chunks`
+  // (the same chunks in the same order; their texts are not read) or of `stored`; `chunks` may
+  // be empty when the index has no vectors or `stored` holds them. kInternal when `chunks` is
+  // not empty and its size differs from lexical.size(), or when `stored`'s rows do not fit.
+  static Result<std::shared_ptr<const Snapshot>> assemble(
+      LexicalIndex lexical, std::vector<store::StoredChunk> chunks, store::IndexInfo info,
+      std::string generation, const SnapshotOptions& options = {}, StoredVectors* stored = nullptr);
 
   // The dimension a snapshot of `chunks` indexes: info.dimension, else the first embedding's
   // (0: no vectors).

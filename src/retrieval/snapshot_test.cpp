@@ -143,99 +143,57 @@ TEST(Snapshot, ApproximateAboveTheThreshold) {
   EXPECT_EQ(hits->front().chunk_id, 3);
 }
 
-SnapshotOptions approximate_from_two() {
+// What `rag-server index` stores for the small corpus, loaded back as the server does.
+StoredVectors stored_index(const std::filesystem::path& file) {
   SnapshotOptions options;
   options.vectors.approximate_threshold = 2;
-  return options;
+  auto indexer_side = build(small_corpus(true), options);
+  EXPECT_TRUE(indexer_side->approximate());
+  const auto stamp = vector_stamp(VectorIndexKind::kIvf, 4, 3, "g1");
+  EXPECT_TRUE(indexer_side->vectors()->save(file, stamp));
+  auto loaded = VectorIndex::load(file, stamp, 4, 3);
+  EXPECT_TRUE(loaded.has_value());
+  return StoredVectors{loaded ? std::move(*loaded) : nullptr, {0, 1, 2, 3}};
 }
 
-// What `rag-server index` stores for `chunks` (update_stored_graph, without the index folder).
-void store_graph(const std::vector<store::StoredChunk>& chunks, const std::filesystem::path& file) {
-  auto indexer_side = build(chunks, approximate_from_two());
-  ASSERT_TRUE(indexer_side->approximate());
-  ASSERT_TRUE(indexer_side->vectors()->save(file, vector_stamp(chunks, 3, VectorIndexKind::kIvf)));
-}
-
-std::shared_ptr<const Snapshot> served(StoredGraph& graph, std::size_t approximate_threshold = 2) {
-  auto options = approximate_from_two();
-  options.vectors.approximate_threshold = approximate_threshold;
-  auto snap = Snapshot::build(small_corpus(true), store::IndexInfo{}, "gen-1", options, &graph);
-  EXPECT_TRUE(snap.has_value());
-  return snap ? *snap : nullptr;
-}
-
-TEST(StoredGraph, LoadsTheGraphStoredForItsVectors) {
+TEST(Snapshot, TakesStoredVectorsWithoutTheChunksEmbeddings) {
   ScratchDir dir;
-  const auto file = dir.path() / "vectors.faiss";
-  store_graph(small_corpus(true), file);
-
-  StoredGraph graph(file);
-  auto snap = served(graph);
-  EXPECT_TRUE(snap->approximate());
-  EXPECT_FALSE(graph.status().awaiting);
-  EXPECT_EQ(snap->vector_count(), 4u);
+  auto stored = stored_index(dir.path() / "vectors.faiss");
+  auto chunks = small_corpus(false);  // texts only: the vectors come from the file
+  auto lexical = LexicalIndex::build(chunks);
+  auto snap = Snapshot::assemble(std::move(lexical), {}, {}, "g1", {}, &stored);
+  ASSERT_TRUE(snap) << snap.error().message;
+  EXPECT_TRUE((*snap)->approximate());
+  EXPECT_EQ((*snap)->vector_count(), 4u);
+  EXPECT_EQ((*snap)->info().dimension, 3);
   const std::vector<float> query{0, 0, 1};
-  auto hits = snap->search("nothing matches", &query, 1);
+  auto hits = (*snap)->search("nothing matches", &query, 1);
+  ASSERT_TRUE(hits);
   ASSERT_EQ(hits->size(), 1u);
   EXPECT_EQ(hits->front().chunk_id, 3);
-  EXPECT_NEAR(hits->front().score, 1.0, 1e-6);
+  EXPECT_NEAR(hits->front().score, 1.0, 0.01);
 }
 
-TEST(StoredGraph, WithoutItsGraphSearchIsExactAndAwaitsIt) {
+TEST(Snapshot, StoredRowsThatDoNotFitTheChunksAreRefused) {
   ScratchDir dir;
-  const auto file = dir.path() / "vectors.faiss";
-  StoredGraph graph(file);
-  auto snap = served(graph);
-  EXPECT_FALSE(snap->approximate());
-  EXPECT_TRUE(graph.status().awaiting);
-  EXPECT_NE(graph.status().note.find("vectors.faiss"), std::string::npos) << graph.status().note;
-  EXPECT_FALSE(graph.arrived());
-  const std::vector<float> query{0, 0, 1};
-  auto hits = snap->search("nothing matches", &query, 1);
-  ASSERT_EQ(hits->size(), 1u);
-  EXPECT_EQ(hits->front().chunk_id, 3);
-
-  // A graph stored for other vectors (one changed since) is not used either.
-  auto changed = small_corpus(true);
-  changed[3].embedding = {0, 0.5f, 1};
-  store_graph(changed, file);
-  EXPECT_FALSE(graph.arrived());
-  auto again = served(graph);
-  EXPECT_TRUE(graph.status().awaiting);
-  EXPECT_FALSE(again->approximate());
-  EXPECT_NE(graph.status().note.find("built for other vectors"), std::string::npos)
-      << graph.status().note;
-
-  store_graph(small_corpus(true), file);  // what `rag-server index` stores at its end
-  EXPECT_TRUE(graph.arrived());
-  EXPECT_TRUE(served(graph)->approximate());
-  EXPECT_FALSE(graph.arrived());
+  for (const std::vector<std::uint32_t>& rows :
+       {std::vector<std::uint32_t>{0, 1, 2}, {0, 1, 3, 2}, {0, 1, 1, 2}, {0, 1, 2, 4}}) {
+    auto stored = stored_index(dir.path() / "vectors.faiss");
+    stored.rows = rows;
+    auto snap =
+        Snapshot::assemble(LexicalIndex::build(small_corpus(false)), {}, {}, "g1", {}, &stored);
+    ASSERT_FALSE(snap);
+    EXPECT_EQ(snap.error().code, ErrorCode::kInternal);
+  }
 }
 
-TEST(StoredGraph, TheStampFollowsTheVectorsNotTheTexts) {
-  const auto stamp = vector_stamp(small_corpus(true), 3, VectorIndexKind::kIvf);
-  EXPECT_EQ(stamp.rfind("IVF index of 4 vectors of dimension 3, fnv ", 0), 0u) << stamp;
-  auto texts_changed = small_corpus(true);
-  texts_changed[0].text = "other words";
-  EXPECT_EQ(vector_stamp(texts_changed, 3, VectorIndexKind::kIvf), stamp);
-  auto moved = small_corpus(true);
-  std::swap(moved[0].embedding, moved[1].embedding);
-  EXPECT_NE(vector_stamp(moved, 3, VectorIndexKind::kIvf), stamp);
-  auto one_less = small_corpus(true);
-  one_less[2].embedding.clear();
-  EXPECT_EQ(vector_stamp(one_less, 3, VectorIndexKind::kIvf).rfind("IVF index of 3 vectors", 0),
-            0u);
-  EXPECT_NE(vector_stamp(small_corpus(true), 3, VectorIndexKind::kHnsw), stamp);
-}
-
-TEST(StoredGraph, BelowTheThresholdNoGraphIsAwaited) {
-  ScratchDir dir;
-  StoredGraph graph(dir.path() / "vectors.faiss");
-  EXPECT_FALSE(served(graph)->approximate());  // awaited: 4 vectors, threshold 2
-  ASSERT_TRUE(graph.status().awaiting);
-  EXPECT_FALSE(served(graph, 5)->approximate());
-  EXPECT_FALSE(graph.status().awaiting);
-  EXPECT_TRUE(graph.status().note.empty());
+TEST(StoredGraph, TheStampIsTheKindCountDimensionAndContent) {
+  EXPECT_EQ(vector_stamp(VectorIndexKind::kIvf, 4, 3, "id:7"),
+            "IVF index of 4 vectors of dimension 3, content id:7");
+  EXPECT_NE(vector_stamp(VectorIndexKind::kHnsw, 4, 3, "id:7"),
+            vector_stamp(VectorIndexKind::kIvf, 4, 3, "id:7"));
+  EXPECT_NE(vector_stamp(VectorIndexKind::kIvf, 4, 3, "id:8"),
+            vector_stamp(VectorIndexKind::kIvf, 4, 3, "id:7"));
 }
 
 TEST(Snapshot, MalformedMetadataIsTolerated) {

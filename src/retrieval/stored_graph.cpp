@@ -4,13 +4,10 @@
 
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
-#include <bit>
 #include <chrono>
 #include <cstdint>
 #include <system_error>
 
-#include "common/fnv1a.hpp"
 #include "retrieval/snapshot.hpp"
 #include "store/schema.hpp"
 
@@ -36,19 +33,11 @@ std::filesystem::path graph_path(const std::filesystem::path& vector_db_path) {
   return vector_db_path / std::string(store::kGraphFileName);
 }
 
-std::string vector_stamp(const std::vector<store::StoredChunk>& chunks, std::size_t dimension,
-                         VectorIndexKind kind) {
-  // Each float's 32 bits one unit, in row order: any changed, added, removed or moved vector
-  // changes it. Not a defence against forgery: the file sits beside the index it describes.
-  Fnv1a hash;
-  std::size_t count = 0;
-  for (const auto& c : chunks) {
-    if (dimension == 0 || c.embedding.size() != dimension) continue;
-    ++count;
-    for (const float x : c.embedding) hash.add(std::bit_cast<std::uint32_t>(x));
-  }
+std::string vector_stamp(VectorIndexKind kind, std::size_t count, std::size_t dimension,
+                         std::string_view content_generation) {
   return std::string(kind_name(kind)) + " index of " + std::to_string(count) +
-         " vectors of dimension " + std::to_string(dimension) + ", fnv " + hash.hex();
+         " vectors of dimension " + std::to_string(dimension) + ", content " +
+         std::string(content_generation);
 }
 
 std::unique_ptr<VectorIndex> StoredGraph::load(const std::string& stamp, std::size_t count,
@@ -103,30 +92,36 @@ Result<GraphUpdate> update_stored_graph(const std::filesystem::path& vector_db_p
     remove_stale(file);
     return update;
   }
-  auto chunks = (*reader)->load_chunks(store::IndexReader::Columns::kVectorsOnly);
-  if (!chunks) return std::unexpected(chunks.error());
-  // The rows and kind the server's snapshot gives these chunks (Snapshot::assemble): embeddings
-  // of another dimension do not count.
-  const auto dimension = Snapshot::vector_dimension(*chunks, *info);
-  update.vectors = static_cast<std::size_t>(std::ranges::count_if(
-      *chunks, [&](const auto& c) { return c.embedding.size() == dimension; }));
+  // The rows and kind the server gives these vectors (LiveIndex): embeddings of another
+  // dimension do not count.
+  auto rows = (*reader)->vector_rows();
+  if (!rows) return std::unexpected(rows.error());
+  auto content = (*reader)->content_generation();
+  if (!content) return std::unexpected(content.error());
+  const auto dimension = static_cast<std::size_t>(info->dimension);
+  update.vectors = rows->size();
   update.kind = options.kind_for(update.vectors);
-  if (update.kind == VectorIndexKind::kExact) {
+  if (update.vectors == 0 || update.kind == VectorIndexKind::kExact) {
     remove_stale(file);
     return update;
   }
-  const auto stamp = vector_stamp(*chunks, dimension, update.kind);
+  const auto stamp = vector_stamp(update.kind, update.vectors, dimension, *content);
   if (VectorIndex::saved_stamp(file) == stamp) {
     update.outcome = GraphUpdate::Outcome::kUpToDate;  // the vectors did not change
     return update;
   }
   spdlog::info("Building the {} vector index over {} vectors (minutes at this size)...",
                kind_name(update.kind), update.vectors);
-  auto rows = Snapshot::take_vectors(*chunks, dimension);
-  auto vectors = VectorIndex::build(std::move(rows.matrix), update.vectors,
-                                    static_cast<int>(dimension), options);
-  if (!vectors) return std::unexpected(vectors.error());
-  RAG_TRY((*vectors)->save(file, stamp));
+  auto chunks = (*reader)->load_chunks(store::IndexReader::Columns::kVectorsOnly);
+  if (!chunks) return std::unexpected(chunks.error());
+  auto vectors = Snapshot::take_vectors(*chunks, dimension);
+  if (vectors.row_to_chunk != *rows) {
+    return fail(ErrorCode::kInternal, "the index's vector rows differ between two reads of it");
+  }
+  auto index = VectorIndex::build(std::move(vectors.matrix), update.vectors,
+                                  static_cast<int>(dimension), options);
+  if (!index) return std::unexpected(index.error());
+  RAG_TRY((*index)->save(file, stamp));
   update.outcome = GraphUpdate::Outcome::kWritten;
   update.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   spdlog::info("Stored the {} vector index in {} ({:.1f}s)", kind_name(update.kind), file.string(),

@@ -17,6 +17,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.hpp"
@@ -28,12 +29,12 @@ namespace rag::retrieval {
 // VECTOR_DB_PATH/vectors.faiss
 std::filesystem::path graph_path(const std::filesystem::path& vector_db_path);
 
-// What identifies a stored index: its kind, and the vectors it is built over, in row order: the
-// count and dimension of the chunks' embeddings that have `dimension` floats, and a fingerprint
-// of their values (FNV-1a of their bits). Texts do not count: an index is reused when only
-// texts changed.
-std::string vector_stamp(const std::vector<store::StoredChunk>& chunks, std::size_t dimension,
-                         VectorIndexKind kind);
+// What identifies a stored index: its kind, the count and dimension of its vectors, and the
+// index's content generation (store::IndexReader::content_generation), which changes whenever
+// a vector does, and not when a run of `rag-server index` changed nothing. Computed without
+// reading a vector, so that a server starts without reading a million of them.
+std::string vector_stamp(VectorIndexKind kind, std::size_t count, std::size_t dimension,
+                         std::string_view content_generation);
 
 // The server's side: loads the graph stored for a snapshot's vectors and remembers what it
 // found, for /readyz, the log and the next reload.

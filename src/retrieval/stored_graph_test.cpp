@@ -6,6 +6,7 @@
 
 #include <random>
 
+#include "retrieval/lexical_file.hpp"
 #include "retrieval/live_index.hpp"
 #include "retrieval/testing/test_corpus.hpp"
 #include "store/index_writer.hpp"
@@ -48,6 +49,25 @@ void add_documents(const std::filesystem::path& dir, int first, int documents) {
   ASSERT_TRUE(w.store_embeddings(rows, vectors, "model"));
   ASSERT_TRUE(w.finish());
 }
+
+// The SQLite reader, counting the loads that read the chunks' embeddings.
+class CountingReader : public store::IndexReader {
+ public:
+  CountingReader(std::unique_ptr<store::IndexReader> reader, int& vector_loads)
+      : reader_(std::move(reader)), vector_loads_(vector_loads) {}
+  Result<store::IndexInfo> info() const override { return reader_->info(); }
+  Result<std::vector<store::StoredChunk>> load_chunks(Columns columns) const override {
+    ++vector_loads_;  // both kinds of columns hold the embeddings
+    return reader_->load_chunks(columns);
+  }
+  Result<std::vector<std::uint32_t>> vector_rows() const override { return reader_->vector_rows(); }
+  Result<std::string> generation() const override { return reader_->generation(); }
+  Result<std::string> content_generation() const override { return reader_->content_generation(); }
+
+ private:
+  std::unique_ptr<store::IndexReader> reader_;
+  int& vector_loads_;
+};
 
 VectorIndexOptions approximate_from(std::size_t threshold) {
   VectorIndexOptions options;
@@ -94,16 +114,47 @@ TEST(StoredGraph, WrittenOncePerGenerationAndLoadedByTheServer) {
   EXPECT_TRUE(fresh->approximate);
 }
 
+TEST(StoredGraph, AServerWithBothStoredFilesReadsNoVector) {
+  ScratchDir dir;
+  add_documents(dir.path(), 0, 40);
+  ASSERT_TRUE(update_lexical_index(dir.path()));
+  ASSERT_EQ(update_stored_graph(dir.path(), approximate_from(10))->outcome, Outcome::kWritten);
+  SnapshotOptions served;
+  served.vectors = approximate_from(10);
+  const auto path = dir.path();
+  int vector_loads = 0;
+  LiveIndex live(
+      [&]() -> Result<std::unique_ptr<store::IndexReader>> {
+        auto reader = store::IndexReader::open(path);
+        if (!reader) return std::unexpected(reader.error());
+        return std::make_unique<CountingReader>(std::move(*reader), vector_loads);
+      },
+      served, std::make_unique<StoredGraph>(graph_path(path)), lexical_index_path(path));
+  auto loaded = live.reload();
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  EXPECT_TRUE(loaded->lexical_stored);
+  EXPECT_TRUE(loaded->approximate);
+  EXPECT_EQ(loaded->vectors, 40u);
+  EXPECT_EQ(vector_loads, 0);
+  // Chunk i's own vector is its nearest: the rows are the chunks' rows.
+  auto chunks = (*store::IndexReader::open(path))->load_chunks();
+  ASSERT_TRUE(chunks);
+  for (const std::size_t i : {0, 17, 39}) {
+    auto hits = live.current()->search("", &(*chunks)[i].embedding, 1);
+    ASSERT_TRUE(hits);
+    ASSERT_EQ(hits->size(), 1u);
+    EXPECT_EQ(hits->front().chunk_id, (*chunks)[i].chunk_id);
+  }
+}
+
 TEST(StoredGraph, ARunThatChangedNoVectorKeepsTheGraph) {
   ScratchDir dir;
   add_documents(dir.path(), 0, 12);
   ASSERT_EQ(update_stored_graph(dir.path(), approximate_from(10))->outcome, Outcome::kWritten);
   const auto written = std::filesystem::last_write_time(graph_path(dir.path()));
-  {  // what an `index` run over unchanged files does: a new generation, the same vectors
+  {  // what an `index` run over unchanged files does: a new generation, the same content
     auto writer = store::IndexWriter::open(dir.path());
     ASSERT_TRUE(writer);
-    ASSERT_TRUE((*writer)->begin_batch());
-    ASSERT_TRUE((*writer)->commit_batch());
     ASSERT_TRUE((*writer)->finish());
   }
   EXPECT_EQ(update_stored_graph(dir.path(), approximate_from(10))->outcome, Outcome::kUpToDate);

@@ -85,6 +85,29 @@ class SqliteIndexReader final : public IndexReader {
     return {};
   }
 
+  Result<std::vector<std::uint32_t>> vector_rows() const override {
+    auto model = read_meta(db_, "embedding_model");
+    auto dim = read_meta_int(db_, "embedding_dimension");
+    if (!dim) return std::unexpected(dim.error());
+    if (!model) return fail(ErrorCode::kIo, "cannot read index meta");
+    // length() of a blob is in its record header: SQLite does not read the blob itself.
+    auto st = sql::Statement::prepare(
+        db_,
+        "SELECT c.embedding IS NOT NULL AND c.embedding_model = ?1 AND length(c.embedding) = ?2 "
+        "FROM chunks c JOIN documents d ON d.id = c.document_id ORDER BY d.path, c.seq");
+    if (!st) return std::unexpected(st.error());
+    st->bind(1, *model);
+    st->bind(2, static_cast<std::int64_t>(*dim) * static_cast<std::int64_t>(sizeof(float)));
+    std::vector<std::uint32_t> rows;
+    for (std::uint32_t position = 0;; ++position) {
+      auto row = st->step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) break;
+      if (*dim > 0 && st->column_int64(0) != 0) rows.push_back(position);
+    }
+    return rows;
+  }
+
   Result<std::vector<StoredChunk>> load_chunks(Columns columns) const override {
     std::vector<StoredChunk> out;
     RAG_TRY(visit_chunks(columns, [&out](StoredChunk&& c) -> Result<void> {
@@ -148,6 +171,23 @@ Result<std::unique_ptr<IndexReader>> IndexReader::open(const std::filesystem::pa
                     "; migrate it by re-running `" + std::string(kMigrateCommand) + "`");
   }
   return std::unique_ptr<IndexReader>(new SqliteIndexReader(std::move(*db)));
+}
+
+Result<std::vector<std::uint32_t>> IndexReader::vector_rows() const {
+  auto info = this->info();
+  if (!info) return std::unexpected(info.error());
+  auto chunks = load_chunks(Columns::kVectorsOnly);
+  if (!chunks) return std::unexpected(chunks.error());
+  std::size_t dimension = info->dimension > 0 ? static_cast<std::size_t>(info->dimension) : 0;
+  for (const auto& c : *chunks) {
+    if (dimension == 0) dimension = c.embedding.size();
+  }
+  std::vector<std::uint32_t> rows;
+  for (std::uint32_t position = 0; position < chunks->size(); ++position) {
+    const auto size = (*chunks)[position].embedding.size();
+    if (size > 0 && size == dimension) rows.push_back(position);
+  }
+  return rows;
 }
 
 }  // namespace rag::store

@@ -225,7 +225,7 @@ class IndexerCrash(unittest.TestCase):
         with open(graph, "rb") as f:
             self.assertEqual(f.readline(), b"rag-server vector index 1\n")
             self.assertRegex(f.readline().decode(),
-                             rf"^IVF index of \d+ vectors of dimension {DIM}, fnv ")
+                             rf"^IVF index of \d+ vectors of dimension {DIM}, content ")
             self.assertGreater(len(f.read()), DIM * 100)  # a byte per dimension
 
 

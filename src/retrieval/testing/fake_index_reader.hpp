@@ -30,12 +30,28 @@ class FakeIndexReader : public store::IndexReader {
     std::lock_guard lock(state_->mutex);
     store::IndexInfo info;
     info.chunks = state_->chunks.size();
+    for (const auto& c : state_->chunks) {
+      if (c.embedding.empty()) continue;
+      if (info.dimension == 0) info.dimension = static_cast<int>(c.embedding.size());
+      if (c.embedding.size() == static_cast<std::size_t>(info.dimension)) ++info.embedded_chunks;
+    }
     return info;
   }
   Result<std::vector<store::StoredChunk>> load_chunks(Columns) const override {
     std::lock_guard lock(state_->mutex);
     ++state_->loads;
     return state_->chunks;
+  }
+  // As the SQLite reader's, and not counted as a load: it reads no vector.
+  Result<std::vector<std::uint32_t>> vector_rows() const override {
+    auto info = this->info();
+    std::lock_guard lock(state_->mutex);
+    std::vector<std::uint32_t> rows;
+    for (std::uint32_t i = 0; i < state_->chunks.size(); ++i) {
+      const auto size = state_->chunks[i].embedding.size();
+      if (size > 0 && size == static_cast<std::size_t>(info->dimension)) rows.push_back(i);
+    }
+    return rows;
   }
   Result<std::string> generation() const override {
     std::lock_guard lock(state_->mutex);
