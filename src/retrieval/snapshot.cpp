@@ -22,19 +22,18 @@ std::size_t Snapshot::vector_dimension(const std::vector<store::StoredChunk>& ch
 }
 
 Snapshot::VectorRows Snapshot::take_vectors(std::vector<store::StoredChunk>& chunks,
-                                            std::size_t dimension, bool values) {
+                                            std::size_t dimension) {
   VectorRows rows;
   const auto fits = [&](const store::StoredChunk& c) {
     return dimension > 0 && c.embedding.size() == dimension;
   };
   // Reserved once: growing a matrix of gigabytes by doubling costs seconds and twice the memory.
-  if (values)
-    rows.matrix.reserve(static_cast<std::size_t>(std::ranges::count_if(chunks, fits)) * dimension);
+  rows.matrix.reserve(static_cast<std::size_t>(std::ranges::count_if(chunks, fits)) * dimension);
   for (std::uint32_t doc = 0; doc < chunks.size(); ++doc) {
     auto& embedding = chunks[doc].embedding;
     if (fits(chunks[doc])) {
       rows.row_to_chunk.push_back(doc);
-      if (values) rows.matrix.insert(rows.matrix.end(), embedding.begin(), embedding.end());
+      rows.matrix.insert(rows.matrix.end(), embedding.begin(), embedding.end());
     }
     std::vector<float>().swap(embedding);
   }

@@ -92,14 +92,13 @@ class Snapshot {
                                       const store::IndexInfo& info);
 
   // The rows of a snapshot's vector index: the chunks whose embedding has `dimension` floats,
-  // in chunk order. Every chunk's embedding is freed as it is passed (vectors can be large);
-  // `matrix` gets their values (row-major) unless `values` is false.
+  // in chunk order, and their values (row-major). Every chunk's embedding is freed as it is
+  // passed: vectors can be large.
   struct VectorRows {
     std::vector<float> matrix;
     std::vector<std::uint32_t> row_to_chunk;
   };
-  static VectorRows take_vectors(std::vector<store::StoredChunk>& chunks, std::size_t dimension,
-                                 bool values = true);
+  static VectorRows take_vectors(std::vector<store::StoredChunk>& chunks, std::size_t dimension);
 
   // Lexical search when `query_vector` is null or empty, hybrid otherwise (kInvalidArgument if
   // its dimension differs from dimension()). A blank query (no terms and no vector) → {}.

@@ -1,12 +1,10 @@
 // FAISS adapter: builds IndexFlatIP, IndexIVFScalarQuantizer or IndexHNSWFlat
 // (METRIC_INNER_PRODUCT) over normalised vectors, owns it by unique_ptr, and turns every
-// FaissException into an Error. The saved file
-// is three text lines (format name, stamp, "count dimension bytes") and FAISS's own
-// serialisation of `bytes` bytes. The length is checked before FAISS reads: FAISS 1.7.3 leaks
-// what it allocated when a read fails half way, and a file cut short is the likely damage.
+// FaissException into an Error. The saved file is three text lines (format name, stamp,
+// "count dimension bytes") and FAISS's own serialisation of `bytes` bytes. The length is checked
+// before FAISS reads: FAISS 1.7.3 leaks what it allocated when a read fails half way, and a file
+// cut short is the likely damage.
 #include "retrieval/vector_index.hpp"
-
-#include "retrieval/code_scan.hpp"
 
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexHNSW.h>
@@ -25,6 +23,8 @@
 #include <mutex>
 #include <optional>
 #include <string>
+
+#include "retrieval/code_scan.hpp"
 
 #ifdef RAG_HAVE_OPENBLAS
 extern "C" void openblas_set_num_threads(int);
@@ -188,7 +188,7 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::build(std::vector<float> data,
   }
   for (std::size_t i = 0; i < count; ++i) normalise(data.data() + i * dimension, dimension);
   configure_faiss_once();
-  const auto kind = options.kind_for(count);
+  const auto kind = count == 0 ? VectorIndexKind::kExact : options.kind_for(count);
   std::unique_ptr<faiss::Index> index;
   try {
     BuildThreads threads(options.build_threads);
