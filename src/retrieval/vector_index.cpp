@@ -11,6 +11,7 @@
 #include <faiss/IndexScalarQuantizer.h>
 #include <faiss/impl/FaissException.h>
 #include <faiss/index_io.h>
+#include <faiss/invlists/InvertedLists.h>
 #include <faiss/utils/distances.h>
 #include <omp.h>
 #include <unistd.h>
@@ -99,6 +100,34 @@ std::unique_ptr<faiss::Index> build_ivf(const float* data, std::size_t count, in
   ivf->add(static_cast<idx_t>(count), data);
   ivf->make_direct_map(true);  // similarity() reconstructs by id
   return ivf;
+}
+
+// Whether `ivf` (as read from a file) holds each of the ids 0..count-1 exactly once, with
+// `dimension` bytes of codes each: what search_ivf's scan, the direct map and the snapshot's rows
+// rely on. FAISS's reader checks none of it.
+bool well_formed(const faiss::IndexIVFScalarQuantizer& ivf, std::size_t count, int dimension) {
+  const auto* lists = dynamic_cast<const faiss::ArrayInvertedLists*>(ivf.invlists);
+  const auto code_size = static_cast<std::size_t>(dimension);
+  if (lists == nullptr || lists->nlist != ivf.nlist || lists->code_size != code_size ||
+      ivf.quantizer == nullptr || ivf.quantizer->d != dimension ||
+      static_cast<std::size_t>(ivf.quantizer->ntotal) != ivf.nlist ||
+      lists->codes.size() != ivf.nlist || lists->ids.size() != ivf.nlist) {
+    return false;
+  }
+  std::vector<bool> seen(count);
+  std::size_t total = 0;
+  for (std::size_t l = 0; l < ivf.nlist; ++l) {
+    const auto& ids = lists->ids[l];
+    if (lists->codes[l].size() != ids.size() * code_size) return false;
+    for (const auto id : ids) {
+      if (id < 0 || static_cast<std::size_t>(id) >= count || seen[static_cast<std::size_t>(id)]) {
+        return false;
+      }
+      seen[static_cast<std::size_t>(id)] = true;
+    }
+    total += ids.size();
+  }
+  return total == count;
 }
 
 constexpr std::string_view kFileFormat = "rag-server vector index 1";
@@ -230,10 +259,15 @@ std::unique_ptr<VectorIndex> VectorIndex::adopt(std::unique_ptr<faiss::Index> in
   if (auto* ivf = dynamic_cast<faiss::IndexIVFScalarQuantizer*>(index.get())) {
     if (ivf->sq.qtype != faiss::ScalarQuantizer::QT_8bit || ivf->by_residual || ivf->nlist == 0 ||
         ivf->sq.trained.size() != 2 * static_cast<std::size_t>(dimension) ||
-        ivf->code_size != static_cast<std::size_t>(dimension) || ivf->invlists == nullptr) {
+        ivf->code_size != static_cast<std::size_t>(dimension) ||
+        !well_formed(*ivf, count, dimension)) {
       return nullptr;
     }
-    if (ivf->direct_map.type != faiss::DirectMap::Array) ivf->make_direct_map(true);
+    try {
+      if (ivf->direct_map.type != faiss::DirectMap::Array) ivf->make_direct_map(true);
+    } catch (const faiss::FaissException&) {
+      return nullptr;  // ids that are not 0..count-1 once each
+    }
     out->kind_ = VectorIndexKind::kIvf;
   } else if (auto* hnsw = dynamic_cast<faiss::IndexHNSWFlat*>(index.get())) {
     const auto* flat = dynamic_cast<const faiss::IndexFlat*>(hnsw->storage);

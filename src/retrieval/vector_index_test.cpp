@@ -5,6 +5,7 @@
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexScalarQuantizer.h>
 #include <faiss/index_io.h>
+#include <faiss/invlists/InvertedLists.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -124,28 +125,71 @@ TEST(VectorIndexIvf, SavedIndexLoadsAndSearchesTheSame) {
   }
 }
 
-TEST(VectorIndexIvf, AnIvfIndexOfAnotherLayoutIsRefused) {
-  // Codes relative to their list's centroid (FAISS's default) would be scanned wrongly.
-  ScratchDir dir;
-  const auto data = random_vectors(kCount, 1);
-  faiss::IndexFlatIP quantizer(kDim);
-  faiss::IndexIVFScalarQuantizer residual(&quantizer, kDim, 4, faiss::ScalarQuantizer::QT_8bit,
-                                          faiss::METRIC_INNER_PRODUCT);
-  residual.train(kCount, data.data());
-  residual.add(kCount, data.data());
-  const auto faiss_part = dir.path() / "faiss";
-  faiss::write_index(&residual, faiss_part.c_str());
+// Loads `index` as VectorIndex::load would find it in a file saved for it.
+Result<std::unique_ptr<VectorIndex>> load_as_saved(const faiss::Index& index,
+                                                   const std::filesystem::path& dir) {
+  const auto faiss_part = dir / "faiss";
+  faiss::write_index(&index, faiss_part.c_str());
   std::ifstream in(faiss_part, std::ios::binary);
   const std::string bytes((std::istreambuf_iterator<char>(in)), {});
   char shape[64];
   std::snprintf(shape, sizeof shape, "%zu %d %020zu\n", kCount, kDim, bytes.size());
-  const auto file = dir.path() / "vectors.faiss";
+  const auto file = dir / "vectors.faiss";
   std::ofstream(file, std::ios::binary) << "rag-server vector index 1\nstamp\n" << shape << bytes;
-  auto loaded = VectorIndex::load(file, "stamp", kCount, kDim);
+  return VectorIndex::load(file, "stamp", kCount, kDim);
+}
+
+// An IVF index made by FAISS directly, as a file could hold it.
+struct FaissIvf {
+  explicit FaissIvf(bool by_residual)
+      : index(&quantizer, kDim, 4, faiss::ScalarQuantizer::QT_8bit, faiss::METRIC_INNER_PRODUCT) {
+    index.by_residual = by_residual;
+    const auto data = random_vectors(kCount, 1);
+    index.train(kCount, data.data());
+    index.add(kCount, data.data());
+  }
+  faiss::ArrayInvertedLists& lists() {
+    return dynamic_cast<faiss::ArrayInvertedLists&>(*index.invlists);
+  }
+  faiss::IndexFlatIP quantizer{kDim};
+  faiss::IndexIVFScalarQuantizer index;
+};
+
+void expect_refused(const Result<std::unique_ptr<VectorIndex>>& loaded) {
   ASSERT_FALSE(loaded);
   EXPECT_EQ(loaded.error().code, ErrorCode::kCorrupt);
   EXPECT_NE(loaded.error().message.find("does not match"), std::string::npos)
       << loaded.error().message;
+}
+
+TEST(VectorIndexIvf, AWellFormedFaissFileLoads) {
+  ScratchDir dir;
+  FaissIvf ivf(false);
+  auto loaded = load_as_saved(ivf.index, dir.path());
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  EXPECT_EQ((*loaded)->kind(), VectorIndexKind::kIvf);
+}
+
+TEST(VectorIndexIvf, AnIvfIndexOfAnotherLayoutIsRefused) {
+  // Codes relative to their list's centroid (FAISS's default) would be scanned wrongly.
+  ScratchDir dir;
+  FaissIvf residual(true);
+  expect_refused(load_as_saved(residual.index, dir.path()));
+}
+
+TEST(VectorIndexIvf, ListsThatDoNotHoldEachVectorOnceAreRefused) {
+  // FAISS reads the ids a file gives without checking them; the snapshot maps them to chunks.
+  ScratchDir dir;
+  {
+    FaissIvf far_id(false);
+    far_id.lists().ids[1][0] = kCount;  // no such vector
+    expect_refused(load_as_saved(far_id.index, dir.path()));
+  }
+  {
+    FaissIvf twice(false);
+    twice.lists().ids[1][0] = twice.lists().ids[0][0];  // one vector twice, another never
+    expect_refused(load_as_saved(twice.index, dir.path()));
+  }
 }
 
 TEST(VectorIndexOptions, AutoIsExactBelowTheThresholdAndIvfFromIt) {
