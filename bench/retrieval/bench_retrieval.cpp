@@ -51,7 +51,7 @@ void bench_stored_graph(const VectorIndex& index, std::size_t n, int dim) {
   auto saved = index.save(file, "bench");
   const double save_s = seconds_since(start);
   start = Clock::now();
-  auto loaded = VectorIndex::load(file, "bench", n, dim);
+  auto loaded = VectorIndex::load(file, "bench", dim);
   const double load_s = seconds_since(start);
   std::error_code ec;
   const auto bytes = std::filesystem::file_size(file, ec);
@@ -83,7 +83,8 @@ int bench_faiss(std::size_t n, int dim, std::size_t queries, bool exact_only) {
   for (bool hnsw : {false, true}) {
     if (hnsw && exact_only) break;
     rag::retrieval::VectorIndexOptions options;
-    options.hnsw_threshold = hnsw ? 1 : n + 1;
+    options.kind =
+        hnsw ? rag::retrieval::VectorIndexKind::kHnsw : rag::retrieval::VectorIndexKind::kExact;
     std::printf("building %s...\n", hnsw ? "HNSW" : "exact");
     auto start = Clock::now();
     auto index = VectorIndex::build(data, n, dim, options);

@@ -204,7 +204,7 @@ int main(int argc, char** argv) {
     options.ivf_probes = p;
     options.hnsw_ef_search = static_cast<int>(p);
     start = Clock::now();
-    auto loaded = retrieval::VectorIndex::load(saved, "dense-cost", n, dim, options);
+    auto loaded = retrieval::VectorIndex::load(saved, "dense-cost", dim, options);
     if (!loaded) {
       std::fprintf(stderr, "%s\n", loaded.error().message.c_str());
       return 1;
@@ -216,7 +216,7 @@ int main(int argc, char** argv) {
       const std::vector<float> query(queries.begin() + static_cast<std::ptrdiff_t>(q * dim),
                                      queries.begin() + static_cast<std::ptrdiff_t>((q + 1) * dim));
       const auto t = Clock::now();
-      auto hits = (*loaded)->search(query, 15);  // the server asks 3 x k = 15
+      auto hits = loaded->index->search(query, 15);  // the server asks 3 x k = 15
       ms.push_back(seconds_since(t) * 1000);
       const std::set<faiss::Index::idx_t> truth(
           exact_ids.begin() + static_cast<std::ptrdiff_t>(q * kTop),

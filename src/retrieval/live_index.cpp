@@ -60,7 +60,7 @@ Result<ReloadStats> LiveIndex::load_locked(store::IndexReader& reader, std::stri
     }
   }
   auto options = options_;
-  auto stored = load_stored_vectors(reader, *info, content_generation);
+  auto stored = load_stored_vectors(*info, content_generation);
   if (!stored) return std::unexpected(stored.error());
   // Exact search meanwhile, rather than keep the server unready for the minutes a build takes.
   if (stored_graph_ && stored_graph_->status().awaiting) {
@@ -98,29 +98,18 @@ Result<ReloadStats> LiveIndex::load_locked(store::IndexReader& reader, std::stri
 }
 
 Result<std::optional<StoredVectors>> LiveIndex::load_stored_vectors(
-    store::IndexReader& reader, const store::IndexInfo& info,
-    const std::function<Result<std::string>()>& content_generation) {
+    const store::IndexInfo& info, const std::function<Result<std::string>()>& content_generation) {
   if (!stored_graph_) return std::nullopt;
-  std::optional<StoredVectors> out;
-  if (info.embedded_chunks == 0 ||
-      options_.vectors.kind_for(info.embedded_chunks) == VectorIndexKind::kExact) {
+  const auto kind = options_.vectors.kind_for(info.embedded_chunks);
+  if (info.embedded_chunks == 0 || kind == VectorIndexKind::kExact) {
     stored_graph_->not_needed();
-    return out;
-  }
-  auto rows = reader.vector_rows();
-  if (!rows) return std::unexpected(rows.error());
-  const auto kind = options_.vectors.kind_for(rows->size());
-  if (rows->empty() || kind == VectorIndexKind::kExact) {  // embeddings of another dimension
-    stored_graph_->not_needed();
-    return out;
+    return std::nullopt;
   }
   auto content = content_generation();
   if (!content) return std::unexpected(content.error());
   const auto dimension = static_cast<std::size_t>(info.dimension);
-  auto index = stored_graph_->load(vector_stamp(kind, rows->size(), dimension, *content),
-                                   rows->size(), static_cast<int>(dimension), options_.vectors);
-  if (index) out = StoredVectors{std::move(index), std::move(*rows)};
-  return out;
+  return stored_graph_->load(vector_stamp(kind, dimension, *content), static_cast<int>(dimension),
+                             options_.vectors);
 }
 
 Result<ReloadStats> LiveIndex::reload() {

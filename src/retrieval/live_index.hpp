@@ -78,8 +78,7 @@ class LiveIndex {
   // The vector index `rag-server index` stored for the index's vectors, when it needs one and
   // it is there (stored_graph_ notes which); nullopt otherwise. Reads no vector.
   Result<std::optional<StoredVectors>> load_stored_vectors(
-      store::IndexReader& reader, const store::IndexInfo& info,
-      const std::function<Result<std::string>()>& content_generation);
+      const store::IndexInfo& info, const std::function<Result<std::string>()>& content_generation);
 
   IndexOpener opener_;
   SnapshotOptions options_;

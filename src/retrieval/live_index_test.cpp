@@ -70,7 +70,7 @@ class LiveIndexGraph : public ::testing::Test {
   // What `rag-server index` does at its end (update_stored_graph).
   bool store_graph(const std::string& content = "g1") {
     return indexer_side_->vectors()
-        ->save(file_, vector_stamp(VectorIndexKind::kIvf, 4, 3, content))
+        ->save(file_, vector_stamp(VectorIndexKind::kIvf, 3, content))
         .has_value();
   }
 

@@ -48,13 +48,6 @@ struct SnapshotOptions {
   std::size_t candidate_multiplier = 3;  // candidates fetched = k * this
 };
 
-// A vector index loaded from the file `rag-server index` stores, and the chunk (position in
-// the lexical index) of each of its rows, ascending (store::IndexReader::vector_rows).
-struct StoredVectors {
-  std::unique_ptr<VectorIndex> index;
-  std::vector<std::uint32_t> rows;
-};
-
 // One search result.
 struct Hit {
   double score = 0;  // in [0, 1]
@@ -71,7 +64,8 @@ class Snapshot {
 
   // Chunks with an embedding of a dimension other than info.dimension (or of the first
   // embedding's dimension when info.dimension is 0) are indexed lexically only. With `stored`
-  // (may be null, see above; taken), the chunks' embeddings are not used.
+  // (may be null, see above; taken: its rows are the chunks of its vectors, ascending), the
+  // chunks' embeddings are not used.
   static Result<std::shared_ptr<const Snapshot>> build(std::vector<store::StoredChunk> chunks,
                                                        store::IndexInfo info,
                                                        std::string generation,

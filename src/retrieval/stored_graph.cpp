@@ -33,23 +33,23 @@ std::filesystem::path graph_path(const std::filesystem::path& vector_db_path) {
   return vector_db_path / std::string(store::kGraphFileName);
 }
 
-std::string vector_stamp(VectorIndexKind kind, std::size_t count, std::size_t dimension,
+std::string vector_stamp(VectorIndexKind kind, std::size_t dimension,
                          std::string_view content_generation) {
-  return std::string(kind_name(kind)) + " index of " + std::to_string(count) +
-         " vectors of dimension " + std::to_string(dimension) + ", content " +
-         std::string(content_generation);
+  return std::string(kind_name(kind)) + " index of vectors of dimension " +
+         std::to_string(dimension) + ", content " + std::string(content_generation);
 }
 
-std::unique_ptr<VectorIndex> StoredGraph::load(const std::string& stamp, std::size_t count,
-                                               int dimension, const VectorIndexOptions& options) {
+std::optional<StoredVectors> StoredGraph::load(const std::string& stamp, int dimension,
+                                               const VectorIndexOptions& options) {
   // The time before the attempt: a graph stored during it gets a newer one.
   const auto tried_time = written_at(file_);
-  auto loaded = VectorIndex::load(file_, stamp, count, dimension, options);
+  auto loaded = VectorIndex::load(file_, stamp, dimension, options);
   std::lock_guard lock(mutex_);
   tried_stamp_ = stamp;
   tried_time_ = tried_time;
   status_ = loaded ? Status{} : Status{true, loaded.error().message};
-  return loaded ? std::move(*loaded) : nullptr;
+  if (!loaded) return std::nullopt;
+  return std::move(*loaded);
 }
 
 void StoredGraph::not_needed() {
@@ -86,42 +86,37 @@ Result<GraphUpdate> update_stored_graph(const std::filesystem::path& vector_db_p
   if (!info) return std::unexpected(info.error());
 
   GraphUpdate update;
-  remove_stale(vector_db_path / "vectors.hnsw");  // left by a version that stored HNSW only
-  if (info->embedded_chunks == 0 ||
-      options.kind_for(info->embedded_chunks) == VectorIndexKind::kExact) {
+  update.vectors = info->embedded_chunks;
+  update.kind = options.kind_for(info->embedded_chunks);  // as the server decides (LiveIndex)
+  remove_stale(vector_db_path / "vectors.hnsw");          // left by a version that stored HNSW only
+  if (info->embedded_chunks == 0 || update.kind == VectorIndexKind::kExact) {
     remove_stale(file);
     return update;
   }
-  // The rows and kind the server gives these vectors (LiveIndex): embeddings of another
-  // dimension do not count.
-  auto rows = (*reader)->vector_rows();
-  if (!rows) return std::unexpected(rows.error());
   auto content = (*reader)->content_generation();
   if (!content) return std::unexpected(content.error());
   const auto dimension = static_cast<std::size_t>(info->dimension);
-  update.vectors = rows->size();
-  update.kind = options.kind_for(update.vectors);
-  if (update.vectors == 0 || update.kind == VectorIndexKind::kExact) {
-    remove_stale(file);
-    return update;
-  }
-  const auto stamp = vector_stamp(update.kind, update.vectors, dimension, *content);
+  const auto stamp = vector_stamp(update.kind, dimension, *content);
   if (VectorIndex::saved_stamp(file) == stamp) {
     update.outcome = GraphUpdate::Outcome::kUpToDate;  // the vectors did not change
     return update;
   }
-  spdlog::info("Building the {} vector index over {} vectors (minutes at this size)...",
-               kind_name(update.kind), update.vectors);
   auto chunks = (*reader)->load_chunks(store::IndexReader::Columns::kVectorsOnly);
   if (!chunks) return std::unexpected(chunks.error());
-  auto vectors = Snapshot::take_vectors(*chunks, dimension);
-  if (vectors.row_to_chunk != *rows) {
-    return fail(ErrorCode::kInternal, "the index's vector rows differ between two reads of it");
+  // The rows the server's snapshot gives these chunks: embeddings of another dimension do not
+  // count.
+  auto rows = Snapshot::take_vectors(*chunks, dimension);
+  update.vectors = rows.row_to_chunk.size();
+  if (update.vectors == 0) {
+    remove_stale(file);
+    return update;
   }
-  auto index = VectorIndex::build(std::move(vectors.matrix), update.vectors,
+  spdlog::info("Building the {} vector index over {} vectors (minutes at this size)...",
+               kind_name(update.kind), update.vectors);
+  auto index = VectorIndex::build(std::move(rows.matrix), update.vectors,
                                   static_cast<int>(dimension), options);
   if (!index) return std::unexpected(index.error());
-  RAG_TRY((*index)->save(file, stamp));
+  RAG_TRY((*index)->save(file, stamp, rows.row_to_chunk));
   update.outcome = GraphUpdate::Outcome::kWritten;
   update.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   spdlog::info("Stored the {} vector index in {} ({:.1f}s)", kind_name(update.kind), file.string(),

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,11 +30,12 @@ namespace rag::retrieval {
 // VECTOR_DB_PATH/vectors.faiss
 std::filesystem::path graph_path(const std::filesystem::path& vector_db_path);
 
-// What identifies a stored index: its kind, the count and dimension of its vectors, and the
-// index's content generation (store::IndexReader::content_generation), which changes whenever
-// a vector does, and not when a run of `rag-server index` changed nothing. Computed without
-// reading a vector, so that a server starts without reading a million of them.
-std::string vector_stamp(VectorIndexKind kind, std::size_t count, std::size_t dimension,
+// What identifies a stored index: its kind, the dimension of its vectors, and the index's
+// content generation (store::IndexReader::content_generation), which changes whenever a vector
+// does, and not when a run of `rag-server index` changed nothing. Computed without reading a
+// vector, and the file holds its rows (the chunk of each vector), so that a server starts
+// without reading any of a million vectors.
+std::string vector_stamp(VectorIndexKind kind, std::size_t dimension,
                          std::string_view content_generation);
 
 // The server's side: loads the graph stored for a snapshot's vectors and remembers what it
@@ -45,9 +47,9 @@ class StoredGraph {
  public:
   explicit StoredGraph(std::filesystem::path file) : file_(std::move(file)) {}
 
-  // The graph stored for `count` vectors of `dimension` with `stamp`, or null when none fits
-  // (missing, built for other vectors, unreadable: status() says which).
-  std::unique_ptr<VectorIndex> load(const std::string& stamp, std::size_t count, int dimension,
+  // The index and rows stored with `stamp` for vectors of `dimension`, or nullopt when none
+  // fits (missing, built for other vectors, unreadable: status() says which).
+  std::optional<StoredVectors> load(const std::string& stamp, int dimension,
                                     const VectorIndexOptions& options);
 
   // The snapshot being built needs no graph (too few vectors): nothing is awaited.

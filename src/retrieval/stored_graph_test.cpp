@@ -60,7 +60,6 @@ class CountingReader : public store::IndexReader {
     ++vector_loads_;  // both kinds of columns hold the embeddings
     return reader_->load_chunks(columns);
   }
-  Result<std::vector<std::uint32_t>> vector_rows() const override { return reader_->vector_rows(); }
   Result<std::string> generation() const override { return reader_->generation(); }
   Result<std::string> content_generation() const override { return reader_->content_generation(); }
 

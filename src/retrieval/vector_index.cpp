@@ -1,7 +1,8 @@
 // FAISS adapter: builds IndexFlatIP, IndexIVFScalarQuantizer or IndexHNSWFlat
 // (METRIC_INNER_PRODUCT) over normalised vectors, owns it by unique_ptr, and turns every
 // FaissException into an Error. The saved file is three text lines (format name, stamp,
-// "count dimension bytes") and FAISS's own serialisation of `bytes` bytes. The length is checked
+// "count dimension bytes"), FAISS's own serialisation of `bytes` bytes, and `count` rows (u32,
+// little-endian). The length is checked
 // before FAISS reads: FAISS 1.7.3 leaks what it allocated when a read fails half way, and a file
 // cut short is the likely damage.
 #include "retrieval/vector_index.hpp"
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -130,7 +132,7 @@ bool well_formed(const faiss::IndexIVFScalarQuantizer& ivf, std::size_t count, i
   return total == count;
 }
 
-constexpr std::string_view kFileFormat = "rag-server vector index 1";
+constexpr std::string_view kFileFormat = "rag-server vector index 2";
 
 using File = std::unique_ptr<std::FILE, int (*)(std::FILE*)>;
 
@@ -293,9 +295,19 @@ std::unique_ptr<VectorIndex> VectorIndex::adopt(std::unique_ptr<faiss::Index> in
   return out;
 }
 
-Result<void> VectorIndex::save(const std::filesystem::path& file, std::string_view stamp) const {
+Result<void> VectorIndex::save(const std::filesystem::path& file, std::string_view stamp,
+                               std::span<const std::uint32_t> rows) const {
   if (stamp.find('\n') != std::string_view::npos) {
     return fail(ErrorCode::kInvalidArgument, "a vector index stamp is one line");
+  }
+  if (!rows.empty() && rows.size() != count_) {
+    return fail(ErrorCode::kInvalidArgument, "a vector index saves one row per vector");
+  }
+  std::vector<std::uint32_t> identity;
+  if (rows.empty()) {
+    identity.resize(count_);
+    for (std::size_t i = 0; i < count_; ++i) identity[i] = static_cast<std::uint32_t>(i);
+    rows = identity;
   }
   auto temporary = file;
   temporary += ".tmp";
@@ -319,7 +331,10 @@ Result<void> VectorIndex::save(const std::filesystem::path& file, std::string_vi
   const long end = std::ftell(f.get());
   const std::string shape =
       shape_line(count_, dimension_, static_cast<unsigned long long>(end) - header.size());
-  if (end < 0 || std::fseek(f.get(), static_cast<long>(head.size()), SEEK_SET) != 0 ||
+  // Little-endian, as every machine this is built for (static_assert in load()).
+  if (end < 0 ||
+      std::fwrite(rows.data(), sizeof(std::uint32_t), rows.size(), f.get()) != rows.size() ||
+      std::fseek(f.get(), static_cast<long>(head.size()), SEEK_SET) != 0 ||
       std::fwrite(shape.data(), 1, shape.size(), f.get()) != shape.size()) {
     return failed(std::strerror(errno));
   }
@@ -340,10 +355,9 @@ std::string VectorIndex::saved_stamp(const std::filesystem::path& file) {
   return header ? header->stamp : std::string();
 }
 
-Result<std::unique_ptr<VectorIndex>> VectorIndex::load(const std::filesystem::path& file,
-                                                       std::string_view stamp, std::size_t count,
-                                                       int dimension,
-                                                       const VectorIndexOptions& options) {
+Result<StoredVectors> VectorIndex::load(const std::filesystem::path& file, std::string_view stamp,
+                                        int dimension, const VectorIndexOptions& options) {
+  static_assert(std::endian::native == std::endian::little, "rows are stored little-endian");
   File f = open_file(file, "rb");
   if (!f) {
     const auto code = errno == ENOENT ? ErrorCode::kNotFound : ErrorCode::kCorrupt;
@@ -356,19 +370,20 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::load(const std::filesystem::pa
                                          header->stamp + "; the index has " + std::string(stamp) +
                                          ")");
   }
-  if (header->count != count || header->dimension != dimension) {
-    return fail(ErrorCode::kCorrupt,
-                file.string() + " holds " + std::to_string(header->count) +
-                    " vectors of dimension " + std::to_string(header->dimension) + ", the index " +
-                    std::to_string(count) + " of dimension " + std::to_string(dimension));
+  if (header->dimension != dimension) {
+    return fail(ErrorCode::kCorrupt, file.string() + " holds vectors of dimension " +
+                                         std::to_string(header->dimension) + ", the index " +
+                                         std::to_string(dimension));
   }
   const long data_start = std::ftell(f.get());
+  const auto rows_bytes = static_cast<unsigned long long>(header->count) * sizeof(std::uint32_t);
+  const auto expected = static_cast<unsigned long long>(data_start) + header->bytes + rows_bytes;
   std::error_code ec;
   const auto size = std::filesystem::file_size(file, ec);
-  if (ec || data_start < 0 || size != static_cast<std::uintmax_t>(data_start) + header->bytes) {
-    return fail(ErrorCode::kCorrupt,
-                file.string() + ": " + std::to_string(size) + " bytes, its header says " +
-                    std::to_string(data_start + header->bytes) + " (cut short or appended to)");
+  if (ec || data_start < 0 || header->count > (1ULL << 32) || size != expected) {
+    return fail(ErrorCode::kCorrupt, file.string() + ": " + std::to_string(size) +
+                                         " bytes, its header says " + std::to_string(expected) +
+                                         " (cut short or appended to)");
   }
   configure_faiss_once();
   std::unique_ptr<faiss::Index> index;
@@ -379,8 +394,17 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::load(const std::filesystem::pa
   } catch (const std::bad_alloc&) {
     return fail(ErrorCode::kCorrupt, file.string() + ": out of memory reading it");
   }
-  auto out = adopt(std::move(index), count, dimension, options);
-  if (!out) {
+  StoredVectors out;
+  out.rows.resize(header->count);
+  if (std::fseek(f.get(),
+                 static_cast<long>(static_cast<unsigned long long>(data_start) + header->bytes),
+                 SEEK_SET) != 0 ||
+      std::fread(out.rows.data(), sizeof(std::uint32_t), out.rows.size(), f.get()) !=
+          out.rows.size()) {
+    return fail(ErrorCode::kCorrupt, file.string() + ": its rows cannot be read");
+  }
+  out.index = adopt(std::move(index), header->count, dimension, options);
+  if (!out.index) {
     return fail(ErrorCode::kCorrupt, file.string() + ": its content does not match its header");
   }
   return out;

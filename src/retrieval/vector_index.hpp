@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,6 +61,8 @@ struct VectorIndexOptions {
   VectorIndexKind kind_for(std::size_t count) const;
 };
 
+struct StoredVectors;
+
 struct VectorHit {
   std::int64_t id = 0;  // position of the vector as given to build()
   float similarity = 0;
@@ -77,17 +80,19 @@ class VectorIndex {
                                                     int dimension,
                                                     const VectorIndexOptions& options = {});
 
-  // Writes the index to `file` atomically (a temporary file, fsync, rename), tagged with
-  // `stamp`: what it was built from (stored_graph.hpp, vector_stamp). kIo when it cannot be written.
-  Result<void> save(const std::filesystem::path& file, std::string_view stamp) const;
+  // Writes the index and `rows` (one per vector, in order; empty: 0, 1, 2...) to `file`
+  // atomically (a temporary file, fsync, rename), tagged with `stamp`: what it was built from
+  // (stored_graph.hpp, vector_stamp). kInvalidArgument when `rows` has another size, kIo when
+  // the file cannot be written.
+  Result<void> save(const std::filesystem::path& file, std::string_view stamp,
+                    std::span<const std::uint32_t> rows = {}) const;
 
-  // Reads an index save()d for exactly `stamp`, `count` vectors and `dimension`, searched with
-  // `options`' search settings (ef_search, probes). kNotFound when there is no file, kCorrupt
-  // when it is unreadable or was saved for something else (the message says what).
-  static Result<std::unique_ptr<VectorIndex>> load(const std::filesystem::path& file,
-                                                   std::string_view stamp, std::size_t count,
-                                                   int dimension,
-                                                   const VectorIndexOptions& options = {});
+  // Reads an index save()d with exactly `stamp`, of vectors of `dimension`, and its rows,
+  // searched with `options`' search settings (ef_search, probes). kNotFound when there is no
+  // file, kCorrupt when it is unreadable or was saved for something else (the message says
+  // what).
+  static Result<StoredVectors> load(const std::filesystem::path& file, std::string_view stamp,
+                                    int dimension, const VectorIndexOptions& options = {});
 
   // The stamp `file` was saved with; "" when there is no readable file. Reads the header only.
   static std::string saved_stamp(const std::filesystem::path& file);
@@ -125,6 +130,13 @@ class VectorIndex {
   VectorIndexKind kind_ = VectorIndexKind::kExact;
   int ef_search_ = 0;
   std::size_t probes_ = 0;
+};
+
+// What a saved index file holds: the index, and one number per vector that was saved with it
+// (the snapshot's: the chunk each vector belongs to).
+struct StoredVectors {
+  std::unique_ptr<VectorIndex> index;
+  std::vector<std::uint32_t> rows;
 };
 
 }  // namespace rag::retrieval

@@ -116,27 +116,28 @@ TEST(VectorIndexIvf, SavedIndexLoadsAndSearchesTheSame) {
   ASSERT_TRUE(built->save(file, "IVF of 300"));
   VectorIndexOptions options;
   options.ivf_probes = 3;
-  auto loaded = VectorIndex::load(file, "IVF of 300", kCount, kDim, options);
+  auto loaded = VectorIndex::load(file, "IVF of 300", kDim, options);
   ASSERT_TRUE(loaded) << loaded.error().message;
-  EXPECT_EQ((*loaded)->kind(), VectorIndexKind::kIvf);
+  EXPECT_EQ(loaded->index->kind(), VectorIndexKind::kIvf);
   const auto queries = random_vectors(20, 2);
   for (std::size_t q = 0; q < 20; ++q) {
-    EXPECT_EQ(ids(**loaded, row(queries, q)), ids(*built, row(queries, q)));
+    EXPECT_EQ(ids(*loaded->index, row(queries, q)), ids(*built, row(queries, q)));
   }
 }
 
 // Loads `index` as VectorIndex::load would find it in a file saved for it.
-Result<std::unique_ptr<VectorIndex>> load_as_saved(const faiss::Index& index,
-                                                   const std::filesystem::path& dir) {
+Result<StoredVectors> load_as_saved(const faiss::Index& index, const std::filesystem::path& dir) {
   const auto faiss_part = dir / "faiss";
   faiss::write_index(&index, faiss_part.c_str());
   std::ifstream in(faiss_part, std::ios::binary);
   const std::string bytes((std::istreambuf_iterator<char>(in)), {});
   char shape[64];
   std::snprintf(shape, sizeof shape, "%zu %d %020zu\n", kCount, kDim, bytes.size());
+  const std::string rows(kCount * sizeof(std::uint32_t), '\0');
   const auto file = dir / "vectors.faiss";
-  std::ofstream(file, std::ios::binary) << "rag-server vector index 1\nstamp\n" << shape << bytes;
-  return VectorIndex::load(file, "stamp", kCount, kDim);
+  std::ofstream(file, std::ios::binary) << "rag-server vector index 2\nstamp\n"
+                                        << shape << bytes << rows;
+  return VectorIndex::load(file, "stamp", kDim);
 }
 
 // An IVF index made by FAISS directly, as a file could hold it.
@@ -155,7 +156,7 @@ struct FaissIvf {
   faiss::IndexIVFScalarQuantizer index;
 };
 
-void expect_refused(const Result<std::unique_ptr<VectorIndex>>& loaded) {
+void expect_refused(const Result<StoredVectors>& loaded) {
   ASSERT_FALSE(loaded);
   EXPECT_EQ(loaded.error().code, ErrorCode::kCorrupt);
   EXPECT_NE(loaded.error().message.find("does not match"), std::string::npos)
@@ -167,7 +168,7 @@ TEST(VectorIndexIvf, AWellFormedFaissFileLoads) {
   FaissIvf ivf(false);
   auto loaded = load_as_saved(ivf.index, dir.path());
   ASSERT_TRUE(loaded) << loaded.error().message;
-  EXPECT_EQ((*loaded)->kind(), VectorIndexKind::kIvf);
+  EXPECT_EQ(loaded->index->kind(), VectorIndexKind::kIvf);
 }
 
 TEST(VectorIndexIvf, AnIvfIndexOfAnotherLayoutIsRefused) {
@@ -232,21 +233,25 @@ TEST(VectorIndexFile, SavedGraphLoadsAndSearchesTheSame) {
   const auto data = random_vectors(kCount, 1);
   auto built = hnsw(data);
   ASSERT_TRUE(built->approximate());
-  ASSERT_TRUE(built->save(file, "7@2026-11-25T06:00:00"));
+  std::vector<std::uint32_t> rows(kCount);
+  for (std::uint32_t i = 0; i < kCount; ++i) rows[i] = 2 * i + 1;  // the chunk of each vector
+  ASSERT_TRUE(built->save(file, "7@2026-11-25T06:00:00", rows));
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "vectors.faiss.tmp"));
   EXPECT_EQ(VectorIndex::saved_stamp(file), "7@2026-11-25T06:00:00");
 
-  auto loaded = VectorIndex::load(file, "7@2026-11-25T06:00:00", kCount, kDim);
-  ASSERT_TRUE(loaded) << loaded.error().message;
-  EXPECT_TRUE((*loaded)->approximate());
-  EXPECT_EQ((*loaded)->size(), kCount);
+  auto stored = VectorIndex::load(file, "7@2026-11-25T06:00:00", kDim);
+  ASSERT_TRUE(stored) << stored.error().message;
+  EXPECT_EQ(stored->rows, rows);
+  const auto& loaded = stored->index;
+  EXPECT_TRUE(loaded->approximate());
+  EXPECT_EQ(loaded->size(), kCount);
   const auto queries = random_vectors(20, 2);
   for (std::size_t q = 0; q < 20; ++q) {
     const std::vector<float> query(queries.begin() + q * kDim, queries.begin() + (q + 1) * kDim);
-    EXPECT_EQ(ids(**loaded, query), ids(*built, query));
+    EXPECT_EQ(ids(*loaded, query), ids(*built, query));
     auto normalised = query;
     VectorIndex::normalise(normalised.data(), kDim);
-    EXPECT_FLOAT_EQ((*loaded)->similarity(normalised, 5), built->similarity(normalised, 5));
+    EXPECT_FLOAT_EQ(loaded->similarity(normalised, 5), built->similarity(normalised, 5));
   }
 }
 
@@ -254,22 +259,29 @@ TEST(VectorIndexFile, RefusesAFileSavedForAnotherIndex) {
   ScratchDir dir;
   const auto file = dir.path() / "vectors.faiss";
   ASSERT_TRUE(hnsw(random_vectors(kCount, 1))->save(file, "7@t"));
-  auto other_stamp = VectorIndex::load(file, "8@t", kCount, kDim);
+  auto other_stamp = VectorIndex::load(file, "8@t", kDim);
   ASSERT_FALSE(other_stamp);
   EXPECT_EQ(other_stamp.error().code, ErrorCode::kCorrupt);
   EXPECT_NE(other_stamp.error().message.find("other vectors (7@t; the index has 8@t)"),
             std::string::npos)
       << other_stamp.error().message;
-  auto other_count = VectorIndex::load(file, "7@t", kCount + 1, kDim);
-  ASSERT_FALSE(other_count);
-  EXPECT_EQ(other_count.error().code, ErrorCode::kCorrupt);
-  EXPECT_FALSE(VectorIndex::load(file, "7@t", kCount, kDim + 1));
+  auto other_dimension = VectorIndex::load(file, "7@t", kDim + 1);
+  ASSERT_FALSE(other_dimension);
+  EXPECT_EQ(other_dimension.error().code, ErrorCode::kCorrupt);
+  // One row per vector, or none (0, 1, 2...).
+  auto short_rows =
+      hnsw(random_vectors(kCount, 1))->save(file, "7@t", std::vector<std::uint32_t>(3));
+  ASSERT_FALSE(short_rows);
+  EXPECT_EQ(short_rows.error().code, ErrorCode::kInvalidArgument);
+  auto identity = VectorIndex::load(file, "7@t", kDim);
+  ASSERT_TRUE(identity);
+  EXPECT_EQ(identity->rows[17], 17u);
 }
 
 TEST(VectorIndexFile, MissingTruncatedAndForeignFilesAreErrorsNotCrashes) {
   ScratchDir dir;
   const auto file = dir.path() / "vectors.faiss";
-  auto missing = VectorIndex::load(file, "1@t", kCount, kDim);
+  auto missing = VectorIndex::load(file, "1@t", kDim);
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
   EXPECT_EQ(VectorIndex::saved_stamp(file), "");
@@ -277,14 +289,14 @@ TEST(VectorIndexFile, MissingTruncatedAndForeignFilesAreErrorsNotCrashes) {
   ASSERT_TRUE(hnsw(random_vectors(kCount, 1))->save(file, "1@t"));
   const auto size = std::filesystem::file_size(file);
   std::filesystem::resize_file(file, size / 2);  // a copy cut short
-  auto truncated = VectorIndex::load(file, "1@t", kCount, kDim);
+  auto truncated = VectorIndex::load(file, "1@t", kDim);
   ASSERT_FALSE(truncated);
   EXPECT_EQ(truncated.error().code, ErrorCode::kCorrupt);
   EXPECT_NE(truncated.error().message.find("cut short"), std::string::npos)
       << truncated.error().message;
 
   std::ofstream(file) << "not an index\n";
-  auto foreign = VectorIndex::load(file, "1@t", kCount, kDim);
+  auto foreign = VectorIndex::load(file, "1@t", kDim);
   ASSERT_FALSE(foreign);
   EXPECT_EQ(foreign.error().code, ErrorCode::kCorrupt);
   EXPECT_EQ(VectorIndex::saved_stamp(file), "");

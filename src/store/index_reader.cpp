@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 
 #include "common/passage_overlap.hpp"
 #include "store/schema.hpp"
@@ -26,21 +27,38 @@ class SqliteIndexReader final : public IndexReader {
     auto built = read_meta(db_, "build_timestamp");
     if (!model || !built) return fail(ErrorCode::kIo, "cannot read index meta");
     auto st = sql::Statement::prepare(
-        db_,
-        "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM chunks), "
-        "(SELECT count(*) FROM chunks WHERE embedding IS NOT NULL AND embedding_model=?1)");
+        db_, "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM chunks)");
     if (!st) return std::unexpected(st.error());
-    st->bind(1, *model);
     RAG_TRY(st->step());
     info.documents = static_cast<std::size_t>(st->column_int64(0));
     info.chunks = static_cast<std::size_t>(st->column_int64(1));
-    info.embedded_chunks = static_cast<std::size_t>(st->column_int64(2));
+    auto embedded = embedded_chunks(*model);
+    if (!embedded) return std::unexpected(embedded.error());
+    info.embedded_chunks = *embedded;
     if (info.embedded_chunks > 0) {
       info.embedding_model = *model;
       info.dimension = *dim;
     }
     info.build_timestamp = *built;
     return info;
+  }
+
+  // The count the writer recorded for the current content (IndexWriter::finish), else counted
+  // here, which reads every row's vector: seconds at a million chunks.
+  Result<std::size_t> embedded_chunks(const std::string& model) const {
+    auto content = read_meta(db_, "content_generation");
+    if (!content) return std::unexpected(content.error());
+    auto recorded = read_meta(db_, "embedded_chunks");
+    if (!recorded) return std::unexpected(recorded.error());
+    const std::string prefix = *content + " ";
+    if (!content->empty() && recorded->starts_with(prefix)) {
+      std::size_t count = 0;
+      const char* first = recorded->data() + prefix.size();
+      const char* last = recorded->data() + recorded->size();
+      const auto [end, ec] = std::from_chars(first, last, count);
+      if (ec == std::errc() && end == last && first != last) return count;
+    }
+    return count_embedded_chunks(db_, model);
   }
 
   Result<void> visit_chunks(Columns columns, const ChunkVisitor& visit) const override {
@@ -83,29 +101,6 @@ class SqliteIndexReader final : public IndexReader {
       RAG_TRY(visit(std::move(c)));
     }
     return {};
-  }
-
-  Result<std::vector<std::uint32_t>> vector_rows() const override {
-    auto model = read_meta(db_, "embedding_model");
-    auto dim = read_meta_int(db_, "embedding_dimension");
-    if (!dim) return std::unexpected(dim.error());
-    if (!model) return fail(ErrorCode::kIo, "cannot read index meta");
-    // length() of a blob is in its record header: SQLite does not read the blob itself.
-    auto st = sql::Statement::prepare(
-        db_,
-        "SELECT c.embedding IS NOT NULL AND c.embedding_model = ?1 AND length(c.embedding) = ?2 "
-        "FROM chunks c JOIN documents d ON d.id = c.document_id ORDER BY d.path, c.seq");
-    if (!st) return std::unexpected(st.error());
-    st->bind(1, *model);
-    st->bind(2, static_cast<std::int64_t>(*dim) * static_cast<std::int64_t>(sizeof(float)));
-    std::vector<std::uint32_t> rows;
-    for (std::uint32_t position = 0;; ++position) {
-      auto row = st->step();
-      if (!row) return std::unexpected(row.error());
-      if (!*row) break;
-      if (*dim > 0 && st->column_int64(0) != 0) rows.push_back(position);
-    }
-    return rows;
   }
 
   Result<std::vector<StoredChunk>> load_chunks(Columns columns) const override {
@@ -171,23 +166,6 @@ Result<std::unique_ptr<IndexReader>> IndexReader::open(const std::filesystem::pa
                     "; migrate it by re-running `" + std::string(kMigrateCommand) + "`");
   }
   return std::unique_ptr<IndexReader>(new SqliteIndexReader(std::move(*db)));
-}
-
-Result<std::vector<std::uint32_t>> IndexReader::vector_rows() const {
-  auto info = this->info();
-  if (!info) return std::unexpected(info.error());
-  auto chunks = load_chunks(Columns::kVectorsOnly);
-  if (!chunks) return std::unexpected(chunks.error());
-  std::size_t dimension = info->dimension > 0 ? static_cast<std::size_t>(info->dimension) : 0;
-  for (const auto& c : *chunks) {
-    if (dimension == 0) dimension = c.embedding.size();
-  }
-  std::vector<std::uint32_t> rows;
-  for (std::uint32_t position = 0; position < chunks->size(); ++position) {
-    const auto size = (*chunks)[position].embedding.size();
-    if (size > 0 && size == dimension) rows.push_back(position);
-  }
-  return rows;
 }
 
 }  // namespace rag::store

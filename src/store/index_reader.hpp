@@ -62,10 +62,6 @@ class IndexReader {
     for (auto& c : *chunks) RAG_TRY(visit(std::move(c)));
     return {};
   }
-  // The positions, in load_chunks' order, of the chunks that load_chunks gives an embedding of
-  // the index's dimension (info().dimension, else the first embedding's), found without reading
-  // the embeddings: a snapshot's vector rows when its vector index comes from a file.
-  virtual Result<std::vector<std::uint32_t>> vector_rows() const;
   // Changes whenever the index's content changes (cheap: meant to be polled).
   virtual Result<std::string> generation() const = 0;
   // Changes whenever its documents, chunks or vectors change, but not when a run of

@@ -132,6 +132,35 @@ TEST_F(StoreTest, ChangedDocumentKeepsVectorsOfUnchangedText) {
   EXPECT_EQ(info->embedding_model, "m");
 }
 
+TEST_F(StoreTest, TheEmbeddedCountIsRecordedForItsContentAndCountedOtherwise) {
+  auto w = writer();
+  ASSERT_TRUE(w->begin_batch());
+  ASSERT_TRUE(w->replace_document({"a.md", "v1", 1, 1}, {chunk("x"), chunk("y")}, "m"));
+  ASSERT_TRUE(w->commit_batch());
+  auto pending = w->chunks_needing_embedding("m");
+  ASSERT_TRUE(pending);
+  ASSERT_EQ(pending->size(), 2u);
+  const std::vector<std::int64_t> ids{(*pending)[0].row_id, (*pending)[1].row_id};
+  const std::vector<std::vector<float>> vectors{{1, 0}, {0, 1}};
+  ASSERT_TRUE(w->store_embeddings(ids, vectors, "m"));
+  ASSERT_TRUE(w->finish());
+  w.reset();
+  auto r = IndexReader::open(dir_);
+  ASSERT_TRUE(r);
+  EXPECT_EQ((*r)->info()->embedded_chunks, 2u);
+  // What is read is the record (counting reads every vector): a forged one shows it.
+  exec(
+      "UPDATE meta SET value = (SELECT value FROM meta WHERE key = 'content_generation') || ' 7' "
+      "WHERE key = 'embedded_chunks'");
+  EXPECT_EQ((*r)->info()->embedded_chunks, 7u);
+  // Content committed without finish() (an indexer killed before its end): counted again.
+  w = writer();
+  ASSERT_TRUE(w->begin_batch());
+  ASSERT_TRUE(w->replace_document({"b.md", "v1", 1, 1}, {chunk("z")}, "m"));
+  ASSERT_TRUE(w->commit_batch());
+  EXPECT_EQ((*r)->info()->embedded_chunks, 2u);
+}
+
 TEST_F(StoreTest, DimensionChangeForSameModelIsRefused) {
   auto w = writer();
   ASSERT_TRUE(w->begin_batch());

@@ -104,4 +104,13 @@ Result<void> write_meta(const sql::Database& db, std::string_view key, std::stri
   return st->run();
 }
 
+Result<std::size_t> count_embedded_chunks(const sql::Database& db, std::string_view model) {
+  auto st = sql::Statement::prepare(
+      db, "SELECT count(*) FROM chunks WHERE embedding IS NOT NULL AND embedding_model = ?1");
+  if (!st) return std::unexpected(st.error());
+  st->bind(1, model);
+  RAG_TRY(st->step());
+  return static_cast<std::size_t>(st->column_int64(0));
+}
+
 }  // namespace rag::store

@@ -36,4 +36,8 @@ Result<std::string> read_meta(const sql::Database& db, std::string_view key);
 Result<int> read_meta_int(const sql::Database& db, std::string_view key);
 Result<void> write_meta(const sql::Database& db, std::string_view key, std::string_view value);
 
+// The chunks with a vector of `model`, counted: reads every row, vectors and all (seconds at a
+// million chunks), so the writer records it in meta embedded_chunks for readers.
+Result<std::size_t> count_embedded_chunks(const sql::Database& db, std::string_view model);
+
 }  // namespace rag::store

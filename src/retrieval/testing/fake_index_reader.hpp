@@ -42,17 +42,6 @@ class FakeIndexReader : public store::IndexReader {
     ++state_->loads;
     return state_->chunks;
   }
-  // As the SQLite reader's, and not counted as a load: it reads no vector.
-  Result<std::vector<std::uint32_t>> vector_rows() const override {
-    auto info = this->info();
-    std::lock_guard lock(state_->mutex);
-    std::vector<std::uint32_t> rows;
-    for (std::uint32_t i = 0; i < state_->chunks.size(); ++i) {
-      const auto size = state_->chunks[i].embedding.size();
-      if (size > 0 && size == static_cast<std::size_t>(info->dimension)) rows.push_back(i);
-    }
-    return rows;
-  }
   Result<std::string> generation() const override {
     std::lock_guard lock(state_->mutex);
     return state_->generation;
