@@ -63,7 +63,8 @@ class TempDir {
 };
 
 // Indexes `paths` into `dir`/index with the configured embeddings (unless `lexical`), as
-// `rag-server index` would.
+// `rag-server index` would, search files included: the scores are those of what `serve` would
+// search (the stored lexical index, and the approximate vector index VECTOR_INDEX asks for).
 Result<fs::path> index_into(const config::Config& config, std::vector<fs::path> paths,
                             const fs::path& dir, bool lexical) {
   ingest::IndexOptions options;
@@ -83,6 +84,8 @@ Result<fs::path> index_into(const config::Config& config, std::vector<fs::path> 
     return fail(ErrorCode::kUpstream, "embedding failed: " + summary->embedding_error);
   }
   spdlog::info("{}", summary->describe());
+  // Without them the scores are the same lexically, and vector search is exact (it logs why).
+  update_search_files(config, options.vector_db_path, "eval");
   return options.vector_db_path;
 }
 

@@ -111,8 +111,8 @@ Result<GraphUpdate> update_stored_graph(const std::filesystem::path& vector_db_p
     remove_stale(file);
     return update;
   }
-  spdlog::info("Building the {} vector index over {} vectors (minutes at this size)...",
-               kind_name(update.kind), update.vectors);
+  spdlog::info("Building the {} vector index over {} vectors...", kind_name(update.kind),
+               update.vectors);
   auto index = VectorIndex::build(std::move(rows.matrix), update.vectors,
                                   static_cast<int>(dimension), options);
   if (!index) return std::unexpected(index.error());

@@ -9,6 +9,7 @@ import shutil
 import tempfile
 import unittest
 
+import test_chat_support as chat
 from harness import run_cli
 
 FILLER = " It is written for this test, long enough to pass the splitter's paragraph floor."
@@ -65,6 +66,20 @@ class EvalCli(unittest.TestCase):
         self.assertEqual(by_id["q2"]["ranked"][0], "d2")
         self.assertEqual(sorted(by_id["q2"]["relevant"]), ["d2", "d9"])
         self.assertTrue(by_id["q3"]["no_result"])
+
+    def test_hybrid_scores_what_serve_would_search_with_its_vector_index(self):
+        # The temporary index gets the search files `rag-server index` stores, so the scores
+        # are those of the approximate vector index VECTOR_INDEX asks for, not of exact search.
+        fake = chat.FakeUpstream()
+        try:
+            env = dict(self.env, VECTOR_INDEX="ivf", **fake.openai_env())
+            result = run_cli(["eval", self.beir(), "--json"], env=env)
+        finally:
+            fake.stop()
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(json.loads(result.stdout)["mode"], "hybrid")
+        self.assertIn("Stored the lexical index in", result.stderr)
+        self.assertIn("Stored the IVF vector index in", result.stderr)
 
     def test_text_report_names_the_figures(self):
         result = run_cli(["eval", self.beir()], env=self.env)
