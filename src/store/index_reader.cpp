@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <charconv>
 
 #include "common/passage_overlap.hpp"
 #include "store/schema.hpp"
@@ -46,18 +45,9 @@ class SqliteIndexReader final : public IndexReader {
   // The count the writer recorded for the current content (IndexWriter::finish), else counted
   // here, which reads every row's vector: seconds at a million chunks.
   Result<std::size_t> embedded_chunks(const std::string& model) const {
-    auto content = read_meta(db_, "content_generation");
-    if (!content) return std::unexpected(content.error());
-    auto recorded = read_meta(db_, "embedded_chunks");
+    auto recorded = recorded_embedded_chunks(db_);
     if (!recorded) return std::unexpected(recorded.error());
-    const std::string prefix = *content + " ";
-    if (!content->empty() && recorded->starts_with(prefix)) {
-      std::size_t count = 0;
-      const char* first = recorded->data() + prefix.size();
-      const char* last = recorded->data() + recorded->size();
-      const auto [end, ec] = std::from_chars(first, last, count);
-      if (ec == std::errc() && end == last && first != last) return count;
-    }
+    if (*recorded) return **recorded;
     return count_embedded_chunks(db_, model);
   }
 

@@ -118,16 +118,14 @@ class SqliteIndexWriter final : public IndexWriter {
   // all (6 GB at a million chunks of 1,536 dimensions: IndexReader::info). Counted only when
   // the content changed since it was recorded.
   Result<void> record_embedded_chunks() {
-    auto content = read_meta(db_, "content_generation");
-    if (!content) return std::unexpected(content.error());
-    auto recorded = read_meta(db_, "embedded_chunks");
+    auto recorded = recorded_embedded_chunks(db_);
     if (!recorded) return std::unexpected(recorded.error());
-    if (recorded->starts_with(*content + " ")) return {};
+    if (*recorded) return {};
     auto model = read_meta(db_, "embedding_model");
     if (!model) return std::unexpected(model.error());
     auto embedded = count_embedded_chunks(db_, *model);
     if (!embedded) return std::unexpected(embedded.error());
-    return write_meta(db_, "embedded_chunks", *content + " " + std::to_string(*embedded));
+    return store::record_embedded_chunks(db_, *embedded);
   }
 
   // What a batch changed: the index's content (documents, chunks, vectors), or only the build

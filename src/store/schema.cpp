@@ -113,4 +113,25 @@ Result<std::size_t> count_embedded_chunks(const sql::Database& db, std::string_v
   return static_cast<std::size_t>(st->column_int64(0));
 }
 
+Result<std::optional<std::size_t>> recorded_embedded_chunks(const sql::Database& db) {
+  auto content = read_meta(db, "content_generation");
+  if (!content) return std::unexpected(content.error());
+  auto recorded = read_meta(db, "embedded_chunks");
+  if (!recorded) return std::unexpected(recorded.error());
+  const std::string prefix = *content + " ";
+  if (content->empty() || !recorded->starts_with(prefix)) return std::nullopt;
+  std::size_t count = 0;
+  const char* first = recorded->data() + prefix.size();
+  const char* last = recorded->data() + recorded->size();
+  const auto [end, ec] = std::from_chars(first, last, count);
+  if (ec != std::errc() || end != last || first == last) return std::nullopt;
+  return count;
+}
+
+Result<void> record_embedded_chunks(const sql::Database& db, std::size_t count) {
+  auto content = read_meta(db, "content_generation");
+  if (!content) return std::unexpected(content.error());
+  return write_meta(db, "embedded_chunks", *content + " " + std::to_string(count));
+}
+
 }  // namespace rag::store

@@ -5,6 +5,7 @@
 // the chunk's 0-based position in (path, seq) order, never its row id.
 #pragma once
 
+#include <optional>
 #include <string_view>
 
 #include "common/result.hpp"
@@ -39,5 +40,10 @@ Result<void> write_meta(const sql::Database& db, std::string_view key, std::stri
 // The chunks with a vector of `model`, counted: reads every row, vectors and all (seconds at a
 // million chunks), so the writer records it in meta embedded_chunks for readers.
 Result<std::size_t> count_embedded_chunks(const sql::Database& db, std::string_view model);
+// meta embedded_chunks = "<content_generation> <count>": the count recorded for the current
+// content (nullopt when none is: never recorded, or recorded for other content), and the
+// writer's record of `count` for it.
+Result<std::optional<std::size_t>> recorded_embedded_chunks(const sql::Database& db);
+Result<void> record_embedded_chunks(const sql::Database& db, std::size_t count);
 
 }  // namespace rag::store
