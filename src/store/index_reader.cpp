@@ -52,45 +52,34 @@ class SqliteIndexReader final : public IndexReader {
   }
 
   Result<void> visit_chunks(Columns columns, const ChunkVisitor& visit) const override {
-    auto model = read_meta(db_, "embedding_model");
-    auto dim_meta = read_meta_int(db_, "embedding_dimension");
-    if (!dim_meta) return std::unexpected(dim_meta.error());
-    if (!model) return fail(ErrorCode::kIo, "cannot read index meta");
-    auto has_overlap = has_overlap_column(db_);
-    if (!has_overlap) return std::unexpected(has_overlap.error());
-    const auto dim = static_cast<std::size_t>(*dim_meta);
-    auto st = sql::Statement::prepare(
-        db_, std::string(columns == Columns::kVectorsOnly ? "SELECT '', '', "
-                                                          : "SELECT c.text, c.metadata, ") +
-                 "c.embedding, c.embedding_model, c.document_id, " +
-                 (*has_overlap && columns == Columns::kEverything ? "c.overlap" : "NULL") +
-                 " FROM chunks c JOIN documents d ON d.id = c.document_id ORDER BY d.path, c.seq");
+    return visit_rows(columns, "", 0, visit);
+  }
+
+  Result<void> visit_document_chunks(const std::string& path, std::int64_t first_chunk_id,
+                                     const ChunkVisitor& visit) const override {
+    return visit_rows(Columns::kEverything, path, first_chunk_id, visit);
+  }
+
+  Result<std::vector<DocumentLayout>> layout() const override {
+    // documents by its unique path index, chunks by chunks_by_document (document_id, seq),
+    // which holds the row id: no chunk row is read.
+    auto st =
+        sql::Statement::prepare(db_,
+                                "SELECT d.path, d.content_sha256, c.id FROM documents d "
+                                "JOIN chunks c ON c.document_id = d.id ORDER BY d.path, c.seq");
     if (!st) return std::unexpected(st.error());
-    std::int64_t next_id = 0;
-    std::int64_t prev_document = -1;
-    StoredChunk prev;  // its text and section only, for the overlap of the next
+    std::vector<DocumentLayout> out;
     for (;;) {
       auto row = st->step();
       if (!row) return std::unexpected(row.error());
       if (!*row) break;
-      StoredChunk c;
-      c.chunk_id = next_id++;
-      c.text = st->column_text(0);
-      c.metadata = ChunkMetadata::parse(st->column_text(1));
-      if (!st->column_is_null(2) && st->column_text(3) == *model) {
-        auto floats = st->column_floats(2);
-        if (!floats) return std::unexpected(floats.error());
-        if (floats->size() == dim) c.embedding = std::move(*floats);
+      auto path = st->column_text(0);
+      if (out.empty() || out.back().path != path) {
+        out.push_back({std::move(path), st->column_text(1), {}});
       }
-      const std::int64_t document = st->column_int64(4);
-      c.metadata.overlap = overlap_of(c, document == prev_document ? &prev : nullptr,
-                                      st->column_is_null(5), st->column_int64(5));
-      prev_document = document;
-      prev.text = c.text;
-      prev.metadata.section = c.metadata.section;
-      RAG_TRY(visit(std::move(c)));
+      out.back().rows.push_back(st->column_int64(2));
     }
-    return {};
+    return out;
   }
 
   Result<std::vector<StoredChunk>> load_chunks(Columns columns) const override {
@@ -128,6 +117,53 @@ class SqliteIndexReader final : public IndexReader {
     if (!unknown) return static_cast<std::int32_t>(std::clamp<std::int64_t>(recorded, 0, size));
     if (prev == nullptr || prev->metadata.section != c.metadata.section) return 0;
     return static_cast<std::int32_t>(overlap_length(prev->text, c.text));
+  }
+
+  // visit_chunks' rows: every chunk (`path` empty) or one document's, numbered from
+  // `first_chunk_id`.
+  Result<void> visit_rows(Columns columns, const std::string& path, std::int64_t first_chunk_id,
+                          const ChunkVisitor& visit) const {
+    auto model = read_meta(db_, "embedding_model");
+    auto dim_meta = read_meta_int(db_, "embedding_dimension");
+    if (!dim_meta) return std::unexpected(dim_meta.error());
+    if (!model) return fail(ErrorCode::kIo, "cannot read index meta");
+    auto has_overlap = has_overlap_column(db_);
+    if (!has_overlap) return std::unexpected(has_overlap.error());
+    const auto dim = static_cast<std::size_t>(*dim_meta);
+    auto st = sql::Statement::prepare(
+        db_, std::string(columns == Columns::kVectorsOnly ? "SELECT '', '', "
+                                                          : "SELECT c.text, c.metadata, ") +
+                 "c.embedding, c.embedding_model, c.document_id, " +
+                 (*has_overlap && columns == Columns::kEverything ? "c.overlap" : "NULL") +
+                 " FROM chunks c JOIN documents d ON d.id = c.document_id " +
+                 (path.empty() ? "" : "WHERE d.path = ?1 ") + "ORDER BY d.path, c.seq");
+    if (!st) return std::unexpected(st.error());
+    if (!path.empty()) st->bind(1, path);
+    std::int64_t next_id = first_chunk_id;
+    std::int64_t prev_document = -1;
+    StoredChunk prev;  // its text and section only, for the overlap of the next
+    for (;;) {
+      auto row = st->step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) break;
+      StoredChunk c;
+      c.chunk_id = next_id++;
+      c.text = st->column_text(0);
+      c.metadata = ChunkMetadata::parse(st->column_text(1));
+      if (!st->column_is_null(2) && st->column_text(3) == *model) {
+        auto floats = st->column_floats(2);
+        if (!floats) return std::unexpected(floats.error());
+        if (floats->size() == dim) c.embedding = std::move(*floats);
+      }
+      const std::int64_t document = st->column_int64(4);
+      c.metadata.overlap = overlap_of(c, document == prev_document ? &prev : nullptr,
+                                      st->column_is_null(5), st->column_int64(5));
+      prev_document = document;
+      prev.text = c.text;
+      prev.metadata.section = c.metadata.section;
+      RAG_TRY(visit(std::move(c)));
+    }
+    return {};
   }
 
   sql::Database db_;

@@ -34,6 +34,17 @@ struct IndexInfo {
   int schema_version = 0;
 };
 
+// A document and the row ids of its chunks (`chunks.id`, not StoredChunk::chunk_id), in chunk
+// order: what an incremental update of the lexical index file compares with the documents the
+// file holds (retrieval/lexical_file.hpp). The writer changes a document's chunks only by
+// replacing them all with rows of new ids, and never reuses an id (IndexWriter), so a document
+// whose path, content hash and rows are unchanged has the same chunks.
+struct DocumentLayout {
+  std::string path;
+  std::string content_sha256;
+  std::vector<std::int64_t> rows;
+};
+
 class IndexReader {
  public:
   virtual ~IndexReader() = default;
@@ -61,6 +72,18 @@ class IndexReader {
     if (!chunks) return std::unexpected(chunks.error());
     for (auto& c : *chunks) RAG_TRY(visit(std::move(c)));
     return {};
+  }
+  // Every document with chunks, in chunk order (by path). Reads no chunk text: a covering
+  // index scan. kNotFound when the reader cannot tell (then the lexical index file is rebuilt).
+  virtual Result<std::vector<DocumentLayout>> layout() const {
+    return fail(ErrorCode::kNotFound, "this index reader has no document layout");
+  }
+  // The chunks of the document at `path`, in order, as visit_chunks gives them except that
+  // chunk_id counts from `first_chunk_id`.
+  virtual Result<void> visit_document_chunks(const std::string& path, std::int64_t first_chunk_id,
+                                             const ChunkVisitor& visit) const {
+    (void)path, (void)first_chunk_id, (void)visit;
+    return fail(ErrorCode::kNotFound, "this index reader cannot read one document");
   }
   // Changes whenever the index's content changes (cheap: meant to be polled).
   virtual Result<std::string> generation() const = 0;

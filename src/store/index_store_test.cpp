@@ -57,6 +57,47 @@ class StoreTest : public ::testing::Test {
   fs::path dir_;
 };
 
+// The layout the lexical index file's incremental update compares: documents by path with
+// their chunks' row ids, which a removed document's rows never lend to a later one.
+TEST_F(StoreTest, TheLayoutNamesEachDocumentsRowsWhichAreNeverReused) {
+  auto w = writer();
+  ASSERT_TRUE(w->begin_batch());
+  ASSERT_TRUE(w->replace_document({"a.md", "sha-a", 1, 10}, {chunk("a0")}, ""));
+  ASSERT_TRUE(w->replace_document({"b.md", "sha-b", 1, 10}, {chunk("b0"), chunk("b1")}, ""));
+  ASSERT_TRUE(w->commit_batch());
+  const auto layout = [this] {
+    auto r = IndexReader::open(dir_);
+    EXPECT_TRUE(r);
+    auto l = (*r)->layout();
+    EXPECT_TRUE(l);
+    return *l;
+  };
+  auto before = layout();
+  ASSERT_EQ(before.size(), 2u);
+  EXPECT_EQ(before[0].path, "a.md");
+  EXPECT_EQ(before[0].content_sha256, "sha-a");
+  EXPECT_EQ(before[1].rows.size(), 2u);
+  // b.md holds the largest row ids; removed, then a document added: it gets new ones.
+  ASSERT_TRUE(w->begin_batch());
+  ASSERT_TRUE(w->remove_document("b.md"));
+  ASSERT_TRUE(w->commit_batch());
+  ASSERT_TRUE(w->begin_batch());
+  ASSERT_TRUE(w->replace_document({"c.md", "sha-c", 1, 10}, {chunk("c0"), chunk("c1")}, ""));
+  ASSERT_TRUE(w->commit_batch());
+  auto after = layout();
+  ASSERT_EQ(after.size(), 2u);
+  EXPECT_EQ(after[0].rows, before[0].rows);
+  EXPECT_GT(after[1].rows.front(), before[1].rows.back());
+  // The same holds for a writer opened afresh.
+  w.reset();
+  w = writer();
+  ASSERT_TRUE(w->begin_batch());
+  ASSERT_TRUE(w->remove_document("c.md"));
+  ASSERT_TRUE(w->replace_document({"d.md", "sha-d", 1, 10}, {chunk("d0")}, ""));
+  ASSERT_TRUE(w->commit_batch());
+  EXPECT_GT(layout()[1].rows.front(), after[1].rows.back());
+}
+
 TEST_F(StoreTest, RoundTripOrdersByPathAndNumbersChunksDensely) {
   auto w = writer();
   ASSERT_TRUE(w->begin_batch());

@@ -199,13 +199,24 @@ Result<ReplaceStats> SqliteIndexWriter::replace_document(const DocumentRecord& d
     ++old_hashes[old->column_text(1)];
   }
 
+  // Row ids are never reused, even after the rows with the largest ids were deleted (meta
+  // chunk_rows_used): a document's row ids then name its chunks for the life of the index,
+  // which is how an incremental update of the lexical index file finds what changed
+  // (store::DocumentLayout).
+  auto next = sql::Statement::prepare(
+      db_,
+      "SELECT max(coalesce((SELECT CAST(value AS INTEGER) FROM meta "
+      "WHERE key = 'chunk_rows_used'), 0), coalesce((SELECT max(id) FROM chunks), 0)) + 1");
+  if (!next) return std::unexpected(next.error());
+  RAG_TRY(next->step());
+  std::int64_t next_row = next->column_int64(0);
   auto reuse = sql::Statement::prepare(
       db_, "SELECT embedding, embedding_model FROM chunks WHERE content_hash=?1 AND "
            "embedding IS NOT NULL ORDER BY (embedding_model = ?2) DESC LIMIT 1");
   auto ins = sql::Statement::prepare(
       db_,
       "INSERT INTO chunks(document_id, seq, text, metadata, content_hash, embedding, "
-      "embedding_model, overlap) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)");
+      "embedding_model, overlap, id) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)");
   if (!reuse) return std::unexpected(reuse.error());
   if (!ins) return std::unexpected(ins.error());
 
@@ -233,6 +244,7 @@ Result<ReplaceStats> SqliteIndexWriter::replace_document(const DocumentRecord& d
     }
     reuse->reset();
     ins->bind(1, *doc_id).bind(2, static_cast<std::int64_t>(i)).bind(3, c.text);
+    ins->bind(9, next_row++);
     ins->bind(4, c.metadata.to_stored_json()).bind(5, hash);
     if (c.metadata.overlap == ChunkMetadata::kUnknownOverlap) {
       ins->bind_null(8);
@@ -248,6 +260,7 @@ Result<ReplaceStats> SqliteIndexWriter::replace_document(const DocumentRecord& d
     RAG_TRY(ins->run());
   }
   for (auto& [hash, n] : old_hashes) stats.removed += static_cast<std::size_t>(n);
+  RAG_TRY(write_meta(db_, "chunk_rows_used", std::to_string(next_row - 1)));
 
   auto del = sql::Statement::prepare(db_, "DELETE FROM chunks WHERE id = ?1");
   if (!del) return std::unexpected(del.error());
