@@ -1,11 +1,13 @@
 // `rag-server index PATH...`: builds or incrementally updates the index in VECTOR_DB_PATH.
 // Splitter parameters are flags; when an embeddings upstream is configured, chunks lacking a
 // vector are embedded (EMBED_BATCH_SIZE per request, EMBED_CONCURRENCY in flight) on a local
-// io_context, else the index is lexical only. Last, the lexical index file is stored
-// (retrieval/lexical_file.hpp) and, with HNSW_MIN_VECTORS vectors or more, the HNSW graph
-// (retrieval/stored_graph.hpp). Exit 0 on success (files that fail to load are reported and
-// skipped), 1 when embedding failed (the lexical index is saved), 2 on bad arguments or a
-// missing PATH, 3 when the index, its lexical index file or its graph cannot be written.
+// io_context, else the index is lexical only. Last, the lexical index files are stored
+// (retrieval/lexical_file.hpp: the changes since the base when few documents changed) and, from
+// HNSW_MIN_VECTORS vectors, the vector index (retrieval/stored_graph.hpp). The whole run holds
+// the folder's run lock (store/run_lock.hpp). Exit 0 on success (files that fail to load are
+// reported and skipped), 1 when embedding failed (the lexical index is saved), 2 on bad
+// arguments or a missing PATH, 3 when the index or a file derived from it cannot be written,
+// or another run holds the folder.
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
@@ -24,6 +26,7 @@
 #include "retrieval/lexical_file.hpp"
 #include "retrieval/options.hpp"
 #include "retrieval/stored_graph.hpp"
+#include "store/run_lock.hpp"
 #include "upstream/factory.hpp"
 
 namespace rag::cli {
@@ -65,6 +68,13 @@ Runner add_index_command(CLI::App& app) {
     }
     if (!embedder) spdlog::info("no embeddings upstream configured: building a lexical-only index");
 
+    // Held until the last derived file is stored: the server does not reload meanwhile.
+    auto lock = store::IndexRunLock::acquire(config.vector_db_path);
+    if (!lock) {
+      spdlog::error("rag-server index: {}", lock.error().message);
+      std::cerr << "rag-server index: " << lock.error().message << "\n";
+      return 3;
+    }
     ingest::ConsoleProgress progress(::isatty(STDERR_FILENO) == 1);
     auto summary = ingest::run_index(options, {embedder.get(), embedder ? &io : nullptr}, progress);
     if (!summary) {

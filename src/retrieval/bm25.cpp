@@ -125,6 +125,7 @@ Bm25Index Bm25Index::Builder::build() && {
     for (const auto& len : lengths_) total += len[f];
     ix.parts_.average[f] = n == 0 ? 0 : total / static_cast<double>(n);
   }
+  if (averages_) ix.parts_.average = *averages_;
   // norm[d][f] = 1 − b_f + b_f · len_f(d) / avglen_f (1 when the field is empty everywhere).
   std::vector<std::array<double, kFieldCount>> norm(n);
   for (std::size_t d = 0; d < n; ++d) {
@@ -199,10 +200,7 @@ Result<Bm25Index> Bm25Index::view(const Bm25Parts& parts, std::shared_ptr<const 
     return fail(ErrorCode::kCorrupt, "lexical index: " + why);
   };
   const std::size_t terms = parts.terms.size();
-  if (parts.term_offsets.size() != terms + 1) return corrupt("term offsets do not match terms");
-  if (parts.term_offsets.front() != 0 || parts.term_offsets.back() != parts.term_bytes.size()) {
-    return corrupt("term offsets do not span the term bytes");
-  }
+  RAG_TRY((Vocabulary{parts.term_offsets, parts.term_bytes}.check(terms, "lexical index")));
   if (parts.doc_count > std::numeric_limits<std::uint32_t>::max()) {
     return corrupt("too many documents");
   }
@@ -210,13 +208,6 @@ Result<Bm25Index> Bm25Index::view(const Bm25Parts& parts, std::shared_ptr<const 
   Bm25Index ix;
   ix.parts_ = parts;
   for (std::size_t i = 0; i < terms; ++i) {
-    if (parts.term_offsets[i] >= parts.term_offsets[i + 1] ||
-        parts.term_offsets[i + 1] > parts.term_bytes.size()) {
-      return corrupt("term " + std::to_string(i) + " is empty or out of order");
-    }
-    if (i > 0 && !(ix.term_at(i - 1) < ix.term_at(i))) {
-      return corrupt("vocabulary not sorted at term " + std::to_string(i));
-    }
     const auto& entry = parts.terms[i];
     if (entry.count == 0 || entry.first > parts.postings.size() ||
         entry.count > parts.postings.size() - entry.first) {
@@ -234,50 +225,62 @@ Result<Bm25Index> Bm25Index::view(const Bm25Parts& parts, std::shared_ptr<const 
   return ix;
 }
 
-std::string_view Bm25Index::term_at(std::size_t i) const {
-  const auto begin = parts_.term_offsets[i];
-  return {parts_.term_bytes.data() + begin,
-          static_cast<std::size_t>(parts_.term_offsets[i + 1] - begin)};
-}
-
-std::int64_t Bm25Index::find(std::string_view term) const {
+std::int64_t Vocabulary::find(std::string_view wanted) const {
   std::size_t low = 0;
-  std::size_t high = parts_.terms.size();
+  std::size_t high = size();
   while (low < high) {
     const std::size_t mid = low + (high - low) / 2;
-    if (term_at(mid) < term) {
+    if (term(mid) < wanted) {
       low = mid + 1;
     } else {
       high = mid;
     }
   }
-  return low < parts_.terms.size() && term_at(low) == term ? static_cast<std::int64_t>(low) : -1;
+  return low < size() && term(low) == wanted ? static_cast<std::int64_t>(low) : -1;
 }
 
-double Bm25Index::idf_for_count(std::size_t n) const {
-  const double total = static_cast<double>(parts_.doc_count);
-  return std::log(1.0 + (total - static_cast<double>(n) + 0.5) / (static_cast<double>(n) + 0.5));
+Result<void> Vocabulary::check(std::size_t terms, std::string_view what) const {
+  const auto corrupt = [what](const std::string& why) {
+    return fail(ErrorCode::kCorrupt, std::string(what) + ": " + why);
+  };
+  if (offsets.size() != terms + 1) return corrupt("term offsets do not match terms");
+  if (offsets.front() != 0 || offsets.back() != bytes.size()) {
+    return corrupt("term offsets do not span the term bytes");
+  }
+  for (std::size_t i = 0; i < terms; ++i) {
+    // Bounds first: term(i) is formed only once its offsets are known to be in range.
+    if (offsets[i] >= offsets[i + 1] || offsets[i + 1] > bytes.size() ||
+        (i > 0 && !(term(i - 1) < term(i)))) {
+      return corrupt("term " + std::to_string(i) + " is empty or out of order");
+    }
+  }
+  return {};
 }
 
-double Bm25Index::idf(const std::string& term) const {
-  const auto i = find(term);
-  return idf_for_count(i < 0 ? 0 : parts_.terms[static_cast<std::size_t>(i)].count);
+double Bm25Index::idf(std::uint64_t holding, std::uint64_t documents) {
+  const auto n = static_cast<double>(holding);
+  return std::log(1.0 + (static_cast<double>(documents) - n + 0.5) / (n + 0.5));
+}
+
+std::uint32_t Bm25Index::count(std::string_view term) const {
+  const auto i = vocabulary().find(term);
+  return i < 0 ? 0 : parts_.terms[static_cast<std::size_t>(i)].count;
 }
 
 std::vector<ScoredDoc> Bm25Index::search(const std::vector<std::string>& query_terms,
-                                         std::size_t limit) const {
+                                         std::size_t limit, const Bm25Scope* scope) const {
   if (limit == 0 || parts_.doc_count == 0) return {};
   const double k1 = parts_.k1;
   std::vector<Cursor> cursors;
   std::unordered_set<std::int64_t> seen;
-  for (const auto& term : query_terms) {
-    const auto i = find(term);
+  for (std::size_t t = 0; t < query_terms.size(); ++t) {
+    const auto i = vocabulary().find(query_terms[t]);
     if (i < 0 || !seen.insert(i).second) continue;
     const auto& entry = parts_.terms[static_cast<std::size_t>(i)];
     Cursor c;
     c.list = parts_.postings.subspan(entry.first, entry.count);
     c.blocks = parts_.blocks.subspan(entry.first_block, block_count(entry.count));
-    c.weight = idf_for_count(entry.count) * (k1 + 1);
+    c.weight = (scope ? scope->idf[t] : idf(entry.count, parts_.doc_count)) * (k1 + 1);
     c.k1 = k1;
     c.bound = c.weight * entry.max_tf / (k1 + entry.max_tf) * kBoundSlack;
     c.order = cursors.size();
@@ -339,7 +342,10 @@ std::vector<ScoredDoc> Bm25Index::search(const std::vector<std::string>& query_t
     double score = 0;
     for (const double x : contribution) score += x;
     if (!(score > threshold)) continue;
-    heap.push_back({static_cast<std::uint32_t>(doc), score});
+    // A segment's documents keep their order in the whole, so the tie rule above still holds.
+    const auto id = scope ? scope->position[doc] : static_cast<std::uint32_t>(doc);
+    if (id == kBm25Removed) continue;
+    heap.push_back({id, score});
     std::ranges::push_heap(heap, better);
     if (heap.size() > limit) {
       std::ranges::pop_heap(heap, better);
@@ -354,11 +360,12 @@ std::vector<ScoredDoc> Bm25Index::search(const std::vector<std::string>& query_t
   return heap;
 }
 
-double Bm25Index::relevance(double score, const std::vector<std::string>& query_terms) const {
+double Bm25Index::relevance(double score, const std::vector<std::string>& query_terms,
+                            const std::function<double(const std::string&)>& idf_of) {
   double bound = 0;
   std::unordered_set<std::string> seen;
   for (const auto& term : query_terms) {
-    if (seen.insert(term).second) bound += idf(term);
+    if (seen.insert(term).second) bound += idf_of(term);
   }
   if (bound <= 0) return 0;
   return std::clamp(score / bound, 0.0, 1.0);

@@ -31,7 +31,9 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -66,6 +68,32 @@ struct FieldTerms {
 struct ScoredDoc {
   std::uint32_t doc = 0;
   double score = 0;
+};
+
+// A search of this index as one segment of a larger index (LexicalIndex over a base and the
+// changes since, lexical_index.hpp): what the whole says of each query term, and where each of
+// this index's documents lies in the whole.
+inline constexpr std::uint32_t kBm25Removed = 0xFFFFFFFF;
+struct Bm25Scope {
+  std::vector<double> idf;                  // of each query term as given, over the whole
+  std::span<const std::uint32_t> position;  // by doc: its doc id in the whole, or kBm25Removed
+};
+
+// A sorted vocabulary as the index files store it: term i is bytes[offsets[i], offsets[i+1]).
+struct Vocabulary {
+  std::span<const std::uint64_t> offsets;
+  std::span<const char> bytes;
+
+  std::size_t size() const { return offsets.empty() ? 0 : offsets.size() - 1; }
+  // REQUIRES: check() passed and i < size().
+  std::string_view term(std::size_t i) const {
+    return {bytes.data() + offsets[i], static_cast<std::size_t>(offsets[i + 1] - offsets[i])};
+  }
+  // The index of `term`, or -1. REQUIRES: check() passed.
+  std::int64_t find(std::string_view term) const;
+  // kCorrupt, `what` and the first fault: not `terms` terms, offsets that do not span the
+  // bytes, a term empty or out of order. O(terms).
+  Result<void> check(std::size_t terms, std::string_view what) const;
 };
 
 // The index as stored: what the lexical index file holds (docs/INDEX-FORMAT.md).
@@ -105,6 +133,9 @@ class Bm25Index {
     explicit Builder(Bm25Params params = {});
     ~Builder();
     void add(const FieldTerms& doc);  // the next doc id
+    // Normalises field lengths by these averages instead of the added documents' own: the
+    // documents added since a base index was built are scored as the base's are.
+    void use_averages(const std::array<double, kFieldCount>& average) { averages_ = average; }
     Bm25Index build() &&;
 
    private:
@@ -115,6 +146,7 @@ class Bm25Index {
     void add_field(const std::vector<std::string>& terms, Field field, std::uint32_t doc);
 
     Bm25Params params_;
+    std::optional<std::array<double, kFieldCount>> averages_;
     std::unordered_map<std::string, std::uint32_t> vocabulary_;    // term → raw_ slot
     std::vector<std::vector<RawPosting>> raw_;                     // by slot
     std::vector<std::array<std::uint32_t, kFieldCount>> lengths_;  // by doc
@@ -134,16 +166,32 @@ class Bm25Index {
   // lower doc id first). A term repeated in the query counts once. Costs the postings of the
   // query's rarer terms plus probes into its common ones, never O(documents).
   std::vector<ScoredDoc> search(const std::vector<std::string>& query_terms,
-                                std::size_t limit) const;
+                                std::size_t limit) const {
+    return search(query_terms, limit, nullptr);
+  }
+  // The same as a segment of a larger index (`scope` may be null): terms weigh their idf in the
+  // whole, removed documents are skipped, and the results name documents of the whole.
+  // REQUIRES: scope->idf has one entry per query term, scope->position one per document.
+  std::vector<ScoredDoc> search(const std::vector<std::string>& query_terms, std::size_t limit,
+                                const Bm25Scope* scope) const;
 
   // A score for these query terms as a share of the score of a document of average length
   // holding each of them once in its body: score / Σ idf(t) over the unique terms, where an
   // unknown term counts with its idf at n_t = 0. Clamped to [0, 1]. The relevance rule that
   // uses it is in retrieval/README.md.
-  double relevance(double score, const std::vector<std::string>& query_terms) const;
+  double relevance(double score, const std::vector<std::string>& query_terms) const {
+    return relevance(score, query_terms, [this](const std::string& t) { return idf(t); });
+  }
+  // The same with each term's idf from `idf_of` (an index of several segments).
+  static double relevance(double score, const std::vector<std::string>& query_terms,
+                          const std::function<double(const std::string&)>& idf_of);
 
   // idf(t); a term no document holds gets the formula's value at n_t = 0.
-  double idf(const std::string& term) const;
+  double idf(const std::string& term) const { return idf(count(term), parts_.doc_count); }
+  // The formula, for a term `holding` of `documents` documents hold.
+  static double idf(std::uint64_t holding, std::uint64_t documents);
+  // n_t: the documents holding the term.
+  std::uint32_t count(std::string_view term) const;
   std::size_t size() const { return static_cast<std::size_t>(parts_.doc_count); }
   double average_length(Field field) const {
     return parts_.average[static_cast<std::size_t>(field)];
@@ -154,10 +202,8 @@ class Bm25Index {
  private:
   struct Storage;  // a built index's arrays
   Bm25Index() = default;
-  double idf_for_count(std::size_t n) const;
   // The term's index in parts_.terms, or -1.
-  std::int64_t find(std::string_view term) const;
-  std::string_view term_at(std::size_t i) const;
+  Vocabulary vocabulary() const { return {parts_.term_offsets, parts_.term_bytes}; }
 
   Bm25Parts parts_;
   std::shared_ptr<const void> storage_;  // what parts_ views

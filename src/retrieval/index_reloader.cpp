@@ -3,6 +3,11 @@
 #include <spdlog/spdlog.h>
 
 namespace rag::retrieval {
+namespace {
+
+constexpr std::chrono::milliseconds kDeferredPoll{200};
+
+}  // namespace
 
 IndexReloader::IndexReloader(LiveIndex& index, std::chrono::milliseconds poll)
     : index_(index), poll_(poll), thread_([this] { run(); }) {}
@@ -46,6 +51,7 @@ void IndexReloader::first_attempt_done(bool loaded) {
 void IndexReloader::run() {
   bool forced = true;  // the first load
   bool missing_logged = false;
+  bool deferred_logged = false;
   for (;;) {
     auto loaded = forced ? index_.reload() : index_.reload_if_changed();
     if (loaded && loaded->reloaded) {
@@ -70,13 +76,23 @@ void IndexReloader::run() {
             loaded->graph_note);
       }
       missing_logged = false;
+      deferred_logged = false;
+    } else if (loaded && loaded->deferred && !deferred_logged) {
+      spdlog::info(
+          "The index changed while rag-server index is still running: reloading when "
+          "it ends");
+      deferred_logged = true;
     } else if (!loaded && (forced || !missing_logged)) {
       spdlog::warn("Index not loaded: {}", loaded.error().message);
       missing_logged = true;
     }
     first_attempt_done(loaded.has_value());
+    // While a run of `rag-server index` holds the folder, look often: the new snapshot is then
+    // swapped in within a fraction of a second of the run's end, not a whole poll later.
+    const bool deferred = loaded && loaded->deferred;
     std::unique_lock lock(mutex_);
-    wake_.wait_for(lock, poll_, [this] { return stop_ || reload_requested_; });
+    wake_.wait_for(lock, deferred ? std::min(poll_, kDeferredPoll) : poll_,
+                   [this] { return stop_ || reload_requested_; });
     if (stop_) return;
     forced = reload_requested_;
     reload_requested_ = false;

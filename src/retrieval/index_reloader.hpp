@@ -2,7 +2,9 @@
 // index on disk every `poll` interval, and reloads asked for by SIGHUP. Loading a snapshot
 // takes seconds at a million chunks (~1 s per 20k when the lexical index must be built), so it
 // runs on this thread of its own and never blocks a thread that serves requests; searches keep
-// using the old snapshot until the new one is swapped in.
+// using the old snapshot until the new one is swapped in. While a run of `rag-server index`
+// holds the folder (store/run_lock.hpp) it does not reload, and looks every 200 ms instead, so
+// the run's result is swapped in as soon as it ends.
 // `serve` waits for the first load (wait_for_first_load) before it opens its port, so the
 // first client never meets a server without its index.
 //

@@ -45,7 +45,7 @@ TEST(LexicalFile, LoadsWhatWasSaved) {
   const auto file = lexical_index_path(dir.path());
   const auto chunks = corpus_with_urls();
   const auto built = LexicalIndex::build(chunks);
-  ASSERT_TRUE(save_lexical_index(built, "id:7", file).has_value());
+  ASSERT_TRUE(save_lexical_index(built, "id:7", {}, file).has_value());
   EXPECT_FALSE(std::filesystem::exists(file.string() + ".tmp"));
   EXPECT_EQ(saved_lexical_generation(file), "id:7");
 
@@ -59,7 +59,8 @@ TEST(LexicalFile, LoadsWhatWasSaved) {
     EXPECT_EQ(chunk.url, chunks[doc].metadata.citation_url);
     EXPECT_EQ(chunk.metadata(), chunks[doc].metadata);
   }
-  EXPECT_EQ(std::vector<std::uint32_t>(loaded->by_url().begin(), loaded->by_url().end()),
+  const auto& by_url = loaded->chunk_parts().by_url;
+  EXPECT_EQ(std::vector<std::uint32_t>(by_url.begin(), by_url.end()),
             (std::vector<std::uint32_t>{0, 4, 3, 2, 1}));  // /config, /index, /limits, ...
   const std::vector<std::string> query{"port", "server"};
   const auto a = built.bm25().search(query, 10);
@@ -74,7 +75,7 @@ TEST(LexicalFile, LoadsWhatWasSaved) {
 TEST(LexicalFile, AnEmptyIndexRoundTrips) {
   ScratchDir dir;
   const auto file = lexical_index_path(dir.path());
-  ASSERT_TRUE(save_lexical_index(LexicalIndex::build({}), "g", file).has_value());
+  ASSERT_TRUE(save_lexical_index(LexicalIndex::build({}), "g", {}, file).has_value());
   auto loaded = load_lexical_index(file, "g");
   ASSERT_TRUE(loaded.has_value()) << loaded.error().message;
   EXPECT_EQ(loaded->size(), 0u);
@@ -89,7 +90,7 @@ TEST(LexicalFile, AFileForAnotherGenerationOrNoneIsNotFound) {
   EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
   EXPECT_EQ(saved_lexical_generation(file), "");
 
-  ASSERT_TRUE(save_lexical_index(LexicalIndex::build(small_corpus(false)), "old", file));
+  ASSERT_TRUE(save_lexical_index(LexicalIndex::build(small_corpus(false)), "old", {}, file));
   auto stale = load_lexical_index(file, "new");
   ASSERT_FALSE(stale.has_value());
   EXPECT_EQ(stale.error().code, ErrorCode::kNotFound);
@@ -99,7 +100,7 @@ TEST(LexicalFile, AFileForAnotherGenerationOrNoneIsNotFound) {
 TEST(LexicalFile, EveryDamagedByteIsRefused) {
   ScratchDir dir;
   const auto file = lexical_index_path(dir.path());
-  ASSERT_TRUE(save_lexical_index(LexicalIndex::build(corpus_with_urls()), "g", file));
+  ASSERT_TRUE(save_lexical_index(LexicalIndex::build(corpus_with_urls()), "g", {}, file));
   const std::string good = read_file(file);
   // Every byte but the header's magic and checksum (whose damage is refused by name or by the
   // checksum too), flipped one at a time.
@@ -124,10 +125,10 @@ TEST(LexicalFile, EveryDamagedByteIsRefused) {
 TEST(LexicalFile, StructureChecksAloneRefuseInconsistentSections) {
   ScratchDir dir;
   const auto file = lexical_index_path(dir.path());
-  ASSERT_TRUE(save_lexical_index(LexicalIndex::build(corpus_with_urls()), "g", file));
+  ASSERT_TRUE(save_lexical_index(LexicalIndex::build(corpus_with_urls()), "g", {}, file));
   std::string bytes = read_file(file);
   // The first section's offset (the header's section table) pointed past the end.
-  constexpr std::size_t kFirstSection = 8 + 8 + 4 + 4 + 8 + 8 + 8 + 3 * 8 + 6 * 8;  // 120
+  constexpr std::size_t kFirstSection = 8 + 8 + 4 + 4 + 8;  // 32
   std::uint64_t past = bytes.size() + 8;
   std::memcpy(bytes.data() + kFirstSection, &past, sizeof past);
   std::vector<std::uint64_t> aligned((bytes.size() + 7) / 8);
@@ -136,14 +137,14 @@ TEST(LexicalFile, StructureChecksAloneRefuseInconsistentSections) {
                                     false, nullptr);
   ASSERT_FALSE(parsed.has_value());
   EXPECT_EQ(parsed.error().code, ErrorCode::kCorrupt);
-  EXPECT_NE(parsed.error().message.find("generation"), std::string::npos);
+  EXPECT_NE(parsed.error().message.find("section 0"), std::string::npos);
 }
 
 TEST(LexicalFile, ASnapshotOverTheLoadedFileAnswersAsOneBuiltFromTheChunks) {
   ScratchDir dir;
   const auto file = lexical_index_path(dir.path());
   const auto chunks = corpus_with_urls();
-  ASSERT_TRUE(save_lexical_index(LexicalIndex::build(chunks), "g", file));
+  ASSERT_TRUE(save_lexical_index(LexicalIndex::build(chunks), "g", {}, file));
   auto loaded = load_lexical_index(file, "g");
   ASSERT_TRUE(loaded.has_value());
   auto from_file = Snapshot::assemble(std::move(*loaded), {}, {}, "g");
@@ -176,7 +177,7 @@ TEST(LexicalFile, LiveIndexLoadsTheFileForItsGenerationAndBuildsOtherwise) {
   EXPECT_FALSE(built->lexical_stored);
   EXPECT_NE(built->lexical_note.find("cannot open"), std::string::npos);
 
-  ASSERT_TRUE(save_lexical_index(LexicalIndex::build(small_corpus(false)), "gen-1", file));
+  ASSERT_TRUE(save_lexical_index(LexicalIndex::build(small_corpus(false)), "gen-1", {}, file));
   auto stored = live.reload();
   ASSERT_TRUE(stored.has_value());
   EXPECT_TRUE(stored->lexical_stored);

@@ -14,6 +14,10 @@ std::string_view slice(std::span<const char> strings, std::uint64_t offset, std:
   return {strings.data() + offset, size};
 }
 
+// In LexicalIndex::Changes::locate: the doc is the added index's.
+constexpr std::uint32_t kAddedBit = 0x80000000;
+constexpr std::uint32_t kUnset = 0xFFFFFFFF;
+
 }  // namespace
 
 store::ChunkMetadata ChunkView::metadata() const {
@@ -21,6 +25,19 @@ store::ChunkMetadata ChunkView::metadata() const {
   parsed.overlap = overlap;
   return parsed;
 }
+
+struct LexicalIndex::Changes {
+  LexicalIndex added;
+  LexicalChanges changes;
+  std::vector<std::uint32_t> locate;  // by doc of the whole: base doc, or added doc | kAddedBit
+  std::shared_ptr<const void> keep_alive;
+
+  // The removed base documents that held `term` (changes.removed_*).
+  std::uint32_t removed(std::string_view term) const {
+    const auto i = Vocabulary{changes.removed_offsets, changes.removed_bytes}.find(term);
+    return i < 0 ? 0 : changes.removed_counts[static_cast<std::size_t>(i)];
+  }
+};
 
 struct LexicalIndex::Storage {
   std::vector<ChunkRecord> records;
@@ -111,7 +128,123 @@ Result<LexicalIndex> LexicalIndex::view(const Bm25Parts& bm25, const ChunkParts&
   return LexicalIndex(std::move(*index), chunks, std::move(keep_alive));
 }
 
+Result<LexicalIndex> LexicalIndex::combine(LexicalIndex base, LexicalIndex added,
+                                           const LexicalChanges& changes,
+                                           std::shared_ptr<const void> keep_alive) {
+  const auto corrupt = [](const std::string& why) {
+    return fail(ErrorCode::kCorrupt, "lexical index changes: " + why);
+  };
+  if (base.combined() || added.combined()) return corrupt("a segment is itself combined");
+  if (base.bm25_.parts().k1 != added.bm25_.parts().k1) return corrupt("k1 differs");
+  if (changes.base_position.size() != base.size() ||
+      changes.added_position.size() != added.size()) {
+    return corrupt("positions do not match the segments' sizes");
+  }
+  const std::uint64_t n = changes.doc_count;
+  const auto kept = static_cast<std::uint64_t>(
+      changes.base_position.size() - std::ranges::count(changes.base_position, kBm25Removed));
+  if (n >= kAddedBit || n != kept + changes.added_position.size()) {
+    return corrupt("the whole's size is not the kept and added chunks'");
+  }
+  std::vector<std::uint32_t> locate(n, kUnset);
+  const auto place = [&](std::span<const std::uint32_t> positions,
+                         std::uint32_t tag) -> Result<void> {
+    std::int64_t previous = -1;
+    for (std::uint32_t doc = 0; doc < positions.size(); ++doc) {
+      const std::uint32_t at = positions[doc];
+      if (at == kBm25Removed && tag == 0) continue;
+      // Ascending within a segment: the order search results tie in.
+      if (at >= n || static_cast<std::int64_t>(at) <= previous || locate[at] != kUnset) {
+        return corrupt("position " + std::to_string(at) + " out of range, order or given twice");
+      }
+      locate[at] = doc | tag;
+      previous = at;
+    }
+    return {};
+  };
+  RAG_TRY(place(changes.base_position, 0));
+  RAG_TRY(place(changes.added_position, kAddedBit));
+  if (std::ranges::find(locate, kUnset) != locate.end()) {
+    return corrupt("some documents have no place");
+  }
+  RAG_TRY((Vocabulary{changes.removed_offsets, changes.removed_bytes}.check(
+      changes.removed_counts.size(), "lexical index changes: removed terms")));
+  base.changes_ = std::make_shared<const Changes>(
+      Changes{std::move(added), changes, std::move(locate), std::move(keep_alive)});
+  return base;
+}
+
+std::vector<ScoredDoc> LexicalIndex::search(const std::vector<std::string>& query_terms,
+                                            std::size_t limit) const {
+  if (!changes_) return bm25_.search(query_terms, limit);
+  Bm25Scope scope;
+  for (const auto& term : query_terms) scope.idf.push_back(idf(term));
+  scope.position = changes_->changes.base_position;
+  auto hits = bm25_.search(query_terms, limit, &scope);
+  scope.position = changes_->changes.added_position;
+  auto added = changes_->added.bm25_.search(query_terms, limit, &scope);
+  // The best `limit` of both, as one index would order them: higher score, then lower doc.
+  const auto better = [](const ScoredDoc& a, const ScoredDoc& b) {
+    return a.score != b.score ? a.score > b.score : a.doc < b.doc;
+  };
+  std::vector<ScoredDoc> out(hits.size() + added.size());
+  std::ranges::merge(hits, added, out.begin(), better);
+  if (out.size() > limit) out.resize(limit);
+  return out;
+}
+
+double LexicalIndex::idf(const std::string& term) const {
+  if (!changes_) return bm25_.idf(term);
+  const std::int64_t holding =
+      std::int64_t{bm25_.count(term)} - changes_->removed(term) + changes_->added.bm25_.count(term);
+  return Bm25Index::idf(static_cast<std::uint64_t>(std::max<std::int64_t>(holding, 0)),
+                        changes_->changes.doc_count);
+}
+
+double LexicalIndex::relevance(double score, const std::vector<std::string>& query_terms) const {
+  return Bm25Index::relevance(score, query_terms,
+                              [this](const std::string& term) { return idf(term); });
+}
+
+std::size_t LexicalIndex::size() const {
+  return changes_ ? static_cast<std::size_t>(changes_->changes.doc_count) : chunks_.records.size();
+}
+
+std::span<const std::uint32_t> LexicalIndex::own_with_url(std::string_view url) const {
+  const auto url_of = [this](std::uint32_t doc) { return own_chunk(doc).url; };
+  const auto first = std::ranges::lower_bound(chunks_.by_url, url, {}, url_of);
+  const auto last = std::ranges::upper_bound(first, chunks_.by_url.end(), url, {}, url_of);
+  return {first, last};
+}
+
+std::vector<std::uint32_t> LexicalIndex::with_url(std::string_view url) const {
+  const auto base = own_with_url(url);
+  if (!changes_) return {base.begin(), base.end()};
+  // Each segment's docs keep their order in the whole: map both, then merge.
+  std::vector<std::uint32_t> kept;
+  for (const auto doc : base) {
+    if (const auto at = changes_->changes.base_position[doc]; at != kBm25Removed) {
+      kept.push_back(at);
+    }
+  }
+  std::vector<std::uint32_t> added;
+  for (const auto doc : changes_->added.own_with_url(url)) {
+    added.push_back(changes_->changes.added_position[doc]);
+  }
+  std::vector<std::uint32_t> out(kept.size() + added.size());
+  std::ranges::merge(kept, added, out.begin());
+  return out;
+}
+
 ChunkView LexicalIndex::chunk(std::uint32_t doc) const {
+  if (!changes_) return own_chunk(doc);
+  const std::uint32_t at = changes_->locate[doc];
+  auto view = (at & kAddedBit) != 0 ? changes_->added.own_chunk(at & ~kAddedBit) : own_chunk(at);
+  view.chunk_id = doc;
+  return view;
+}
+
+ChunkView LexicalIndex::own_chunk(std::uint32_t doc) const {
   const auto& r = chunks_.records[doc];
   const auto& s = chunks_.strings;
   return {r.chunk_id, slice(s, r.text_offset, r.text_size),

@@ -5,12 +5,24 @@
 //
 // A chunk's lexical document is its text plus its page title and section heading.
 //
+// Incremental: an index is either one segment, or a base plus the changes since it (combine(),
+// which lexical_file.hpp stores so that re-indexing after a small edit costs seconds, not a full
+// rebuild). The changes are an index of the added chunks, scored with the base's average field
+// lengths, the base documents that were removed, and where every document lies in the whole
+// (chunk order). A search of a combined index weighs each term by its idf over the whole and
+// gives exactly what one index built from the same chunks with the base's average lengths
+// would: same documents, same scores, bit for bit. Only the length normalisation can differ
+// from a full rebuild, by as much as the average lengths moved since the base; the indexer
+// rebuilds the base once the changes hold a tenth of the chunks.
+//
 // Thread-safety: immutable; every const method may run concurrently.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -38,6 +50,18 @@ struct ChunkParts {
   std::span<const std::uint32_t> by_url;  // docs with a citation url, by (url, doc)
 };
 
+// The changes since a base index, as combine() takes them.
+struct LexicalChanges {
+  std::span<const std::uint32_t> base_position;   // by base doc: its doc, or kBm25Removed
+  std::span<const std::uint32_t> added_position;  // by added doc: its doc
+  // Per term (sorted, as Bm25Parts' vocabulary), the removed base documents that held it:
+  // n_t = base n_t - removed + added n_t.
+  std::span<const std::uint64_t> removed_offsets;
+  std::span<const char> removed_bytes;
+  std::span<const std::uint32_t> removed_counts;
+  std::uint64_t doc_count = 0;  // of the whole
+};
+
 struct ChunkView {
   std::int64_t chunk_id = 0;
   std::string_view text;
@@ -59,6 +83,10 @@ class LexicalIndex {
     explicit Builder(const Bm25Params& params = {});
     ~Builder();
     void add(const store::StoredChunk& chunk);  // the next doc id
+    // See Bm25Index::Builder::use_averages: for the chunks added since a base index.
+    void use_averages(const std::array<double, kFieldCount>& average) {
+      bm25_.use_averages(average);
+    }
     LexicalIndex build() &&;
 
    private:
@@ -76,20 +104,42 @@ class LexicalIndex {
   static Result<LexicalIndex> view(const Bm25Parts& bm25, const ChunkParts& chunks,
                                    std::shared_ptr<const void> keep_alive);
 
-  const Bm25Index& bm25() const { return bm25_; }
-  std::size_t size() const { return chunks_.records.size(); }
-  // REQUIRES: doc < size().
+  // A base and the changes since (see the top), whose arrays `keep_alive` holds. kCorrupt
+  // when they do not fit: positions out of range, out of order within a segment or given
+  // twice, counts that do not add up, an unsorted removed vocabulary, other BM25 parameters.
+  // O(documents + removed terms).
+  static Result<LexicalIndex> combine(LexicalIndex base, LexicalIndex added,
+                                      const LexicalChanges& changes,
+                                      std::shared_ptr<const void> keep_alive);
+
+  // Bm25Index::search, relevance and idf over the whole index.
+  std::vector<ScoredDoc> search(const std::vector<std::string>& query_terms,
+                                std::size_t limit) const;
+  double relevance(double score, const std::vector<std::string>& query_terms) const;
+  double idf(const std::string& term) const;
+
+  std::size_t size() const;
+  // REQUIRES: doc < size(). Its chunk_id is `doc`: a chunk's place in chunk order.
   ChunkView chunk(std::uint32_t doc) const;
-  std::span<const std::uint32_t> by_url() const { return chunks_.by_url; }
+  // The docs whose citation url is `url`, in chunk order. O(log n + their count).
+  std::vector<std::uint32_t> with_url(std::string_view url) const;
+  bool combined() const { return changes_ != nullptr; }
+
+  // The base's (or only segment's) arrays, for the lexical index file's writer.
+  const Bm25Index& bm25() const { return bm25_; }
   const ChunkParts& chunk_parts() const { return chunks_; }
 
  private:
+  struct Changes;
   LexicalIndex(Bm25Index bm25, ChunkParts chunks, std::shared_ptr<const void> storage)
       : bm25_(std::move(bm25)), chunks_(chunks), storage_(std::move(storage)) {}
+  ChunkView own_chunk(std::uint32_t doc) const;
+  std::span<const std::uint32_t> own_with_url(std::string_view url) const;
 
   Bm25Index bm25_;
   ChunkParts chunks_;
   std::shared_ptr<const void> storage_;  // what chunks_ views
+  std::shared_ptr<const Changes> changes_;  // null: one segment
 };
 
 }  // namespace rag::retrieval

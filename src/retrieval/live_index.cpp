@@ -8,6 +8,7 @@
 
 #include "observability/telemetry.hpp"
 #include "retrieval/lexical_file.hpp"
+#include "store/run_lock.hpp"
 
 namespace rag::retrieval {
 
@@ -52,7 +53,7 @@ Result<ReloadStats> LiveIndex::load_locked(store::IndexReader& reader, std::stri
   if (!lexical_file_.empty()) {
     auto tied_to = content_generation();
     if (!tied_to) return std::unexpected(tied_to.error());
-    auto loaded = load_lexical_index(lexical_file_, *tied_to);
+    auto loaded = load_lexical_index(lexical_file_, *tied_to, &lexical_cache_);
     if (loaded) {
       lexical = std::move(*loaded);
     } else {
@@ -129,8 +130,15 @@ Result<ReloadStats> LiveIndex::reload_if_changed() {
   if (!generation) return std::unexpected(generation.error());
   // A graph stored since for the vectors of the current snapshot, which awaits one.
   const bool graph_arrived = stored_graph_ && stored_graph_->arrived();
-  if (auto snap = current(); snap && snap->generation() == *generation && !graph_arrived) {
+  auto snap = current();
+  if (snap && snap->generation() == *generation && !graph_arrived) {
     ReloadStats stats;
+    stats.generation = std::move(*generation);
+    return stats;
+  }
+  if (snap && !lexical_file_.empty() && store::index_run_in_progress(lexical_file_.parent_path())) {
+    ReloadStats stats;
+    stats.deferred = true;
     stats.generation = std::move(*generation);
     return stats;
   }

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "common/result.hpp"
+#include "retrieval/lexical_file.hpp"
 #include "retrieval/snapshot.hpp"
 #include "retrieval/stored_graph.hpp"
 #include "store/index_reader.hpp"
@@ -33,6 +34,7 @@ using IndexOpener = std::function<Result<std::unique_ptr<store::IndexReader>>()>
 
 struct ReloadStats {
   bool reloaded = false;  // false: the generation had not changed (reload_if_changed only)
+  bool deferred = false;  // the generation had changed while `rag-server index` was running
   std::size_t chunks = 0;
   std::size_t vectors = 0;
   double seconds = 0;  // open + load + build
@@ -63,7 +65,8 @@ class LiveIndex {
   Result<ReloadStats> reload();
   // Reloads only when the index's generation differs from the current snapshot's, or when the
   // current snapshot awaits its approximate vector index and `rag-server index` has now stored
-  // it.
+  // it; and not while a run of `rag-server index` holds the folder (store/run_lock.hpp): its
+  // derived files would lag behind, so the current snapshot keeps serving until it ends.
   Result<ReloadStats> reload_if_changed();
 
   // Installs a snapshot built elsewhere (tests, the CLI).
@@ -84,6 +87,7 @@ class LiveIndex {
   SnapshotOptions options_;
   std::unique_ptr<StoredGraph> stored_graph_;  // null: graphs are built, never awaited
   const std::filesystem::path lexical_file_;   // empty: always built
+  LexicalBaseCache lexical_cache_;             // under reload_mutex_
   std::mutex reload_mutex_;                    // serialises reloads
   mutable std::mutex current_mutex_;           // guards current_ only
   std::shared_ptr<const Snapshot> current_;

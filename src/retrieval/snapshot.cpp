@@ -101,11 +101,10 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::assemble(
 Result<std::vector<Candidate>> Snapshot::rank(const std::vector<std::string>& terms,
                                               const std::vector<float>* query_vector,
                                               std::size_t n) const {
-  const auto& bm25 = lexical_.bm25();
-  const auto lexical = bm25.search(terms, n);
+  const auto lexical = lexical_.search(terms, n);
   std::vector<Candidate> out;
   if (query_vector == nullptr) {
-    for (const auto& d : lexical) out.push_back({d.doc, bm25.relevance(d.score, terms)});
+    for (const auto& d : lexical) out.push_back({d.doc, lexical_.relevance(d.score, terms)});
     return out;
   }
   auto dense_hits = vectors_->search(*query_vector, n);
@@ -130,7 +129,7 @@ Result<std::vector<Candidate>> Snapshot::rank(const std::vector<std::string>& te
     double score = 0;
     if (row >= 0) score = std::clamp<double>(vectors_->similarity(q, row), 0.0, 1.0);
     if (auto it = lex_score.find(f.id); it != lex_score.end()) {
-      score = std::max(score, bm25.relevance(it->second, terms));
+      score = std::max(score, lexical_.relevance(it->second, terms));
     }
     out.push_back({f.id, score});
   }
@@ -140,20 +139,15 @@ Result<std::vector<Candidate>> Snapshot::rank(const std::vector<std::string>& te
 std::vector<WeightedTerm> Snapshot::weigh(std::string_view query) const {
   std::vector<WeightedTerm> out;
   for (auto& term : query_terms(query)) {
-    const double weight = lexical_.bm25().idf(term);
+    const double weight = lexical_.idf(term);
     out.push_back({std::move(term), weight});
   }
   return out;
 }
 
 std::vector<Hit> Snapshot::source(std::string_view url) const {
-  const auto url_of = [this](std::uint32_t doc) { return lexical_.chunk(doc).url; };
-  const auto by_url = lexical_.by_url();
-  const auto first = std::ranges::lower_bound(by_url, url, {}, url_of);
-  const auto last = std::ranges::upper_bound(first, by_url.end(), url, {}, url_of);
   std::vector<Hit> out;
-  out.reserve(static_cast<std::size_t>(last - first));
-  for (auto it = first; it != last; ++it) out.push_back(make_hit({*it, 0.0}));
+  for (const auto doc : lexical_.with_url(url)) out.push_back(make_hit({doc, 0.0}));
   return out;
 }
 

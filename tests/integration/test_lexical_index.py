@@ -1,11 +1,13 @@
-"""The lexical index file stored by `rag-server index` (retrieval/lexical_file.hpp;
+"""The lexical index files stored by `rag-server index` (retrieval/lexical_file.hpp;
 docs/INDEX-FORMAT.md "lexical.idx"): `index` writes VECTOR_DB_PATH/lexical.idx and keeps it when
-nothing changed; `serve` maps it instead of tokenizing every chunk; a file that is missing,
-stale or damaged is never searched: the server builds the lexical index in memory, says why,
-and answers exactly the same.
+nothing changed; after a small edit it writes only the changes since it (lexical-changes.idx);
+`serve` maps them instead of tokenizing every chunk, and swaps the new index in once the run
+has ended; a file that is missing, stale or damaged is never searched: the server builds the
+lexical index in memory, says why, and answers exactly the same. One run at a time per folder.
 
 Readiness is observed through the server's log lines, never slept for.
 """
+import fcntl
 import os
 import signal
 import unittest
@@ -112,6 +114,54 @@ class LexicalIndexFile(unittest.TestCase):
         with harness.Server(env=self.env) as server:
             server.stderr.wait_for(BUILT)
             self.assertIn("another index generation", server.stderr.wait_for(WARNING).group(1))
+
+    def test_a_small_edit_stores_the_changes_and_the_server_swaps_them_in(self):
+        # Forty pages more, so that one edited page is well under a tenth of the chunks.
+        for i in range(40):
+            with open(os.path.join(self.docs, f"page{i:02}.md"), "w", encoding="utf-8") as f:
+                f.write(f"# Page {i}\n\nThis page describes part {i} of the handbook in a paragraph "
+                        "long enough to be kept as a chunk of its own by the splitter.\n")
+        edited = os.path.join(self.docs, "page07.md")
+        with open(edited, "a", encoding="utf-8") as f:
+            f.write("\nThe quokka setting names the animal printed on the first page of every "
+                    "report, a choice that readers rarely notice.\n")
+        self.assertIn("Stored the lexical index in", self.index())
+        with harness.Server(env=self.env) as server:
+            server.stderr.wait_for(STORED)
+            status, _, body = server.post_json("/search", {"query": "quokka animal report"})
+            self.assertEqual(status, 200, body)
+            self.assertEqual(body["results"][0]["citation_url"], "/page07")
+
+            with open(edited, "w", encoding="utf-8") as f:
+                f.write("# Page 7\n\nThe zeppelin setting names the airship that carries the logs "
+                        "to the archive at the end of every day.\n")
+            log = self.index()
+            self.assertRegex(log, r"Stored the lexical index changes in .*lexical-changes\.idx "
+                                  r"\(\d+ chunks: 1 added and 1 removed since the base")
+            self.assertNotIn("Stored the lexical index in", log)
+            server.stderr.wait_for(STORED, count=2)
+            self.assertEqual(server.stderr.count(WARNING), 0)
+            status, _, body = server.post_json("/search", {"query": "zeppelin airship"})
+            self.assertEqual(status, 200, body)
+            self.assertEqual(body["results"][0]["citation_url"], "/page07")
+            status, _, body = server.post_json("/search", {"query": "quokka animal report"})
+            self.assertEqual(status, 200, body)
+            self.assertNotIn("/page07", [r["citation_url"] for r in body["results"]])
+
+        # A restart maps the base and the changes, and answers the same.
+        with harness.Server(env=self.env) as server:
+            server.stderr.wait_for(STORED)
+            status, _, body = server.post_json("/search", {"query": "zeppelin airship"})
+            self.assertEqual(body["results"][0]["citation_url"], "/page07")
+
+    def test_one_run_at_a_time_per_folder(self):
+        self.index()
+        with open(os.path.join(self.db, "index.lock"), "r+b") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # as a run in progress holds it
+            done = harness.run_cli(["index", self.docs], env=self.env, cwd=self.tmp.name)
+            self.assertEqual(done.returncode, 3, done.stderr)
+            self.assertIn("another rag-server index or import-faiss is writing", done.stderr)
+        self.index()
 
 
 if __name__ == "__main__":

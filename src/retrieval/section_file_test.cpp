@@ -1,0 +1,88 @@
+// section_file: what the writer writes the reader accepts, through the file (its checksum
+// hashed in pieces on several threads) and in memory alike; any damaged byte is refused.
+#include "retrieval/section_file.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <fstream>
+#include <random>
+
+#include "retrieval/testing/test_corpus.hpp"
+
+namespace rag::retrieval::section_file {
+namespace {
+
+constexpr Kind kTest{{'T', 'E', 'S', 'T', '\0', '\0', '\0', '\0'}, 3, 3, "test file"};
+
+std::string read(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+void overwrite(const std::filesystem::path& file, const std::string& bytes) {
+  std::ofstream(file, std::ios::binary | std::ios::trunc) << bytes;
+}
+
+Result<Sections> parse_copy(const std::string& bytes) {
+  std::vector<std::uint64_t> aligned((bytes.size() + 7) / 8);
+  std::memcpy(aligned.data(), bytes.data(), bytes.size());
+  auto parsed = parse(std::as_bytes(std::span(aligned)).first(bytes.size()), kTest, true, nullptr);
+  if (parsed) parsed->bytes.clear();  // they pointed into `aligned`
+  return parsed;
+}
+
+TEST(SectionFile, AFileOfSeveralChecksumPiecesRoundTripsAndAnyDamageIsRefused) {
+  testing::ScratchDir dir;
+  const auto file = dir.path() / "test.bin";
+  // Over two 16 MiB checksum pieces, of bytes no two pieces share.
+  std::vector<std::uint64_t> large((40u << 20) / 8);
+  std::mt19937_64 random(1);
+  for (auto& x : large) x = random();
+  const std::string name = "first";
+  const std::string odd = "seven b";
+  const std::vector<std::span<const std::byte>> sections{std::as_bytes(std::span(name)),
+                                                         std::as_bytes(std::span(large)),
+                                                         std::as_bytes(std::span(odd))};
+  ASSERT_TRUE(write(file, kTest, sections));
+
+  auto mapped = map(file, kTest);
+  ASSERT_TRUE(mapped) << mapped.error().message;
+  ASSERT_EQ(mapped->bytes.size(), 3u);
+  EXPECT_EQ(mapped->text(0), name);
+  EXPECT_EQ(mapped->bytes[1].size(), large.size() * 8);
+  EXPECT_EQ(std::memcmp(mapped->bytes[1].data(), large.data(), large.size() * 8), 0);
+  EXPECT_EQ(mapped->text(2), odd);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(mapped->bytes[2].data()) % 8, 0u);
+  EXPECT_EQ(mapped->identity, identity_of(file));
+  EXPECT_EQ(first_section(file, kTest), name);
+  const std::string good = read(file);
+  ASSERT_TRUE(parse_copy(good));
+
+  // One flipped bit in the first, a middle and the last piece.
+  for (const std::size_t at : {std::size_t{100}, good.size() / 2, good.size() - 3}) {
+    std::string bad = good;
+    bad[at] = static_cast<char>(bad[at] ^ 0x01);
+    overwrite(file, bad);
+    auto refused = map(file, kTest);
+    ASSERT_FALSE(refused) << at;
+    EXPECT_EQ(refused.error().code, ErrorCode::kCorrupt);
+    EXPECT_NE(refused.error().message.find("checksum mismatch"), std::string::npos);
+    EXPECT_FALSE(parse_copy(bad)) << at;
+  }
+  overwrite(file, good.substr(0, good.size() - 8));
+  EXPECT_FALSE(map(file, kTest));
+  EXPECT_NE(identity_of(file), mapped->identity);
+
+  constexpr Kind kOther{{'T', 'E', 'S', 'T', '\0', '\0', '\0', '\0'}, 4, 3, "test file"};
+  overwrite(file, good);
+  auto version = map(file, kOther);
+  ASSERT_FALSE(version);
+  EXPECT_NE(version.error().message.find("format version 3, this build reads 4"),
+            std::string::npos);
+  EXPECT_EQ(first_section(file, kOther), "");
+  EXPECT_EQ(map(dir.path() / "absent", kTest).error().code, ErrorCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace rag::retrieval::section_file
