@@ -19,6 +19,8 @@
 #   bench/scale/run.sh --source corpus.jsonl --queries queries.jsonl [--cache DIR]
 #     [--duration 10] [--rounds 3] [--seed 1] [--no-fts5] [--fts5-budget 60]
 #     [--hybrid | --hybrid-only] [--dim 1536] [sizes...]          (sizes: default 100000 300000 1000000)
+#   bench/scale/run.sh --queries queries.jsonl --serve DB [--duration 10] [--rounds 3]
+#     (an index folder already built, say after --touch edits: start, memory and load only)
 #
 # --source and --queries: a BEIR corpus.jsonl and queries.jsonl, such as SciFact's. Generated
 # corpora are kept in --cache (default $SCALE_CACHE or /tmp/rag-scale-cache) and reused by
@@ -29,6 +31,7 @@ here=bench/scale
 
 source_file=; queries_file=; cache=${SCALE_CACHE:-/tmp/rag-scale-cache}
 duration=10; rounds=3; seed=1; fts5=1; fts5_budget=60; hybrid=0; lexical=1; dim=1536; sizes=()
+serve_db=
 while [ $# -gt 0 ]; do
   case $1 in
     --source) source_file=$2; shift 2 ;;
@@ -42,12 +45,13 @@ while [ $# -gt 0 ]; do
     --hybrid) hybrid=1; shift ;;
     --hybrid-only) hybrid=1; lexical=0; fts5=0; shift ;;
     --dim) dim=$2; shift 2 ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    --serve) serve_db=$2; shift 2 ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     -*) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
     *) sizes+=("$1"); shift ;;
   esac
 done
-if [ ! -f "$source_file" ] || [ ! -f "$queries_file" ]; then
+if { [ -z "$serve_db" ] && [ ! -f "$source_file" ]; } || [ ! -f "$queries_file" ]; then
   echo "--source CORPUS.jsonl and --queries QUERIES.jsonl are required (see --help)" >&2; exit 2
 fi
 [ ${#sizes[@]} -gt 0 ] || sizes=(100000 300000 1000000)
@@ -185,6 +189,13 @@ serve() {
   stop
   serve_cols="$first_s ($load_s) | $mem | $c1 | $c32"
 }
+
+if [ -n "$serve_db" ]; then
+  serve "$serve_db" AZURE_OPENAI_EMBEDDINGS_ENDPOINT= OPENAI_BASE_URL= EMBEDDINGS_MODEL= \
+    AZURE_OPENAI_CHAT_ENDPOINT= CHAT_MODEL= VECTOR_DB_PATH="$(realpath "$serve_db")"
+  echo "| $serve_cols |"
+  exit 0
+fi
 
 lex_rows=(); fts_rows=(); hyb_rows=()
 print_tables() {
