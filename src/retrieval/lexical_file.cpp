@@ -53,6 +53,10 @@ Result<LexicalIndex> view_segment(const section_file::Sections& s, std::size_t f
   RAG_TRY(take(chunks.records, at(SegmentSection::kRecords), "chunk records"));
   RAG_TRY(take(chunks.strings, at(SegmentSection::kStrings), "strings"));
   RAG_TRY(take(chunks.by_url, at(SegmentSection::kByUrl), "url order"));
+  if (s.fd >= 0) {
+    chunks.strings_fd = s.fd;
+    chunks.strings_offset = s.offsets[at(SegmentSection::kStrings)];
+  }
   bm25.doc_count = stats.doc_count;
   bm25.k1 = stats.k1;
   bm25.average = stats.average;

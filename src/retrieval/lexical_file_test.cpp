@@ -52,11 +52,12 @@ TEST(LexicalFile, LoadsWhatWasSaved) {
   auto loaded = load_lexical_index(file, "id:7");
   ASSERT_TRUE(loaded.has_value()) << loaded.error().message;
   ASSERT_EQ(loaded->size(), chunks.size());
+  EXPECT_GE(loaded->chunk_parts().strings_fd, 0);
   for (std::uint32_t doc = 0; doc < chunks.size(); ++doc) {
-    const auto chunk = loaded->chunk(doc);
+    const auto chunk = loaded->chunk(doc);  // its strings read from the file, not the map
     EXPECT_EQ(chunk.chunk_id, chunks[doc].chunk_id);
-    EXPECT_EQ(chunk.text, chunks[doc].text);
-    EXPECT_EQ(chunk.url, chunks[doc].metadata.citation_url);
+    EXPECT_EQ(chunk.text(), chunks[doc].text);
+    EXPECT_EQ(chunk.url(), chunks[doc].metadata.citation_url);
     EXPECT_EQ(chunk.metadata(), chunks[doc].metadata);
   }
   const auto& by_url = loaded->chunk_parts().by_url;

@@ -1,7 +1,11 @@
 // LexicalIndex: building from stored chunks, viewing stored arrays (see lexical_index.hpp).
 #include "retrieval/lexical_index.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <string>
 #include <unordered_map>
 
@@ -21,7 +25,7 @@ constexpr std::uint32_t kUnset = 0xFFFFFFFF;
 }  // namespace
 
 store::ChunkMetadata ChunkView::metadata() const {
-  auto parsed = store::ChunkMetadata::parse(metadata_json);
+  auto parsed = store::ChunkMetadata::parse(metadata_json());
   parsed.overlap = overlap;
   return parsed;
 }
@@ -88,8 +92,11 @@ LexicalIndex LexicalIndex::Builder::build() && {
   for (std::uint32_t doc = 0; doc < storage->records.size(); ++doc) {
     if (storage->records[doc].url_size > 0) storage->by_url.push_back(doc);
   }
-  std::ranges::stable_sort(storage->by_url, {},
-                           [&](std::uint32_t doc) { return index.chunk(doc).url; });
+  const auto url_of = [&storage](std::uint32_t doc) {
+    const auto& r = storage->records[doc];
+    return slice(storage->strings, r.text_offset + r.text_size + r.metadata_size, r.url_size);
+  };
+  std::ranges::stable_sort(storage->by_url, {}, url_of);
   index.chunks_.by_url = storage->by_url;
   index.storage_ = std::move(storage);
   return index;
@@ -211,9 +218,10 @@ std::size_t LexicalIndex::size() const {
 }
 
 std::span<const std::uint32_t> LexicalIndex::own_with_url(std::string_view url) const {
-  const auto url_of = [this](std::uint32_t doc) { return own_chunk(doc).url; };
-  const auto first = std::ranges::lower_bound(chunks_.by_url, url, {}, url_of);
-  const auto last = std::ranges::upper_bound(first, chunks_.by_url.end(), url, {}, url_of);
+  const auto url_of = [this](std::uint32_t doc) { return own_url(doc); };
+  const auto first = std::ranges::lower_bound(chunks_.by_url, url, std::less<>(), url_of);
+  const auto last =
+      std::ranges::upper_bound(first, chunks_.by_url.end(), url, std::less<>(), url_of);
   return {first, last};
 }
 
@@ -244,12 +252,38 @@ ChunkView LexicalIndex::chunk(std::uint32_t doc) const {
   return view;
 }
 
+namespace {
+
+// Bytes [offset, offset + size) of a chunk's strings: read from the file when the index has
+// one (ChunkParts::strings_fd), else copied from `strings`.
+std::string read_strings(const ChunkParts& parts, std::uint64_t offset, std::size_t size) {
+  std::string out(size, '\0');
+  std::size_t done = 0;
+  while (parts.strings_fd >= 0 && done < size) {
+    const ssize_t n = ::pread(parts.strings_fd, out.data() + done, size - done,
+                              static_cast<off_t>(parts.strings_offset + offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // then through the map, which fails as loudly as the file
+    done += static_cast<std::size_t>(n);
+  }
+  if (done < size)
+    std::memcpy(out.data() + done, parts.strings.data() + offset + done, size - done);
+  return out;
+}
+
+}  // namespace
+
 ChunkView LexicalIndex::own_chunk(std::uint32_t doc) const {
   const auto& r = chunks_.records[doc];
-  const auto& s = chunks_.strings;
-  return {r.chunk_id, slice(s, r.text_offset, r.text_size),
-          slice(s, r.text_offset + r.text_size, r.metadata_size),
-          slice(s, r.text_offset + r.text_size + r.metadata_size, r.url_size), r.overlap};
+  return {
+      r.chunk_id, r.overlap,
+      read_strings(chunks_, r.text_offset, std::size_t{r.text_size} + r.metadata_size + r.url_size),
+      r.text_size, r.metadata_size};
+}
+
+std::string LexicalIndex::own_url(std::uint32_t doc) const {
+  const auto& r = chunks_.records[doc];
+  return read_strings(chunks_, r.text_offset + r.text_size + r.metadata_size, r.url_size);
 }
 
 }  // namespace rag::retrieval

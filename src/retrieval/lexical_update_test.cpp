@@ -97,9 +97,9 @@ void expect_same(const LexicalIndex& a, const LexicalIndex& b) {
     const auto x = a.chunk(doc);
     const auto y = b.chunk(doc);
     EXPECT_EQ(x.chunk_id, y.chunk_id);
-    EXPECT_EQ(x.text, y.text);
-    EXPECT_EQ(x.metadata_json, y.metadata_json);
-    EXPECT_EQ(x.url, y.url);
+    EXPECT_EQ(x.text(), y.text());
+    EXPECT_EQ(x.metadata_json(), y.metadata_json());
+    EXPECT_EQ(x.url(), y.url());
     EXPECT_EQ(x.overlap, y.overlap);
   }
   for (int d = 0; d < 8; ++d) {
@@ -301,7 +301,7 @@ TEST(LexicalIndexCombine, ChangesThatDoNotFitTheSegmentsAreRefused) {
   };
   auto fine = combine(changes());
   ASSERT_TRUE(fine) << fine.error().message;
-  EXPECT_EQ(fine->chunk(1).text, testing::small_corpus(false)[0].text);
+  EXPECT_EQ(fine->chunk(1).text(), testing::small_corpus(false)[0].text);
   EXPECT_EQ(fine->chunk(1).chunk_id, 1);
   EXPECT_EQ(fine->size(), 4u);
 

@@ -167,13 +167,18 @@ Result<std::uint64_t> checksum_of(int fd, std::uint64_t file_size) {
   return combine(digests);
 }
 
+// The map and the descriptor, for sections read with pread(2) rather than through the map.
 struct Mapping {
-  Mapping(void* address, std::size_t size) : address(address), size(size) {}
-  ~Mapping() { ::munmap(address, size); }
+  Mapping(void* address, std::size_t size, int fd) : address(address), size(size), fd(fd) {}
+  ~Mapping() {
+    ::munmap(address, size);
+    ::close(fd);
+  }
   Mapping(const Mapping&) = delete;
   Mapping& operator=(const Mapping&) = delete;
   void* address;
   std::size_t size;
+  int fd;
 };
 
 FileIdentity identity_from(const struct stat& st) {
@@ -282,6 +287,7 @@ Result<Sections> parse(std::span<const std::byte> bytes, const Kind& kind, bool 
       return corrupt("section " + std::to_string(i) + " is out of bounds or misaligned");
     }
     out.bytes.push_back(bytes.subspan(s.offset, s.size));
+    out.offsets.push_back(s.offset);
   }
   out.keep_alive = std::move(keep_alive);
   return out;
@@ -316,13 +322,15 @@ Result<Sections> map(const std::filesystem::path& file, const Kind& kind) {
   if (address == MAP_FAILED) {
     return fail(ErrorCode::kIo, "cannot map " + file.string() + ": " + std::strerror(errno));
   }
-  auto mapping = std::make_shared<const Mapping>(address, size);
+  const int kept_fd = fd.get();
+  auto mapping = std::make_shared<const Mapping>(address, size, fd.release());
   auto sections = parse({static_cast<const std::byte*>(address), size}, kind,
                         /*verify_checksum=*/false, mapping);
   if (!sections) {
     return fail(sections.error().code, sections.error().message + " (" + file.string() + ")");
   }
   sections->identity = identity_from(st);
+  sections->fd = kept_fd;
   return sections;
 }
 

@@ -60,6 +60,10 @@ struct Sections {
   FileIdentity identity;  // map(): the file mapped
   std::vector<std::span<const std::byte>> bytes;
   std::shared_ptr<const void> keep_alive;
+  // map(): the file, open for pread(2) while `keep_alive` lives (else -1), and where each
+  // section starts in it.
+  int fd = -1;
+  std::vector<std::uint64_t> offsets;
 
   // Section `id` as an array of T, or kCorrupt naming it when its size is not a multiple.
   template <typename T>

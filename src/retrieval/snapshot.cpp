@@ -153,7 +153,7 @@ std::vector<Hit> Snapshot::source(std::string_view url) const {
 
 Hit Snapshot::make_hit(const Candidate& c) const {
   const auto chunk = lexical_.chunk(c.id);
-  return Hit{c.score, chunk.chunk_id, std::string(chunk.text), chunk.metadata()};
+  return Hit{c.score, chunk.chunk_id, std::string(chunk.text()), chunk.metadata()};
 }
 
 Result<std::vector<Hit>> Snapshot::search(std::string_view query,
