@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "common/elapsed.hpp"
 #include "retrieval/lexical_file.hpp"
 #include "retrieval/lexical_file_format.hpp"
 #include "store/index_reader.hpp"
@@ -91,10 +92,6 @@ RemovedTerms removed_terms(const Bm25Parts& bm25, const std::vector<std::uint32_
 std::string_view index_id(std::string_view generation) {
   const auto colon = generation.find(':');
   return colon == std::string_view::npos ? std::string_view() : generation.substr(0, colon);
-}
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 // The changes file for `generation` over the base in `dir`; nullopt (with the reason logged)

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 
 #include "retrieval/lexical_file.hpp"
@@ -175,6 +176,97 @@ TEST(StoredGraph, NoIndexIsAnError) {
   auto missing = update_stored_graph(dir.path() / "none", approximate_from(10));
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace rag::retrieval
+
+namespace rag::retrieval {
+namespace {
+
+// The vectors of the index's chunks, by chunk position (empty: no vector).
+std::vector<std::vector<float>> vectors_by_position(const std::filesystem::path& dir) {
+  auto reader = store::IndexReader::open(dir);
+  EXPECT_TRUE(reader);
+  auto chunks = (*reader)->load_chunks(store::IndexReader::Columns::kVectorsOnly);
+  EXPECT_TRUE(chunks);
+  std::vector<std::vector<float>> out;
+  for (auto& c : *chunks) out.push_back(std::move(c.embedding));
+  return out;
+}
+
+void remove_document(const std::filesystem::path& dir, const std::string& path) {
+  auto writer = store::IndexWriter::open(dir);
+  ASSERT_TRUE(writer);
+  ASSERT_TRUE((*writer)->begin_batch());
+  ASSERT_TRUE((*writer)->remove_document(path));
+  ASSERT_TRUE((*writer)->commit_batch());
+  ASSERT_TRUE((*writer)->finish());
+}
+
+TEST(StoredGraph, AFewChangedChunksUpdateTheIvfIndexKeepingTheOthersCodes) {
+  ScratchDir dir;
+  add_documents(dir.path(), 0, 60);
+  const auto options = approximate_from(10);
+  ASSERT_EQ(update_stored_graph(dir.path(), options)->outcome, Outcome::kWritten);
+  VectorIndexOptions every_list = options;
+  every_list.ivf_probes = 1000;
+  auto before = VectorIndex::load(graph_path(dir.path()), "", kGraphDim, every_list);
+  ASSERT_TRUE(before) << before.error().message;
+  const auto old_vectors = vectors_by_position(dir.path());
+
+  // doc7.md removed, two documents added (doc60.md, doc61.md: they sort among the others).
+  remove_document(dir.path(), "doc7.md");
+  add_documents(dir.path(), 60, 2);
+  auto update = update_stored_graph(dir.path(), options);
+  ASSERT_TRUE(update) << update.error().message;
+  EXPECT_EQ(update->outcome, Outcome::kWritten);
+  EXPECT_TRUE(update->incremental);
+  EXPECT_EQ(update->added, 2u);
+  EXPECT_EQ(update->removed, 1u);
+  EXPECT_EQ(update->vectors, 61u);
+
+  auto reader = store::IndexReader::open(dir.path());
+  const auto stamp =
+      vector_stamp(VectorIndexKind::kIvf, kGraphDim, *(*reader)->content_generation());
+  auto after = VectorIndex::load(graph_path(dir.path()), stamp, kGraphDim, every_list);
+  ASSERT_TRUE(after) << after.error().message;
+  // The rows are the chunks with a vector, in chunk order, as a full build gives them.
+  const auto vectors = vectors_by_position(dir.path());
+  ASSERT_EQ(after->rows.size(), 61u);
+  for (std::uint32_t id = 0; id < after->rows.size(); ++id) {
+    EXPECT_EQ(after->rows[id], id) << "every chunk has a vector";
+  }
+  // Every vector is found first for itself, and a kept one scores as its stored code did.
+  for (std::uint32_t id = 0; id < vectors.size(); ++id) {
+    auto query = vectors[id];
+    auto hits = after->index->search(query, 1);
+    ASSERT_TRUE(hits && !hits->empty());
+    EXPECT_EQ(hits->front().id, id);
+    VectorIndex::normalise(query.data(), kGraphDim);
+    const auto was = std::ranges::find(old_vectors, vectors[id]);
+    if (was != old_vectors.end()) {
+      const auto old_id = static_cast<std::int64_t>(was - old_vectors.begin());
+      EXPECT_EQ(after->index->similarity(query, id), before->index->similarity(query, old_id));
+    }
+  }
+}
+
+TEST(StoredGraph, AnIndexThatDoesNotNameItsRowsIsBuiltAfresh) {
+  ScratchDir dir;
+  add_documents(dir.path(), 0, 60);
+  const auto options = approximate_from(10);
+  ASSERT_TRUE(update_stored_graph(dir.path(), options));
+  // As an older version wrote it: no row ids.
+  auto stored = VectorIndex::load(graph_path(dir.path()), "", kGraphDim, options);
+  ASSERT_TRUE(stored);
+  ASSERT_TRUE(stored->index->save(graph_path(dir.path()), stored->stamp, {stored->rows}));
+  add_documents(dir.path(), 60, 1);
+  auto update = update_stored_graph(dir.path(), options);
+  ASSERT_TRUE(update) << update.error().message;
+  EXPECT_EQ(update->outcome, Outcome::kWritten);
+  EXPECT_FALSE(update->incremental);
+  EXPECT_EQ(update->vectors, 61u);
 }
 
 }  // namespace

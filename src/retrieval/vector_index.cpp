@@ -10,6 +10,7 @@
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexHNSW.h>
 #include <faiss/IndexScalarQuantizer.h>
+#include <faiss/clone_index.h>
 #include <faiss/impl/FaissException.h>
 #include <faiss/index_io.h>
 #include <faiss/invlists/InvertedLists.h>
@@ -132,7 +133,7 @@ bool well_formed(const faiss::IndexIVFScalarQuantizer& ivf, std::size_t count, i
   return total == count;
 }
 
-constexpr std::string_view kFileFormat = "rag-server vector index 2";
+constexpr std::string_view kFileFormat = "rag-server vector index 3";
 
 using File = std::unique_ptr<std::FILE, int (*)(std::FILE*)>;
 
@@ -153,6 +154,7 @@ bool read_line(std::FILE* f, std::string& line, std::size_t limit = 1024) {
 
 struct FileHeader {
   std::string stamp;
+  std::string model;
   std::size_t count = 0;
   int dimension = 0;
   unsigned long long bytes = 0;  // of FAISS's part, which follows the header
@@ -167,9 +169,9 @@ std::string shape_line(std::size_t count, int dimension, unsigned long long byte
 
 // Leaves `f` at the first byte after the header.
 std::optional<FileHeader> read_header(std::FILE* f) {
-  std::string format, stamp, shape;
+  std::string format, stamp, shape, model;
   if (!read_line(f, format) || format != kFileFormat || !read_line(f, stamp) ||
-      !read_line(f, shape)) {
+      !read_line(f, shape) || !read_line(f, model)) {
     return std::nullopt;
   }
   unsigned long long count = 0, bytes = 0;
@@ -177,7 +179,8 @@ std::optional<FileHeader> read_header(std::FILE* f) {
   if (std::sscanf(shape.c_str(), "%llu %d %llu", &count, &dimension, &bytes) != 3) {
     return std::nullopt;
   }
-  return FileHeader{std::move(stamp), static_cast<std::size_t>(count), dimension, bytes};
+  return FileHeader{std::move(stamp), std::move(model), static_cast<std::size_t>(count), dimension,
+                    bytes};
 }
 
 }  // namespace
@@ -296,19 +299,25 @@ std::unique_ptr<VectorIndex> VectorIndex::adopt(std::unique_ptr<faiss::Index> in
 }
 
 Result<void> VectorIndex::save(const std::filesystem::path& file, std::string_view stamp,
-                               std::span<const std::uint32_t> rows) const {
-  if (stamp.find('\n') != std::string_view::npos) {
-    return fail(ErrorCode::kInvalidArgument, "a vector index stamp is one line");
+                               const Saved& saved) const {
+  if (stamp.find('\n') != std::string_view::npos ||
+      saved.model.find('\n') != std::string_view::npos) {
+    return fail(ErrorCode::kInvalidArgument, "a vector index stamp and model are one line");
   }
-  if (!rows.empty() && rows.size() != count_) {
+  if ((!saved.rows.empty() && saved.rows.size() != count_) ||
+      (!saved.row_ids.empty() && saved.row_ids.size() != count_)) {
     return fail(ErrorCode::kInvalidArgument, "a vector index saves one row per vector");
   }
+  auto rows = saved.rows;
+  auto row_ids = saved.row_ids;
   std::vector<std::uint32_t> identity;
   if (rows.empty()) {
     identity.resize(count_);
     for (std::size_t i = 0; i < count_; ++i) identity[i] = static_cast<std::uint32_t>(i);
     rows = identity;
   }
+  const std::vector<std::int64_t> unknown(row_ids.empty() ? count_ : 0, -1);
+  if (row_ids.empty()) row_ids = unknown;
   auto temporary = file;
   temporary += ".tmp";
   auto failed = [&](const std::string& why) {
@@ -319,7 +328,8 @@ Result<void> VectorIndex::save(const std::filesystem::path& file, std::string_vi
   File f = open_file(temporary, "wb");
   if (!f) return failed(std::strerror(errno));
   const std::string head = std::string(kFileFormat) + "\n" + std::string(stamp) + "\n";
-  const std::string header = head + shape_line(count_, dimension_, 0);
+  const std::string model_line = std::string(saved.model) + "\n";
+  const std::string header = head + shape_line(count_, dimension_, 0) + model_line;
   if (std::fwrite(header.data(), 1, header.size(), f.get()) != header.size()) {
     return failed(std::strerror(errno));
   }
@@ -334,6 +344,8 @@ Result<void> VectorIndex::save(const std::filesystem::path& file, std::string_vi
   // Little-endian, as every machine this is built for (static_assert in load()).
   if (end < 0 ||
       std::fwrite(rows.data(), sizeof(std::uint32_t), rows.size(), f.get()) != rows.size() ||
+      std::fwrite(row_ids.data(), sizeof(std::int64_t), row_ids.size(), f.get()) !=
+          row_ids.size() ||
       std::fseek(f.get(), static_cast<long>(head.size()), SEEK_SET) != 0 ||
       std::fwrite(shape.data(), 1, shape.size(), f.get()) != shape.size()) {
     return failed(std::strerror(errno));
@@ -346,6 +358,67 @@ Result<void> VectorIndex::save(const std::filesystem::path& file, std::string_vi
   std::filesystem::rename(temporary, file, ec);
   if (ec) return failed(ec.message());
   return {};
+}
+
+Result<std::unique_ptr<VectorIndex>> VectorIndex::update(const VectorIndex& base,
+                                                         std::span<const std::int64_t> renumber,
+                                                         std::vector<float> added,
+                                                         std::span<const std::int64_t> added_ids,
+                                                         const VectorIndexOptions& options) {
+  const auto* old = dynamic_cast<const faiss::IndexIVFScalarQuantizer*>(base.index_.get());
+  const auto d = static_cast<std::size_t>(base.dimension_);
+  if (old == nullptr || renumber.size() != base.count_ || added.size() != added_ids.size() * d) {
+    return fail(ErrorCode::kInvalidArgument, "an incremental update needs an IVF index");
+  }
+  const auto kept =
+      static_cast<std::size_t>(std::ranges::count_if(renumber, [](auto id) { return id >= 0; }));
+  const std::size_t count = kept + added_ids.size();
+  for (std::size_t i = 0; i < added_ids.size(); ++i) {
+    normalise(added.data() + i * d, base.dimension_);
+  }
+  std::unique_ptr<faiss::Index> index;
+  try {
+    BuildThreads threads(options.build_threads);
+    auto* quantizer = faiss::clone_index(old->quantizer);
+    auto ivf = std::make_unique<faiss::IndexIVFScalarQuantizer>(
+        quantizer, old->d, old->nlist, old->sq.qtype, faiss::METRIC_INNER_PRODUCT,
+        /*by_residual=*/false);
+    ivf->own_fields = true;
+    ivf->sq = old->sq;
+    ivf->is_trained = true;
+    const auto* lists = dynamic_cast<const faiss::ArrayInvertedLists*>(old->invlists);
+    if (lists == nullptr) return fail(ErrorCode::kInvalidArgument, "unexpected IVF lists");
+    std::vector<idx_t> ids;
+    std::vector<std::uint8_t> codes;
+    for (std::size_t l = 0; l < old->nlist; ++l) {
+      ids.clear();
+      codes.clear();
+      const auto& old_ids = lists->ids[l];
+      for (std::size_t i = 0; i < old_ids.size(); ++i) {
+        const auto id = old_ids[i];
+        if (id < 0 || static_cast<std::size_t>(id) >= renumber.size() || renumber[id] < 0) {
+          continue;
+        }
+        ids.push_back(renumber[id]);
+        const auto* code = lists->codes[l].data() + i * old->code_size;
+        codes.insert(codes.end(), code, code + old->code_size);
+      }
+      if (!ids.empty()) ivf->invlists->add_entries(l, ids.size(), ids.data(), codes.data());
+    }
+    ivf->ntotal = static_cast<idx_t>(kept);
+    if (!added_ids.empty()) {
+      ivf->add_with_ids(static_cast<idx_t>(added_ids.size()), added.data(), added_ids.data());
+    }
+    index = std::move(ivf);
+  } catch (const faiss::FaissException& e) {
+    return fail(ErrorCode::kInternal, std::string("FAISS index update failed: ") + e.what());
+  } catch (const std::bad_alloc&) {
+    return fail(ErrorCode::kInternal, "FAISS index update failed: out of memory");
+  }
+  auto out = adopt(std::move(index), count, base.dimension_, options);
+  if (!out)
+    return fail(ErrorCode::kInvalidArgument, "the updated ids are not 0..count-1 once each");
+  return out;
 }
 
 std::string VectorIndex::saved_stamp(const std::filesystem::path& file) {
@@ -365,7 +438,7 @@ Result<StoredVectors> VectorIndex::load(const std::filesystem::path& file, std::
   }
   const auto header = read_header(f.get());
   if (!header) return fail(ErrorCode::kCorrupt, file.string() + ": not a vector index file");
-  if (header->stamp != stamp) {
+  if (!stamp.empty() && header->stamp != stamp) {
     return fail(ErrorCode::kCorrupt, file.string() + " was built for other vectors (" +
                                          header->stamp + "; the index has " + std::string(stamp) +
                                          ")");
@@ -376,7 +449,8 @@ Result<StoredVectors> VectorIndex::load(const std::filesystem::path& file, std::
                                          std::to_string(dimension));
   }
   const long data_start = std::ftell(f.get());
-  const auto rows_bytes = static_cast<unsigned long long>(header->count) * sizeof(std::uint32_t);
+  const auto rows_bytes = static_cast<unsigned long long>(header->count) *
+                          (sizeof(std::uint32_t) + sizeof(std::int64_t));
   const auto expected = static_cast<unsigned long long>(data_start) + header->bytes + rows_bytes;
   std::error_code ec;
   const auto size = std::filesystem::file_size(file, ec);
@@ -395,12 +469,17 @@ Result<StoredVectors> VectorIndex::load(const std::filesystem::path& file, std::
     return fail(ErrorCode::kCorrupt, file.string() + ": out of memory reading it");
   }
   StoredVectors out;
+  out.stamp = header->stamp;
+  out.model = header->model;
   out.rows.resize(header->count);
+  out.row_ids.resize(header->count);
   if (std::fseek(f.get(),
                  static_cast<long>(static_cast<unsigned long long>(data_start) + header->bytes),
                  SEEK_SET) != 0 ||
       std::fread(out.rows.data(), sizeof(std::uint32_t), out.rows.size(), f.get()) !=
-          out.rows.size()) {
+          out.rows.size() ||
+      std::fread(out.row_ids.data(), sizeof(std::int64_t), out.row_ids.size(), f.get()) !=
+          out.row_ids.size()) {
     return fail(ErrorCode::kCorrupt, file.string() + ": its rows cannot be read");
   }
   out.index = adopt(std::move(index), header->count, dimension, options);

@@ -80,19 +80,38 @@ class VectorIndex {
                                                     int dimension,
                                                     const VectorIndexOptions& options = {});
 
-  // Writes the index and `rows` (one per vector, in order; empty: 0, 1, 2...) to `file`
-  // atomically (a temporary file, fsync, rename), tagged with `stamp`: what it was built from
-  // (stored_graph.hpp, vector_stamp). kInvalidArgument when `rows` has another size, kIo when
-  // the file cannot be written.
+  // What is saved with the index, one entry per vector in order: `rows` (the snapshot's: the
+  // chunk each vector belongs to; empty: 0, 1, 2...) and `row_ids` (the chunks' row ids in
+  // index.sqlite, for an incremental update; empty: unknown), and the embedding model.
+  struct Saved {
+    std::span<const std::uint32_t> rows;
+    std::span<const std::int64_t> row_ids;
+    std::string_view model;
+  };
+  // Writes the index and `saved` to `file` atomically (a temporary file, fsync, rename), tagged
+  // with `stamp`: what it was built from (stored_graph.hpp, vector_stamp). kInvalidArgument when
+  // a list has another size, kIo when the file cannot be written.
   Result<void> save(const std::filesystem::path& file, std::string_view stamp,
-                    std::span<const std::uint32_t> rows = {}) const;
+                    const Saved& saved = {}) const;
 
-  // Reads an index save()d with exactly `stamp`, of vectors of `dimension`, and its rows,
-  // searched with `options`' search settings (ef_search, probes). kNotFound when there is no
-  // file, kCorrupt when it is unreadable or was saved for something else (the message says
-  // what).
+  // Reads an index save()d with exactly `stamp` (empty: with any stamp, for the indexer's
+  // incremental update), of vectors of `dimension`, and what was saved with it, searched with
+  // `options`' search settings (ef_search, probes). kNotFound when there is no file, kCorrupt
+  // when it is unreadable or was saved for something else (the message says what).
   static Result<StoredVectors> load(const std::filesystem::path& file, std::string_view stamp,
                                     int dimension, const VectorIndexOptions& options = {});
+
+  // An IVF index with `base`'s trained quantizers, lists and codes for the vectors it keeps,
+  // and `added` (row-major, normalised here) assigned and encoded with those quantizers: what
+  // an incremental update stores instead of training and assigning every vector again.
+  // `renumber[id]` is a kept base vector's id in the result, or -1; `added_ids` the added
+  // vectors' ids; together they are 0..count-1 once each. kInvalidArgument when `base` is not
+  // IVF or the ids do not fit, kInternal on a FAISS failure.
+  static Result<std::unique_ptr<VectorIndex>> update(const VectorIndex& base,
+                                                     std::span<const std::int64_t> renumber,
+                                                     std::vector<float> added,
+                                                     std::span<const std::int64_t> added_ids,
+                                                     const VectorIndexOptions& options = {});
 
   // The stamp `file` was saved with; "" when there is no readable file. Reads the header only.
   static std::string saved_stamp(const std::filesystem::path& file);
@@ -137,6 +156,9 @@ class VectorIndex {
 struct StoredVectors {
   std::unique_ptr<VectorIndex> index;
   std::vector<std::uint32_t> rows;
+  std::vector<std::int64_t> row_ids;  // -1 each when not saved
+  std::string stamp;
+  std::string model;
 };
 
 }  // namespace rag::retrieval

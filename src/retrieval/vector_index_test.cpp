@@ -133,10 +133,11 @@ Result<StoredVectors> load_as_saved(const faiss::Index& index, const std::filesy
   const std::string bytes((std::istreambuf_iterator<char>(in)), {});
   char shape[64];
   std::snprintf(shape, sizeof shape, "%zu %d %020zu\n", kCount, kDim, bytes.size());
-  const std::string rows(kCount * sizeof(std::uint32_t), '\0');
+  const std::string rows(kCount * (sizeof(std::uint32_t) + sizeof(std::int64_t)), '\0');
   const auto file = dir / "vectors.faiss";
-  std::ofstream(file, std::ios::binary) << "rag-server vector index 2\nstamp\n"
-                                        << shape << bytes << rows;
+  std::ofstream(file, std::ios::binary) << "rag-server vector index 3\nstamp\n"
+                                        << shape << "model\n"
+                                        << bytes << rows;
   return VectorIndex::load(file, "stamp", kDim);
 }
 
@@ -235,7 +236,7 @@ TEST(VectorIndexFile, SavedGraphLoadsAndSearchesTheSame) {
   ASSERT_TRUE(built->approximate());
   std::vector<std::uint32_t> rows(kCount);
   for (std::uint32_t i = 0; i < kCount; ++i) rows[i] = 2 * i + 1;  // the chunk of each vector
-  ASSERT_TRUE(built->save(file, "7@2026-11-25T06:00:00", rows));
+  ASSERT_TRUE(built->save(file, "7@2026-11-25T06:00:00", {rows}));
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "vectors.faiss.tmp"));
   EXPECT_EQ(VectorIndex::saved_stamp(file), "7@2026-11-25T06:00:00");
 
@@ -270,7 +271,7 @@ TEST(VectorIndexFile, RefusesAFileSavedForAnotherIndex) {
   EXPECT_EQ(other_dimension.error().code, ErrorCode::kCorrupt);
   // One row per vector, or none (0, 1, 2...).
   auto short_rows =
-      hnsw(random_vectors(kCount, 1))->save(file, "7@t", std::vector<std::uint32_t>(3));
+      hnsw(random_vectors(kCount, 1))->save(file, "7@t", {std::vector<std::uint32_t>(3)});
   ASSERT_FALSE(short_rows);
   EXPECT_EQ(short_rows.error().code, ErrorCode::kInvalidArgument);
   auto identity = VectorIndex::load(file, "7@t", kDim);

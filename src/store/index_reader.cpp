@@ -60,6 +60,35 @@ class SqliteIndexReader final : public IndexReader {
     return visit_rows(Columns::kEverything, path, first_chunk_id, visit);
   }
 
+  Result<void> visit_embeddings(std::span<const std::int64_t> rows,
+                                const EmbeddingVisitor& visit) const override {
+    auto model = read_meta(db_, "embedding_model");
+    auto dim = read_meta_int(db_, "embedding_dimension");
+    if (!dim) return std::unexpected(dim.error());
+    if (!model) return fail(ErrorCode::kIo, "cannot read index meta");
+    auto st = sql::Statement::prepare(
+        db_,
+        "SELECT embedding FROM chunks WHERE id = ?1 AND embedding IS NOT NULL AND "
+        "embedding_model = ?2");
+    if (!st) return std::unexpected(st.error());
+    for (const auto row : rows) {
+      st->bind(1, row).bind(2, *model);
+      auto found = st->step();
+      if (!found) return std::unexpected(found.error());
+      if (*found) {
+        auto floats = st->column_floats(0);
+        if (!floats) return std::unexpected(floats.error());
+        if (floats->size() == static_cast<std::size_t>(*dim)) {
+          st->reset();
+          RAG_TRY(visit(row, std::move(*floats)));
+          continue;
+        }
+      }
+      st->reset();
+    }
+    return {};
+  }
+
   Result<std::vector<DocumentLayout>> layout() const override {
     // documents by its unique path index, chunks by chunks_by_document (document_id, seq),
     // which holds the row id: no chunk row is read.

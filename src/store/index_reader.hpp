@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -84,6 +85,14 @@ class IndexReader {
                                              const ChunkVisitor& visit) const {
     (void)path, (void)first_chunk_id, (void)visit;
     return fail(ErrorCode::kNotFound, "this index reader cannot read one document");
+  }
+  // The embeddings of the chunks of these row ids (`chunks.id`) that have one of the index's
+  // model and dimension, as (row id, vector) in the order given. One indexed read per row.
+  using EmbeddingVisitor = std::function<Result<void>(std::int64_t, std::vector<float>&&)>;
+  virtual Result<void> visit_embeddings(std::span<const std::int64_t> rows,
+                                        const EmbeddingVisitor& visit) const {
+    (void)rows, (void)visit;
+    return fail(ErrorCode::kNotFound, "this index reader cannot read embeddings by row");
   }
   // Changes whenever the index's content changes (cheap: meant to be polled).
   virtual Result<std::string> generation() const = 0;

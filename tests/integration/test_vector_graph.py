@@ -2,7 +2,9 @@
 docs/index.md "Large indexes"): `index` builds it once per index generation into
 VECTOR_DB_PATH/vectors.faiss when the index holds HNSW_MIN_VECTORS vectors or more (IVF), or of
 the kind VECTOR_INDEX names; `serve` loads it instead of building it, searches exactly while it
-is missing, stale or of another kind, and picks it up by itself once `index` stores it.
+is missing, stale or of another kind, and picks it up by itself once `index` stores it. After a
+small edit `index` updates the stored IVF index (its lists and the unchanged vectors' codes
+kept) instead of building it again.
 
 HNSW_MIN_VECTORS=2 makes the small corpus "large"; the fake upstream provides the vectors.
 Readiness is observed through the server's log lines, never slept for.
@@ -59,7 +61,7 @@ class StoredGraph(unittest.TestCase):
         self.assertFalse(os.path.exists(os.path.join(self.db, "vectors.hnsw")))
         self.assertTrue(os.path.exists(self.graph))
         with open(self.graph, "rb") as f:
-            self.assertEqual(f.readline(), b"rag-server vector index 2\n")
+            self.assertEqual(f.readline(), b"rag-server vector index 3\n")
         stamp = os.stat(self.graph).st_mtime_ns
         again = self.index()  # nothing changed: the stored graph is kept as it is
         self.assertNotIn("Building the IVF vector index", again)
@@ -88,6 +90,35 @@ class StoredGraph(unittest.TestCase):
             self.assertIn("Stored the IVF vector index in", self.index())
             server.stderr.wait_for(STORED, count=2, timeout=30)
             self.search(server)
+        finally:
+            server.stop()
+
+    def test_a_small_edit_updates_the_stored_index_instead_of_building_it(self):
+        docs = os.path.join(self.tmp.name, "many_docs")
+        os.makedirs(docs)
+        for i in range(40):
+            with open(os.path.join(docs, f"page{i:02}.md"), "w", encoding="utf-8") as f:
+                f.write(f"# Page {i}\n\nThis page describes part {i} of the handbook in a paragraph "
+                        "long enough to be kept as a chunk of its own by the splitter.\n")
+        env = dict(self.env, VECTOR_DB_PATH=os.path.join(self.tmp.name, "many_db"))
+        index = lambda: harness.run_cli(["index", docs], env=env, cwd=self.tmp.name)
+        done = index()
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertIn("Building the IVF vector index over 40 vectors", done.stderr)
+        with open(os.path.join(docs, "page07.md"), "w", encoding="utf-8") as f:
+            f.write("# Page 7\n\nThe zeppelin setting names the airship that carries the logs "
+                    "to the archive at the end of every day.\n")
+        done = index()
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertNotIn("Building the IVF vector index", done.stderr)
+        self.assertRegex(done.stderr, r"Stored the IVF vector index in .* \(40 vectors: 1 added "
+                                      r"and 1 removed, the rest kept as stored")
+        server = harness.Server(env=dict(env, IVF_PROBES="1000"))
+        try:
+            self.assertEqual(int(server.stderr.wait_for(STORED).group(1)), 40)
+            status, _, body = server.post_json("/search", {"query": "zeppelin airship logs"})
+            self.assertEqual(status, 200, body)
+            self.assertEqual(body["results"][0]["citation_url"], "/page07")
         finally:
             server.stop()
 
