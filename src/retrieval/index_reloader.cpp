@@ -57,7 +57,7 @@ void IndexReloader::run() {
     if (loaded && loaded->reloaded) {
       spdlog::info("Index loaded: {} chunks, {} with vectors{}, in {:.2f}s (generation {}; {})",
                    loaded->chunks, loaded->vectors,
-                   loaded->approximate
+                   loaded->approximate()
                        ? fmt::format(" ({} vector index as stored by rag-server index)",
                                      kind_name(loaded->kind))
                        : std::string(),

@@ -86,7 +86,6 @@ Result<ReloadStats> LiveIndex::load_locked(store::IndexReader& reader, std::stri
   stats.chunks = (*snapshot)->size();
   stats.vectors = (*snapshot)->vector_count();
   stats.generation = std::move(generation);
-  stats.approximate = (*snapshot)->approximate();
   if (const auto* vectors = (*snapshot)->vectors()) stats.kind = vectors->kind();
   if (stored_graph_) {
     auto graph = stored_graph_->status();

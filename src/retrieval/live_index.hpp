@@ -41,8 +41,9 @@ struct ReloadStats {
   std::string generation;
   bool lexical_stored = false;  // the lexical index came from the file `rag-server index` stores
   std::string lexical_note;     // why it did not, when a file was expected
-  bool approximate = false;     // vector search through a stored approximate index of `kind`
-  VectorIndexKind kind = VectorIndexKind::kExact;
+  VectorIndexKind kind = VectorIndexKind::kExact;  // of the vector index searched
+  // Vector search through a stored approximate index (of `kind`).
+  bool approximate() const { return kind != VectorIndexKind::kExact; }
   bool awaiting_graph = false;  // exact until `rag-server index` stores one; graph_note says why
   std::string graph_note;
 };

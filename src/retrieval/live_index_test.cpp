@@ -86,14 +86,14 @@ TEST_F(LiveIndexGraph, ReloadsOnceTheAwaitedGraphIsStored) {
   auto first = live.reload();
   ASSERT_TRUE(first.has_value());
   EXPECT_TRUE(first->awaiting_graph);
-  EXPECT_FALSE(first->approximate);
+  EXPECT_FALSE(first->approximate());
   EXPECT_FALSE(live.reload_if_changed()->reloaded);  // nothing new yet
 
   ASSERT_TRUE(store_graph());
   auto second = live.reload_if_changed();
   ASSERT_TRUE(second.has_value());
   EXPECT_TRUE(second->reloaded);
-  EXPECT_TRUE(second->approximate);
+  EXPECT_TRUE(second->approximate());
   EXPECT_FALSE(second->awaiting_graph);
   EXPECT_TRUE(live.current()->approximate());
   EXPECT_FALSE(live.reload_if_changed()->reloaded);
@@ -120,7 +120,7 @@ TEST_F(LiveIndexGraph, AGraphFileThatFailsToLoadIsNotRetriedUntilReplaced) {
   auto second = live.reload_if_changed();
   ASSERT_TRUE(second.has_value());
   EXPECT_TRUE(second->reloaded);
-  EXPECT_TRUE(second->approximate);
+  EXPECT_TRUE(second->approximate());
 }
 
 TEST_F(LiveIndexGraph, AnIndexStoredForOtherContentIsNotSearched) {
@@ -129,7 +129,7 @@ TEST_F(LiveIndexGraph, AnIndexStoredForOtherContentIsNotSearched) {
   auto first = live.reload();
   ASSERT_TRUE(first.has_value());
   EXPECT_TRUE(first->awaiting_graph);
-  EXPECT_FALSE(first->approximate);
+  EXPECT_FALSE(first->approximate());
   EXPECT_NE(first->graph_note.find("built for other vectors"), std::string::npos)
       << first->graph_note;
   const std::vector<float> query{0, 0, 1};
@@ -145,7 +145,7 @@ TEST_F(LiveIndexGraph, BelowTheThresholdNoIndexIsAwaited) {
   auto loaded = live.reload();
   ASSERT_TRUE(loaded.has_value());
   EXPECT_FALSE(loaded->awaiting_graph);
-  EXPECT_FALSE(loaded->approximate);
+  EXPECT_FALSE(loaded->approximate());
   EXPECT_TRUE(loaded->graph_note.empty());
 }
 

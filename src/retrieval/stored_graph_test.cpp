@@ -92,7 +92,7 @@ TEST(StoredGraph, WrittenOncePerGenerationAndLoadedByTheServer) {
                  std::make_unique<StoredGraph>(graph_path(path)));
   auto loaded = live.reload();
   ASSERT_TRUE(loaded) << loaded.error().message;
-  EXPECT_TRUE(loaded->approximate);
+  EXPECT_TRUE(loaded->approximate());
   EXPECT_FALSE(loaded->awaiting_graph);
   EXPECT_EQ(loaded->vectors, 40u);
 
@@ -111,7 +111,7 @@ TEST(StoredGraph, WrittenOncePerGenerationAndLoadedByTheServer) {
   auto fresh = live.reload_if_changed();
   ASSERT_TRUE(fresh);
   EXPECT_TRUE(fresh->reloaded);
-  EXPECT_TRUE(fresh->approximate);
+  EXPECT_TRUE(fresh->approximate());
 }
 
 TEST(StoredGraph, AServerWithBothStoredFilesReadsNoVector) {
@@ -133,7 +133,7 @@ TEST(StoredGraph, AServerWithBothStoredFilesReadsNoVector) {
   auto loaded = live.reload();
   ASSERT_TRUE(loaded) << loaded.error().message;
   EXPECT_TRUE(loaded->lexical_stored);
-  EXPECT_TRUE(loaded->approximate);
+  EXPECT_TRUE(loaded->approximate());
   EXPECT_EQ(loaded->vectors, 40u);
   EXPECT_EQ(vector_loads, 0);
   // Chunk i's own vector is its nearest: the rows are the chunks' rows.
