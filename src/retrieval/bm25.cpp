@@ -1,5 +1,5 @@
-// BM25F implementation: tf~ precomputed per posting at build time into flat arrays;
-// document-at-a-time top-k search, MaxScore with block-max bounds.
+// BM25F implementation: tf~ precomputed per posting at build time into flat arrays; the
+// top-k search is in bm25_search.cpp.
 #include "retrieval/bm25.hpp"
 
 #include <algorithm>
@@ -11,74 +11,6 @@ namespace rag::retrieval {
 namespace {
 
 std::size_t slot(Field field) { return static_cast<std::size_t>(field); }
-
-std::uint64_t block_count(std::uint32_t postings) {
-  return (std::uint64_t{postings} + kBm25Block - 1) / kBm25Block;
-}
-
-// A term's contribution bound is inflated by this factor so that rounding in a sum of bounds
-// never prunes a document whose exact score would tie or beat the threshold.
-constexpr double kBoundSlack = 1 + 1e-9;
-
-// A query term's cursor in its postings, and in its blocks.
-struct Cursor {
-  static constexpr std::uint64_t kEnd = std::uint64_t{1} << 32;  // past every doc id
-
-  std::span<const Bm25Posting> list;
-  std::span<const Bm25Block> blocks;
-  std::size_t pos = 0;
-  std::uint64_t doc = 0;  // list[pos].doc, or kEnd once done (so done cursors sort last)
-  double weight = 0;      // idf · (k1 + 1)
-  double bound = 0;       // the largest contribution any of its postings can make
-  double k1 = 0;
-  std::size_t order = 0;  // its place among the query's unique terms
-  std::size_t block = 0;  // the block block_bound() last looked at, and its bound
-  double block_score = -1;
-
-  void start() { doc = list.empty() ? kEnd : list[0].doc; }
-  double contribution() const {
-    const double tf = list[pos].tf;
-    return weight * tf / (k1 + tf);
-  }
-  void next() {
-    ++pos;
-    doc = pos < list.size() ? list[pos].doc : kEnd;
-  }
-  // Moves to the first posting whose doc is >= target (galloping, then binary search).
-  void seek(std::uint64_t target) {
-    if (doc >= target) return;
-    std::size_t low = pos;
-    std::size_t step = 1;
-    while (low + step < list.size() && list[low + step].doc < target) {
-      low += step;
-      step *= 2;
-    }
-    const std::size_t high = std::min(list.size(), low + step + 1);
-    pos = static_cast<std::size_t>(
-        std::partition_point(list.begin() + static_cast<std::ptrdiff_t>(low + 1),
-                             list.begin() + static_cast<std::ptrdiff_t>(high),
-                             [target](const Bm25Posting& p) { return p.doc < target; }) -
-        list.begin());
-    doc = pos < list.size() ? list[pos].doc : kEnd;
-  }
-  // The bound of the block that would hold `target`; moves only forward, reading block
-  // headers, never postings. Past the last block: 0.
-  double block_bound(std::uint64_t target) {
-    const std::size_t from = block;
-    while (block < blocks.size() && blocks[block].last_doc < target) ++block;
-    if (block >= blocks.size()) return 0;
-    if (block != from || block_score < 0) {
-      const double tf = blocks[block].max_tf;
-      block_score = weight * tf / (k1 + tf) * kBoundSlack;
-    }
-    return block_score;
-  }
-};
-
-// Better first: higher score, then lower doc id.
-bool better(const ScoredDoc& a, const ScoredDoc& b) {
-  return a.score != b.score ? a.score > b.score : a.doc < b.doc;
-}
 
 }  // namespace
 
@@ -214,7 +146,7 @@ Result<Bm25Index> Bm25Index::view(const Bm25Parts& parts, std::shared_ptr<const 
       return corrupt("postings of term " + std::to_string(i) + " out of bounds");
     }
     if (entry.first_block > parts.blocks.size() ||
-        block_count(entry.count) > parts.blocks.size() - entry.first_block) {
+        bm25_block_count(entry.count) > parts.blocks.size() - entry.first_block) {
       return corrupt("blocks of term " + std::to_string(i) + " out of bounds");
     }
     if (!(entry.max_tf > 0) || !std::isfinite(entry.max_tf)) {
@@ -265,99 +197,6 @@ double Bm25Index::idf(std::uint64_t holding, std::uint64_t documents) {
 std::uint32_t Bm25Index::count(std::string_view term) const {
   const auto i = vocabulary().find(term);
   return i < 0 ? 0 : parts_.terms[static_cast<std::size_t>(i)].count;
-}
-
-std::vector<ScoredDoc> Bm25Index::search(const std::vector<std::string>& query_terms,
-                                         std::size_t limit, const Bm25Scope* scope) const {
-  if (limit == 0 || parts_.doc_count == 0) return {};
-  const double k1 = parts_.k1;
-  std::vector<Cursor> cursors;
-  std::unordered_set<std::int64_t> seen;
-  for (std::size_t t = 0; t < query_terms.size(); ++t) {
-    const auto i = vocabulary().find(query_terms[t]);
-    if (i < 0 || !seen.insert(i).second) continue;
-    const auto& entry = parts_.terms[static_cast<std::size_t>(i)];
-    Cursor c;
-    c.list = parts_.postings.subspan(entry.first, entry.count);
-    c.blocks = parts_.blocks.subspan(entry.first_block, block_count(entry.count));
-    c.weight = (scope ? scope->idf[t] : idf(entry.count, parts_.doc_count)) * (k1 + 1);
-    c.k1 = k1;
-    c.bound = c.weight * entry.max_tf / (k1 + entry.max_tf) * kBoundSlack;
-    c.order = cursors.size();
-    c.start();
-    cursors.push_back(c);
-  }
-  if (cursors.empty()) return {};
-  const std::size_t n = cursors.size();
-  // Weakest bound first; cumulative[i] bounds what terms 0..i can add together.
-  std::ranges::sort(cursors, {}, &Cursor::bound);
-  std::vector<double> cumulative(n);
-  double sum = 0;
-  for (std::size_t i = 0; i < n; ++i) cumulative[i] = sum += cursors[i].bound;
-  // Seen from std::*_heap with `better`, the front is the worst of the best `limit` so far.
-  std::vector<ScoredDoc> heap;
-  heap.reserve(std::min<std::size_t>(limit, 1024) + 1);
-  double threshold = 0;  // a document enters only with a score above this
-  // Terms [0, essential) together cannot lift a document above the threshold: a document only
-  // they hold is never a candidate, and they are only probed for candidates of the others.
-  std::size_t essential = 0;
-  std::vector<double> contribution(n);  // by order, for the document at hand
-  std::vector<double> reach(n);         // what terms 0..i can still add at that document
-  // Documents are considered in increasing order, so one that only ties the threshold would
-  // lose the tie (higher doc id) and needs no scoring: every test below is "> threshold".
-  for (;;) {
-    std::uint64_t doc = Cursor::kEnd;
-    for (std::size_t i = essential; i < n; ++i) doc = std::min(doc, cursors[i].doc);
-    if (doc == Cursor::kEnd) break;
-    std::ranges::fill(contribution, 0.0);
-    double partial = 0;
-    for (std::size_t i = essential; i < n; ++i) {
-      auto& c = cursors[i];
-      if (c.doc != doc) continue;
-      contribution[c.order] = c.contribution();
-      partial += contribution[c.order];
-      c.next();
-    }
-    // The non-essential terms' block bounds at this document (block headers only), then their
-    // postings, strongest first, while what is left could still lift it above the threshold.
-    double local = 0;
-    for (std::size_t i = 0; i < essential; ++i) {
-      local += cursors[i].block_bound(doc);
-      reach[i] = local;
-    }
-    bool pruned = false;
-    for (std::size_t i = essential; i-- > 0;) {
-      if (partial + reach[i] <= threshold) {
-        pruned = true;
-        break;
-      }
-      auto& c = cursors[i];
-      c.seek(doc);
-      if (c.doc != doc) continue;
-      contribution[c.order] = c.contribution();
-      partial += contribution[c.order];
-    }
-    if (pruned || doc >= parts_.doc_count) continue;
-    // Summed in query order, as scoring every document term by term would: the same bits.
-    double score = 0;
-    for (const double x : contribution) score += x;
-    if (!(score > threshold)) continue;
-    // A segment's documents keep their order in the whole, so the tie rule above still holds.
-    const auto id = scope ? scope->position[doc] : static_cast<std::uint32_t>(doc);
-    if (id == kBm25Removed) continue;
-    heap.push_back({id, score});
-    std::ranges::push_heap(heap, better);
-    if (heap.size() > limit) {
-      std::ranges::pop_heap(heap, better);
-      heap.pop_back();
-    }
-    if (heap.size() == limit) {
-      threshold = heap.front().score;
-      while (essential < n && cumulative[essential] <= threshold) ++essential;
-    }
-  }
-  std::ranges::sort_heap(heap, better);
-  return heap;
 }
 
 double Bm25Index::relevance(double score, const std::vector<std::string>& query_terms,

@@ -14,13 +14,14 @@
 // Storage: four flat arrays (Bm25Parts): the vocabulary sorted by term bytes, each term's
 // postings range and largest tf~, and every posting. A built index owns them; an index loaded
 // from the lexical index file (lexical_file.hpp) views the file's memory map, so loading costs
-// no parsing. Top-k search is document-at-a-time MaxScore (Turtle & Flood) with block-max
-// bounds (as PISA's block-max MaxScore and Lucene's MaxScore scorer): once the k-th best score
-// so far exceeds what the weakest terms could add together, documents holding only those are
-// never considered, and the others are probed only where the bounds of their current blocks
-// say a document could still make it. The results are exactly those of scoring every matching
-// document (same scores, bit for bit, same order). Block-max WAND was measured too and was 2x
-// slower on natural-language queries of ~9 terms (bench/scale/README.md).
+// no parsing. Top-k search (bm25_search.cpp) is MaxScore (Turtle & Flood) with block-max
+// bounds, taking documents in windows as Lucene's MaxScore bulk scorer does: once the k-th best
+// score so far exceeds what the weakest terms could add together, documents holding only those
+// are never considered; the others' postings are summed term at a time per window, and only the
+// documents whose sum the weak terms' blocks could still lift past the k-th are probed further.
+// The results are exactly those of scoring every matching document (same scores, bit for bit,
+// same order). Block-max WAND was measured too and was 2x slower on natural-language queries of
+// ~9 terms (bench/scale/README.md).
 //
 // Invariants of a built index: postings of a term are sorted by document and hold each document
 // once, with tf~ > 0; doc ids are 0..size()-1 in the order documents were given. An index over
@@ -110,6 +111,9 @@ struct Bm25Term {
 // Each term's postings in blocks of kBm25Block (the last may be shorter), with the largest tf~
 // and the last doc of each: the local bounds of block-max pruning.
 inline constexpr std::size_t kBm25Block = 64;
+inline std::uint64_t bm25_block_count(std::uint32_t postings) {
+  return (std::uint64_t{postings} + kBm25Block - 1) / kBm25Block;
+}
 struct Bm25Block {
   std::uint32_t last_doc;
   float max_tf;

@@ -210,7 +210,7 @@ Bm25Index random_corpus(std::mt19937& rng, std::size_t docs) {
 
 TEST(Bm25, PrunedTopKIsExactlyScoringEveryDocument) {
   std::mt19937 rng(22);
-  for (const std::size_t docs : {1, 7, 300, 3000}) {
+  for (const std::size_t docs : {1, 7, 300, 3000, 9000}) {  // the last, several windows
     const auto index = random_corpus(rng, docs);
     std::uniform_int_distribution<int> terms(1, 9);
     std::uniform_int_distribution<int> words(0, 420);  // some are unknown
@@ -291,6 +291,26 @@ TEST(Bm25, ViewRefusesArraysThatAreNotAnIndex) {
   parts = good;
   parts.blocks = parts.blocks.first(2);
   EXPECT_TRUE(refused(parts));
+}
+
+TEST(Bm25, PostingsOutOfOrderOnlyRankOddly) {
+  // A damaged file's postings are not checked for order when viewed: each term's list reversed,
+  // the search still ends, reads in bounds and names documents that exist.
+  std::mt19937 rng(5);
+  const auto index = random_corpus(rng, 6000);
+  std::vector<Bm25Posting> postings(index.parts().postings.begin(), index.parts().postings.end());
+  for (const auto& term : index.parts().terms) {
+    std::reverse(postings.begin() + static_cast<std::ptrdiff_t>(term.first),
+                 postings.begin() + static_cast<std::ptrdiff_t>(term.first + term.count));
+  }
+  auto parts = index.parts();
+  parts.postings = postings;
+  auto viewed = Bm25Index::view(parts, nullptr);
+  ASSERT_TRUE(viewed.has_value());
+  for (const auto& query : std::vector<std::vector<std::string>>{
+           {"w1", "w2", "w3"}, {"w5", "w80", "w399", "w1"}, {"w7"}}) {
+    for (const auto& hit : viewed->search(query, 10)) EXPECT_LT(hit.doc, index.size());
+  }
 }
 
 TEST(Bm25, PostingsNamingNoDocumentAreNeverReturned) {
