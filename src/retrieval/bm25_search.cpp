@@ -26,7 +26,7 @@ constexpr double kBoundSlack = 1 + 1e-9;
 
 // Documents per window: small enough that the blocks (64 postings) of the common terms give
 // a window a tight bound, large enough that a window's fixed costs stay below its postings'
-// (1,024 measured best at 1M chunks; 512 no better, 4,096 10 % slower: bench/scale/README.md).
+// (1,024 measured best at 1M chunks; 512 no better, 4,096 ~12 % slower: bench/scale/RESULTS.md).
 constexpr std::uint64_t kWindow = 1024;
 // The most blocks a term's window bound reads: a term holding every document spans
 // kWindow / kBm25Block + 1 blocks of a window (its first and last ones partly).
