@@ -49,6 +49,8 @@ struct Cursor {
 
   void start() { doc = list.empty() ? kEnd : list[0].doc; }
   double contribution_of(float tf) const { return weight * tf / (k1 + tf); }
+  // What a posting of at most this tf~ can add, with the slack.
+  double bound_of(float tf) const { return contribution_of(tf) * kBoundSlack; }
   double contribution() const { return contribution_of(list[pos].tf); }
   void move_to(std::size_t p) {
     pos = std::min(list.size(), std::max(pos, p));  // forward only, even in a damaged list
@@ -95,7 +97,7 @@ struct Cursor {
       most = std::max(most, blocks[b].max_tf);
       if (blocks[b].last_doc + 1 >= to) break;
     }
-    return most > 0 ? contribution_of(most) * kBoundSlack : 0;
+    return most > 0 ? bound_of(most) : 0;
   }
   // The bound of the block that would hold `target`; moves only forward, reading block
   // headers, never postings. Past the last block: 0.
@@ -104,7 +106,7 @@ struct Cursor {
     while (block < blocks.size() && blocks[block].last_doc < target) ++block;
     if (block >= blocks.size()) return 0;
     if (block != from || block_score < 0) {
-      block_score = contribution_of(blocks[block].max_tf) * kBoundSlack;
+      block_score = bound_of(blocks[block].max_tf);
     }
     return block_score;
   }
@@ -208,7 +210,7 @@ std::vector<ScoredDoc> Bm25Index::search(const std::vector<std::string>& query_t
     c.blocks = parts_.blocks.subspan(entry.first_block, bm25_block_count(entry.count));
     c.weight = (scope ? scope->idf[t] : idf(entry.count, parts_.doc_count)) * (k1 + 1);
     c.k1 = k1;
-    c.bound = c.contribution_of(entry.max_tf) * kBoundSlack;
+    c.bound = c.bound_of(entry.max_tf);
     c.order = cursors.size();
     c.start();
     cursors.push_back(c);
