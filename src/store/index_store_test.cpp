@@ -10,6 +10,7 @@
 #include "store/build_info.hpp"
 #include "store/index_reader.hpp"
 #include "store/index_writer.hpp"
+#include "store/schema.hpp"
 
 namespace rag::store {
 namespace {
@@ -200,6 +201,69 @@ TEST_F(StoreTest, TheEmbeddedCountIsRecordedForItsContentAndCountedOtherwise) {
   ASSERT_TRUE(w->replace_document({"b.md", "v1", 1, 1}, {chunk("z")}, "m"));
   ASSERT_TRUE(w->commit_batch());
   EXPECT_EQ((*r)->info()->embedded_chunks, 2u);
+}
+
+// The embeddings' bookkeeping never scans the chunks (each holds its vector: a scan reads them
+// all): both statements are answered from their partial index, on a new index and on one
+// written before the indexes existed (the next writer adds them).
+TEST_F(StoreTest, EmbeddingBookkeepingReadsItsIndexesNotTheChunks) {
+  const auto plan = [&](const char* sql) {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open((dir_ / "index.sqlite").c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    const std::string explain = std::string("EXPLAIN QUERY PLAN ") + sql;
+    EXPECT_EQ(sqlite3_prepare_v2(db, explain.c_str(), -1, &st, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(db);
+    std::string out;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+      out += reinterpret_cast<const char*>(sqlite3_column_text(st, 3));
+      out += "\n";
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return out;
+  };
+  const auto expect_indexed = [&] {
+    const auto pending = plan(kChunksNeedingEmbeddingSql);
+    EXPECT_NE(pending.find("USING INDEX chunks_unembedded"), std::string::npos) << pending;
+    EXPECT_NE(pending.find("USING INDEX chunks_by_model"), std::string::npos) << pending;
+    const auto count = plan(kCountEmbeddedSql);
+    EXPECT_NE(count.find("USING INDEX chunks_by_model"), std::string::npos) << count;
+  };
+  writer().reset();
+  expect_indexed();
+  exec("DROP INDEX chunks_unembedded; DROP INDEX chunks_by_model");
+  EXPECT_EQ(plan(kCountEmbeddedSql).find("USING INDEX"), std::string::npos);
+  writer().reset();
+  expect_indexed();
+}
+
+// Every way a chunk can lack a vector of the model is pending, and only those.
+TEST_F(StoreTest, PendingAreTheChunksWithoutAVectorOfTheModel) {
+  auto w = writer();
+  ASSERT_TRUE(w->begin_batch());
+  ASSERT_TRUE(w->replace_document({"a.md", "v1", 1, 1}, {chunk("p"), chunk("q"), chunk("r")}, "m"));
+  ASSERT_TRUE(w->commit_batch());
+  auto pending = w->chunks_needing_embedding("m");
+  ASSERT_TRUE(pending);
+  ASSERT_EQ(pending->size(), 3u);
+  const std::vector<std::int64_t> ids{(*pending)[0].row_id, (*pending)[1].row_id};
+  const std::vector<std::vector<float>> vectors{{1, 0}, {0, 1}};
+  ASSERT_TRUE(w->store_embeddings(ids, vectors, "m"));
+  // One vector of no model (an older writer), one of another: pending, like the unembedded one.
+  exec(("UPDATE chunks SET embedding_model = NULL WHERE id = " + std::to_string(ids[0])).c_str());
+  exec(("UPDATE chunks SET embedding_model = 'old' WHERE id = " + std::to_string(ids[1])).c_str());
+  pending = w->chunks_needing_embedding("m");
+  ASSERT_TRUE(pending);
+  ASSERT_EQ(pending->size(), 3u);
+  EXPECT_EQ((*pending)[0].text, "p");  // by row id
+  EXPECT_EQ((*pending)[1].text, "q");
+  EXPECT_EQ((*pending)[2].text, "r");
+  EXPECT_EQ(w->chunks_needing_embedding("old")->size(), 2u);
+  ASSERT_TRUE(w->finish());
+  auto r = IndexReader::open(dir_);
+  ASSERT_TRUE(r);
+  EXPECT_EQ((*r)->info()->embedded_chunks, 0u);  // none is of the index's model, m
 }
 
 TEST_F(StoreTest, DimensionChangeForSameModelIsRefused) {

@@ -91,9 +91,7 @@ class SqliteIndexWriter final : public IndexWriter {
   }
 
   Result<std::vector<PendingChunk>> chunks_needing_embedding(std::string_view model) override {
-    auto st = sql::Statement::prepare(
-        db_, "SELECT id, text FROM chunks WHERE embedding IS NULL OR embedding_model IS NULL "
-             "OR embedding_model != ?1 ORDER BY id");
+    auto st = sql::Statement::prepare(db_, kChunksNeedingEmbeddingSql);
     if (!st) return std::unexpected(st.error());
     st->bind(1, model);
     std::vector<PendingChunk> out;

@@ -39,6 +39,9 @@ Result<void> create_schema(sql::Database& db) {
       overlap INTEGER);
     CREATE INDEX IF NOT EXISTS chunks_by_document ON chunks(document_id, seq);
     CREATE INDEX IF NOT EXISTS chunks_by_hash ON chunks(content_hash);
+    CREATE INDEX IF NOT EXISTS chunks_unembedded ON chunks(id) WHERE embedding IS NULL;
+    CREATE INDEX IF NOT EXISTS chunks_by_model ON chunks(embedding_model)
+      WHERE embedding IS NOT NULL;
     INSERT OR IGNORE INTO meta(key, value) VALUES ('generation', '0');
     INSERT OR IGNORE INTO meta(key, value) VALUES ('index_id', lower(hex(randomblob(8))));
     INSERT OR IGNORE INTO meta(key, value)
@@ -105,8 +108,7 @@ Result<void> write_meta(const sql::Database& db, std::string_view key, std::stri
 }
 
 Result<std::size_t> count_embedded_chunks(const sql::Database& db, std::string_view model) {
-  auto st = sql::Statement::prepare(
-      db, "SELECT count(*) FROM chunks WHERE embedding IS NOT NULL AND embedding_model = ?1");
+  auto st = sql::Statement::prepare(db, kCountEmbeddedSql);
   if (!st) return std::unexpected(st.error());
   st->bind(1, model);
   RAG_TRY(st->step());

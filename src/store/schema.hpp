@@ -39,8 +39,23 @@ Result<std::string> read_meta(const sql::Database& db, std::string_view key);
 Result<int> read_meta_int(const sql::Database& db, std::string_view key);
 Result<void> write_meta(const sql::Database& db, std::string_view key, std::string_view value);
 
-// The chunks with a vector of `model`, counted: reads every row, vectors and all (seconds at a
-// million chunks), so the writer records it in meta embedded_chunks for readers.
+// The embeddings' bookkeeping reads the partial indexes chunks_unembedded and chunks_by_model,
+// never the chunks themselves: a chunk with a vector spans two pages, so a scan of the table
+// reads every vector (6 GB, ~5 s at a million chunks of 1,536 dimensions), where the indexes
+// are a few megabytes (docs/INDEX-FORMAT.md). index_store_test checks both plans.
+//
+// The chunks without a vector of ?1 (none, or another model's), by row id: (id, text). For the
+// writer, which creates the indexes (named: ordered by id, SQLite would rather scan the table).
+inline constexpr const char* kChunksNeedingEmbeddingSql =
+    "SELECT id, text FROM chunks INDEXED BY chunks_unembedded WHERE embedding IS NULL "
+    "UNION ALL SELECT id, text FROM chunks INDEXED BY chunks_by_model "
+    "WHERE embedding IS NOT NULL AND embedding_model IS NOT ?1 ORDER BY id";
+// The chunks with a vector of ?1, counted.
+inline constexpr const char* kCountEmbeddedSql =
+    "SELECT count(*) FROM chunks WHERE embedding IS NOT NULL AND embedding_model = ?1";
+
+// The chunks with a vector of `model`, counted (kCountEmbeddedSql); the writer records it in
+// meta embedded_chunks for readers.
 Result<std::size_t> count_embedded_chunks(const sql::Database& db, std::string_view model);
 // meta embedded_chunks = "<content_generation> <count>": the count recorded for the current
 // content (nullopt when none is: never recorded, or recorded for other content), and the
