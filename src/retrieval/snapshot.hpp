@@ -124,7 +124,7 @@ class Snapshot {
   Hit make_hit(const Candidate& c) const;
 
   LexicalIndex lexical_;
-  std::unique_ptr<VectorIndex> vectors_;
+  std::shared_ptr<const VectorIndex> vectors_;  // the stored base may be shared by snapshots
   std::vector<std::uint32_t> row_to_chunk_;
   std::vector<std::int32_t> vector_row_;  // by chunk: its row in vectors_, -1 when lexical only
   store::IndexInfo info_;

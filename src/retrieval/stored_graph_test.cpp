@@ -5,11 +5,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
 #include <random>
 
 #include "retrieval/lexical_file.hpp"
 #include "retrieval/live_index.hpp"
 #include "retrieval/testing/test_corpus.hpp"
+#include "retrieval/vector_changes.hpp"
 #include "store/index_writer.hpp"
 
 namespace rag::retrieval {
@@ -204,7 +206,17 @@ void remove_document(const std::filesystem::path& dir, const std::string& path) 
   ASSERT_TRUE((*writer)->finish());
 }
 
-TEST(StoredGraph, AFewChangedChunksUpdateTheIvfIndexKeepingTheOthersCodes) {
+// What update_stored_graph stored for the index's current vectors, loaded as the server does.
+std::optional<StoredVectors> load_current(const std::filesystem::path& dir, StoredGraph& graph,
+                                          const VectorIndexOptions& options) {
+  auto reader = store::IndexReader::open(dir);
+  EXPECT_TRUE(reader);
+  const auto stamp =
+      vector_stamp(VectorIndexKind::kIvf, kGraphDim, *(*reader)->content_generation());
+  return graph.load(stamp, kGraphDim, options);
+}
+
+TEST(StoredGraph, AFewChangedChunksAreStoredAsChangesKeepingTheOthersCodes) {
   ScratchDir dir;
   add_documents(dir.path(), 0, 60);
   const auto options = approximate_from(10);
@@ -214,6 +226,7 @@ TEST(StoredGraph, AFewChangedChunksUpdateTheIvfIndexKeepingTheOthersCodes) {
   auto before = VectorIndex::load(graph_path(dir.path()), "", kGraphDim, every_list);
   ASSERT_TRUE(before) << before.error().message;
   const auto old_vectors = vectors_by_position(dir.path());
+  const auto base_written = std::filesystem::last_write_time(graph_path(dir.path()));
 
   // doc7.md removed, two documents added (doc60.md, doc61.md: they sort among the others).
   remove_document(dir.path(), "doc7.md");
@@ -222,18 +235,20 @@ TEST(StoredGraph, AFewChangedChunksUpdateTheIvfIndexKeepingTheOthersCodes) {
   ASSERT_TRUE(update) << update.error().message;
   EXPECT_EQ(update->outcome, Outcome::kWritten);
   EXPECT_TRUE(update->incremental);
+  EXPECT_TRUE(update->changes_only);
   EXPECT_EQ(update->added, 2u);
   EXPECT_EQ(update->removed, 1u);
   EXPECT_EQ(update->vectors, 61u);
+  EXPECT_EQ(std::filesystem::last_write_time(graph_path(dir.path())), base_written);
+  EXPECT_TRUE(std::filesystem::exists(vector_changes_path(dir.path())));
 
-  auto reader = store::IndexReader::open(dir.path());
-  const auto stamp =
-      vector_stamp(VectorIndexKind::kIvf, kGraphDim, *(*reader)->content_generation());
-  auto after = VectorIndex::load(graph_path(dir.path()), stamp, kGraphDim, every_list);
-  ASSERT_TRUE(after) << after.error().message;
+  StoredGraph graph(graph_path(dir.path()));
+  auto after = load_current(dir.path(), graph, every_list);
+  ASSERT_TRUE(after) << graph.status().note;
   // The rows are the chunks with a vector, in chunk order, as a full build gives them.
   const auto vectors = vectors_by_position(dir.path());
   ASSERT_EQ(after->rows.size(), 61u);
+  ASSERT_EQ(after->index->size(), 61u);
   for (std::uint32_t id = 0; id < after->rows.size(); ++id) {
     EXPECT_EQ(after->rows[id], id) << "every chunk has a vector";
   }
@@ -250,6 +265,92 @@ TEST(StoredGraph, AFewChangedChunksUpdateTheIvfIndexKeepingTheOthersCodes) {
       EXPECT_EQ(after->index->similarity(query, id), before->index->similarity(query, old_id));
     }
   }
+  EXPECT_EQ(update_stored_graph(dir.path(), options)->outcome, Outcome::kUpToDate);
+
+  // The next run's changes are again those since the base.
+  add_documents(dir.path(), 62, 1);
+  update = update_stored_graph(dir.path(), options);
+  ASSERT_TRUE(update) << update.error().message;
+  EXPECT_TRUE(update->changes_only);
+  EXPECT_EQ(update->added, 3u);
+  EXPECT_EQ(update->removed, 1u);
+  after = load_current(dir.path(), graph, every_list);
+  ASSERT_TRUE(after) << graph.status().note;
+  EXPECT_EQ(after->index->size(), 62u);
+}
+
+TEST(StoredGraph, ChangesOverATenthOfTheBaseRewriteItFromItsLists) {
+  ScratchDir dir;
+  add_documents(dir.path(), 0, 60);
+  const auto options = approximate_from(10);
+  ASSERT_EQ(update_stored_graph(dir.path(), options)->outcome, Outcome::kWritten);
+  add_documents(dir.path(), 60, 2);
+  ASSERT_TRUE(update_stored_graph(dir.path(), options)->changes_only);
+  add_documents(dir.path(), 62, 6);  // 8 added since the base: over a tenth of its 60
+  auto update = update_stored_graph(dir.path(), options);
+  ASSERT_TRUE(update) << update.error().message;
+  EXPECT_TRUE(update->incremental);
+  EXPECT_FALSE(update->changes_only);
+  EXPECT_EQ(update->added, 8u);
+  EXPECT_FALSE(std::filesystem::exists(vector_changes_path(dir.path())));
+  auto reader = store::IndexReader::open(dir.path());
+  const auto stamp =
+      vector_stamp(VectorIndexKind::kIvf, kGraphDim, *(*reader)->content_generation());
+  auto stored = VectorIndex::load(graph_path(dir.path()), stamp, kGraphDim, options);
+  ASSERT_TRUE(stored) << stored.error().message;
+  EXPECT_EQ(stored->index->size(), 68u);
+}
+
+// Flips a byte of `file` in place, keeping its size and time: the same file to a reader that
+// goes by its identity (section_file::FileIdentity).
+void damage_in_place(const std::filesystem::path& file, std::size_t at) {
+  const auto time = std::filesystem::last_write_time(file);
+  std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekg(static_cast<std::streamoff>(at));
+  char c = 0;
+  f.get(c);
+  f.seekp(static_cast<std::streamoff>(at));
+  f.put(static_cast<char>(c ^ 0x5a));
+  f.close();
+  std::filesystem::last_write_time(file, time);
+}
+
+TEST(StoredGraph, TheServerReadsTheBaseOnceAndNeverTrustsDamagedChanges) {
+  ScratchDir dir;
+  add_documents(dir.path(), 0, 60);
+  const auto options = approximate_from(10);
+  ASSERT_EQ(update_stored_graph(dir.path(), options)->outcome, Outcome::kWritten);
+  StoredGraph graph(graph_path(dir.path()));
+  ASSERT_TRUE(load_current(dir.path(), graph, options)) << graph.status().note;
+  add_documents(dir.path(), 60, 2);
+  ASSERT_TRUE(update_stored_graph(dir.path(), options)->changes_only);
+  ASSERT_TRUE(load_current(dir.path(), graph, options)) << graph.status().note;
+
+  // A damaged changes file is not searched, and the next run writes it again.
+  const auto changes = vector_changes_path(dir.path());
+  damage_in_place(changes, std::filesystem::file_size(changes) / 2);
+  StoredGraph fresh_server(graph_path(dir.path()));
+  EXPECT_FALSE(load_current(dir.path(), fresh_server, options));
+  EXPECT_TRUE(fresh_server.status().awaiting);
+  EXPECT_NE(fresh_server.status().note.find("checksum"), std::string::npos)
+      << fresh_server.status().note;
+  auto rewritten = update_stored_graph(dir.path(), options);
+  ASSERT_TRUE(rewritten) << rewritten.error().message;
+  EXPECT_EQ(rewritten->outcome, Outcome::kWritten);
+  EXPECT_TRUE(rewritten->changes_only);
+  EXPECT_TRUE(fresh_server.arrived());
+  ASSERT_TRUE(load_current(dir.path(), fresh_server, options)) << fresh_server.status().note;
+
+  // The base is read once while its file is the same one: damaged behind the server's back
+  // (FAISS's part, past the four header lines), it is still served from what was read.
+  std::ifstream in(graph_path(dir.path()), std::ios::binary);
+  std::size_t header = 0;
+  for (int lines = 0; lines < 4; ++header) lines += in.get() == '\n' ? 1 : 0;
+  in.close();
+  damage_in_place(graph_path(dir.path()), header + 2);
+  EXPECT_TRUE(load_current(dir.path(), graph, options)) << graph.status().note;
+  StoredGraph another_server(graph_path(dir.path()));
+  EXPECT_FALSE(load_current(dir.path(), another_server, options));
 }
 
 TEST(StoredGraph, AnIndexThatDoesNotNameItsRowsIsBuiltAfresh) {

@@ -1,10 +1,13 @@
 // FAISS adapter: builds IndexFlatIP, IndexIVFScalarQuantizer or IndexHNSWFlat
 // (METRIC_INNER_PRODUCT) over normalised vectors, owns it by unique_ptr, and turns every
-// FaissException into an Error. The saved file is three text lines (format name, stamp,
-// "count dimension bytes"), FAISS's own serialisation of `bytes` bytes, and `count` rows (u32,
-// little-endian). The length is checked
-// before FAISS reads: FAISS 1.7.3 leaks what it allocated when a read fails half way, and a file
-// cut short is the likely damage.
+// FaissException into an Error. The saved file (docs/INDEX-FORMAT.md) is four text lines
+// (format name, stamp, "count dimension bytes", model), FAISS's own serialisation of `bytes`
+// bytes (for IVF, of the index with empty lists: its trained quantizers), for IVF the lists
+// (u64 sizes, then each list's ids and codes), and `count` rows and row ids (little-endian).
+// An IVF index's lists are outside FAISS's part so that the indexer's incremental update can
+// read the quantizers alone (load's Part::kTrained); FAISS 1.7.3's reader cannot skip them.
+// The length is checked before FAISS reads: FAISS 1.7.3 leaks what it allocated when a read
+// fails half way, and a file cut short is the likely damage.
 #include "retrieval/vector_index.hpp"
 
 #include <faiss/IndexFlat.h>
@@ -24,6 +27,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -133,7 +137,65 @@ bool well_formed(const faiss::IndexIVFScalarQuantizer& ivf, std::size_t count, i
   return total == count;
 }
 
-constexpr std::string_view kFileFormat = "rag-server vector index 3";
+constexpr std::string_view kFileFormat = "rag-server vector index 4";
+
+// `ivf` without its vectors: the same trained quantizers (shared, not owned) over empty lists,
+// which is what FAISS serialises of an IVF index in a saved file.
+std::unique_ptr<faiss::IndexIVFScalarQuantizer> trained_part(
+    const faiss::IndexIVFScalarQuantizer& ivf) {
+  auto shell = std::make_unique<faiss::IndexIVFScalarQuantizer>(
+      ivf.quantizer, ivf.d, ivf.nlist, ivf.sq.qtype, faiss::METRIC_INNER_PRODUCT,
+      /*by_residual=*/false);
+  shell->sq = ivf.sq;
+  shell->is_trained = true;
+  return shell;
+}
+
+// The lists after FAISS's part: each list's size (u64), then each list's ids (i64) and codes.
+bool write_lists(const faiss::IndexIVFScalarQuantizer& ivf, std::FILE* f) {
+  const auto& lists = dynamic_cast<const faiss::ArrayInvertedLists&>(*ivf.invlists);
+  for (std::size_t l = 0; l < ivf.nlist; ++l) {
+    const std::uint64_t size = lists.ids[l].size();
+    if (std::fwrite(&size, sizeof size, 1, f) != 1) return false;
+  }
+  for (std::size_t l = 0; l < ivf.nlist; ++l) {
+    const auto& ids = lists.ids[l];
+    const auto& codes = lists.codes[l];
+    if (std::fwrite(ids.data(), sizeof(idx_t), ids.size(), f) != ids.size() ||
+        std::fwrite(codes.data(), 1, codes.size(), f) != codes.size()) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Reads what write_lists wrote into `ivf`'s empty lists, `count` entries in all; false when the
+// sizes do not add up to it or the file ends first.
+bool read_lists(faiss::IndexIVFScalarQuantizer& ivf, std::size_t count, std::FILE* f) {
+  auto* lists = dynamic_cast<faiss::ArrayInvertedLists*>(ivf.invlists);
+  if (lists == nullptr || lists->ids.size() != ivf.nlist) return false;
+  std::vector<std::uint64_t> sizes(ivf.nlist);
+  if (std::fread(sizes.data(), sizeof(std::uint64_t), sizes.size(), f) != sizes.size()) {
+    return false;
+  }
+  std::uint64_t total = 0;
+  for (const auto size : sizes) {
+    if (size > count - total) return false;
+    total += size;
+  }
+  if (total != count) return false;
+  for (std::size_t l = 0; l < ivf.nlist; ++l) {
+    lists->ids[l].resize(sizes[l]);
+    lists->codes[l].resize(sizes[l] * ivf.code_size);
+    if (std::fread(lists->ids[l].data(), sizeof(idx_t), sizes[l], f) != sizes[l] ||
+        std::fread(lists->codes[l].data(), 1, lists->codes[l].size(), f) !=
+            lists->codes[l].size()) {
+      return false;
+    }
+  }
+  ivf.ntotal = static_cast<idx_t>(count);
+  return true;
+}
 
 using File = std::unique_ptr<std::FILE, int (*)(std::FILE*)>;
 
@@ -308,6 +370,10 @@ Result<void> VectorIndex::save(const std::filesystem::path& file, std::string_vi
       (!saved.row_ids.empty() && saved.row_ids.size() != count_)) {
     return fail(ErrorCode::kInvalidArgument, "a vector index saves one row per vector");
   }
+  if (changes_) {
+    return fail(ErrorCode::kInvalidArgument,
+                "an index with changes is stored as its base and the changes (vector_changes.hpp)");
+  }
   auto rows = saved.rows;
   auto row_ids = saved.row_ids;
   std::vector<std::uint32_t> identity;
@@ -333,8 +399,13 @@ Result<void> VectorIndex::save(const std::filesystem::path& file, std::string_vi
   if (std::fwrite(header.data(), 1, header.size(), f.get()) != header.size()) {
     return failed(std::strerror(errno));
   }
+  const auto* ivf = dynamic_cast<const faiss::IndexIVFScalarQuantizer*>(index_.get());
   try {
-    faiss::write_index(index_.get(), f.get());
+    if (ivf != nullptr) {
+      faiss::write_index(trained_part(*ivf).get(), f.get());
+    } else {
+      faiss::write_index(index_.get(), f.get());
+    }
   } catch (const faiss::FaissException& e) {
     return failed(e.what());
   }
@@ -342,7 +413,7 @@ Result<void> VectorIndex::save(const std::filesystem::path& file, std::string_vi
   const std::string shape =
       shape_line(count_, dimension_, static_cast<unsigned long long>(end) - header.size());
   // Little-endian, as every machine this is built for (static_assert in load()).
-  if (end < 0 ||
+  if (end < 0 || (ivf != nullptr && !write_lists(*ivf, f.get())) ||
       std::fwrite(rows.data(), sizeof(std::uint32_t), rows.size(), f.get()) != rows.size() ||
       std::fwrite(row_ids.data(), sizeof(std::int64_t), row_ids.size(), f.get()) !=
           row_ids.size() ||
@@ -429,7 +500,8 @@ std::string VectorIndex::saved_stamp(const std::filesystem::path& file) {
 }
 
 Result<StoredVectors> VectorIndex::load(const std::filesystem::path& file, std::string_view stamp,
-                                        int dimension, const VectorIndexOptions& options) {
+                                        int dimension, const VectorIndexOptions& options,
+                                        Part part) {
   static_assert(std::endian::native == std::endian::little, "rows are stored little-endian");
   File f = open_file(file, "rb");
   if (!f) {
@@ -443,7 +515,7 @@ Result<StoredVectors> VectorIndex::load(const std::filesystem::path& file, std::
                                          header->stamp + "; the index has " + std::string(stamp) +
                                          ")");
   }
-  if (header->dimension != dimension) {
+  if (header->dimension != dimension || dimension <= 0) {
     return fail(ErrorCode::kCorrupt, file.string() + " holds vectors of dimension " +
                                          std::to_string(header->dimension) + ", the index " +
                                          std::to_string(dimension));
@@ -451,14 +523,21 @@ Result<StoredVectors> VectorIndex::load(const std::filesystem::path& file, std::
   const long data_start = std::ftell(f.get());
   const auto rows_bytes = static_cast<unsigned long long>(header->count) *
                           (sizeof(std::uint32_t) + sizeof(std::int64_t));
-  const auto expected = static_cast<unsigned long long>(data_start) + header->bytes + rows_bytes;
+  const auto faiss_end = static_cast<unsigned long long>(data_start) + header->bytes;
   std::error_code ec;
   const auto size = std::filesystem::file_size(file, ec);
-  if (ec || data_start < 0 || header->count > (1ULL << 32) || size != expected) {
+  const auto cut = [&](unsigned long long expected) {
     return fail(ErrorCode::kCorrupt, file.string() + ": " + std::to_string(size) +
                                          " bytes, its header says " + std::to_string(expected) +
                                          " (cut short or appended to)");
+  };
+  // The lists (IVF) lie between FAISS's part and the rows: their size is checked once FAISS
+  // has said how many there are.
+  if (ec || data_start < 0 || header->count > (1ULL << 32) || header->bytes > size ||
+      size < faiss_end + rows_bytes) {
+    return cut(faiss_end + rows_bytes);
   }
+  const auto lists_bytes = size - faiss_end - rows_bytes;
   configure_faiss_once();
   std::unique_ptr<faiss::Index> index;
   try {
@@ -468,21 +547,39 @@ Result<StoredVectors> VectorIndex::load(const std::filesystem::path& file, std::
   } catch (const std::bad_alloc&) {
     return fail(ErrorCode::kCorrupt, file.string() + ": out of memory reading it");
   }
+  if (std::ftell(f.get()) != static_cast<long>(faiss_end)) {
+    return fail(ErrorCode::kCorrupt, file.string() +
+                                         ": FAISS's part is not of the size its "
+                                         "header says");
+  }
+  auto* ivf = dynamic_cast<faiss::IndexIVFScalarQuantizer*>(index.get());
+  const auto expected_lists =
+      ivf == nullptr ? 0ULL
+                     : ivf->nlist * sizeof(std::uint64_t) +
+                           header->count * (sizeof(idx_t) + static_cast<std::size_t>(dimension));
+  if (lists_bytes != expected_lists) return cut(faiss_end + expected_lists + rows_bytes);
+  if (part == Part::kTrained && ivf == nullptr) {
+    return fail(ErrorCode::kInvalidArgument, file.string() + " holds no IVF index");
+  }
+  std::size_t count = header->count;
+  if (part == Part::kTrained) {
+    count = 0;
+  } else if (ivf != nullptr && !read_lists(*ivf, header->count, f.get())) {
+    return fail(ErrorCode::kCorrupt, file.string() + ": its lists do not add up to its vectors");
+  }
   StoredVectors out;
   out.stamp = header->stamp;
   out.model = header->model;
   out.rows.resize(header->count);
   out.row_ids.resize(header->count);
-  if (std::fseek(f.get(),
-                 static_cast<long>(static_cast<unsigned long long>(data_start) + header->bytes),
-                 SEEK_SET) != 0 ||
+  if (std::fseek(f.get(), static_cast<long>(faiss_end + lists_bytes), SEEK_SET) != 0 ||
       std::fread(out.rows.data(), sizeof(std::uint32_t), out.rows.size(), f.get()) !=
           out.rows.size() ||
       std::fread(out.row_ids.data(), sizeof(std::int64_t), out.row_ids.size(), f.get()) !=
           out.row_ids.size()) {
     return fail(ErrorCode::kCorrupt, file.string() + ": its rows cannot be read");
   }
-  out.index = adopt(std::move(index), header->count, dimension, options);
+  out.index = adopt(std::move(index), count, dimension, options);
   if (!out.index) {
     return fail(ErrorCode::kCorrupt, file.string() + ": its content does not match its header");
   }
@@ -525,11 +622,153 @@ Result<std::vector<VectorHit>> VectorIndex::search(const std::vector<float>& que
   return hits;
 }
 
+struct VectorIndex::Changes {
+  std::shared_ptr<const VectorIndex> base;
+  const faiss::IndexIVFScalarQuantizer* ivf = nullptr;  // the base's
+  std::vector<std::int64_t> base_ids;                   // by base id: its id here, or -1 (removed)
+  // The added vectors by list: list l's are [list_start[l], list_start[l + 1]).
+  std::vector<std::size_t> list_start;
+  std::vector<std::int64_t> ids;
+  std::vector<std::uint8_t> codes;
+  std::vector<std::int64_t> source;  // by id: its base id, or -1 - its place among the added
+};
+
+namespace {
+
+// The best `limit` hits offered, ties to the smaller id, as in FAISS's own scan: a min-heap
+// with the worst of them on top.
+class TopHits {
+ public:
+  explicit TopHits(std::size_t limit) : limit_(limit) { heap_.reserve(limit + 1); }
+  // Whether a hit of this similarity might be taken (a tie with the worst depends on the id).
+  bool might_take(float similarity) const {
+    return heap_.size() < limit_ || similarity >= heap_.front().similarity;
+  }
+  void offer(const VectorHit& hit) {
+    if (heap_.size() == limit_ && !better(hit, heap_.front())) return;
+    heap_.push_back(hit);
+    std::ranges::push_heap(heap_, better);
+    if (heap_.size() > limit_) {
+      std::ranges::pop_heap(heap_, better);
+      heap_.pop_back();
+    }
+  }
+  std::vector<VectorHit> take() && {
+    std::ranges::sort_heap(heap_, better);
+    return std::move(heap_);
+  }
+
+ private:
+  static bool better(const VectorHit& a, const VectorHit& b) {
+    return a.similarity > b.similarity || (a.similarity == b.similarity && a.id < b.id);
+  }
+  std::size_t limit_;
+  std::vector<VectorHit> heap_;
+};
+
+}  // namespace
+
+Result<EncodedVectors> VectorIndex::encode(std::vector<float> vectors, std::size_t count,
+                                           int threads) const {
+  const auto* ivf =
+      changes_ ? changes_->ivf : dynamic_cast<const faiss::IndexIVFScalarQuantizer*>(index_.get());
+  const auto d = static_cast<std::size_t>(dimension_);
+  if (ivf == nullptr || vectors.size() != count * d) {
+    return fail(ErrorCode::kInvalidArgument, "only an IVF index encodes vectors of its shape");
+  }
+  for (std::size_t i = 0; i < count; ++i) normalise(vectors.data() + i * d, dimension_);
+  EncodedVectors out;
+  out.codes.resize(count * d);
+  std::vector<idx_t> lists(count);
+  try {
+    BuildThreads build(threads);
+    ivf->quantizer->assign(static_cast<idx_t>(count), vectors.data(), lists.data());
+    ivf->sq.compute_codes(vectors.data(), out.codes.data(), count);
+  } catch (const faiss::FaissException& e) {
+    return fail(ErrorCode::kInternal, std::string("FAISS encoding failed: ") + e.what());
+  }
+  out.lists.reserve(count);
+  for (const auto list : lists) {
+    if (list < 0 || static_cast<std::size_t>(list) >= ivf->nlist) {
+      return fail(ErrorCode::kInternal, "FAISS assigned a vector to no list");
+    }
+    out.lists.push_back(static_cast<std::uint32_t>(list));
+  }
+  return out;
+}
+
+Result<std::unique_ptr<VectorIndex>> VectorIndex::with_changes(
+    std::shared_ptr<const VectorIndex> base, const VectorChanges& changes) {
+  const auto* ivf = base == nullptr || base->changes_
+                        ? nullptr
+                        : dynamic_cast<const faiss::IndexIVFScalarQuantizer*>(base->index_.get());
+  if (ivf == nullptr) return fail(ErrorCode::kInvalidArgument, "changes apply to an IVF index");
+  const auto d = static_cast<std::size_t>(base->dimension_);
+  const auto added = changes.added_ids.size();
+  const auto misfit = [](const std::string& why) {
+    return fail(ErrorCode::kCorrupt, "the vector changes do not fit the base: " + why);
+  };
+  if (changes.base_ids.size() != base->count_) return misfit("another number of base vectors");
+  if (changes.added_lists.size() != added || changes.added_codes.size() != added * d) {
+    return misfit("added vectors without a list or a code");
+  }
+  const auto kept = static_cast<std::size_t>(
+      std::ranges::count_if(changes.base_ids, [](auto id) { return id >= 0; }));
+  auto c = std::make_shared<Changes>();
+  const std::size_t count = kept + added;
+  c->source.assign(count, std::numeric_limits<std::int64_t>::min());
+  const auto place = [&](std::int64_t id, std::int64_t source) {
+    if (id < 0 || static_cast<std::size_t>(id) >= count ||
+        c->source[static_cast<std::size_t>(id)] != std::numeric_limits<std::int64_t>::min()) {
+      return false;
+    }
+    c->source[static_cast<std::size_t>(id)] = source;
+    return true;
+  };
+  for (std::size_t b = 0; b < changes.base_ids.size(); ++b) {
+    if (changes.base_ids[b] >= 0 && !place(changes.base_ids[b], static_cast<std::int64_t>(b))) {
+      return misfit("a base vector's id is out of range or given twice");
+    }
+  }
+  // The added vectors by list (a stable counting sort: within a list, in the order given, as
+  // update() adds them).
+  c->list_start.assign(ivf->nlist + 1, 0);
+  for (const auto list : changes.added_lists) {
+    if (list >= ivf->nlist) return misfit("a list out of range");
+    ++c->list_start[list + 1];
+  }
+  for (std::size_t l = 0; l < ivf->nlist; ++l) c->list_start[l + 1] += c->list_start[l];
+  auto next = c->list_start;
+  c->ids.resize(added);
+  c->codes.resize(added * d);
+  for (std::size_t k = 0; k < added; ++k) {
+    const auto at = next[changes.added_lists[k]]++;
+    if (!place(changes.added_ids[k], -1 - static_cast<std::int64_t>(at))) {
+      return misfit("an added vector's id is out of range or given twice");
+    }
+    c->ids[at] = changes.added_ids[k];
+    std::copy_n(changes.added_codes.data() + k * d, d, c->codes.data() + at * d);
+  }
+  c->base_ids = changes.base_ids;
+  c->ivf = ivf;
+  std::unique_ptr<VectorIndex> out(new VectorIndex());
+  out->count_ = count;
+  out->dimension_ = base->dimension_;
+  out->kind_ = VectorIndexKind::kIvf;
+  out->ef_search_ = base->ef_search_;
+  out->probes_ = base->probes_;
+  c->base = std::move(base);
+  out->changes_ = std::move(c);
+  return out;
+}
+
 // The `probes_` lists whose centroids are nearest the query, scanned by code_scan.hpp's kernels
-// into a min-heap of the best `limit`. Ties go to the smaller id, as in FAISS's own scan.
+// into the best `limit`; with changes, each list's base vectors (renumbered, the removed ones
+// skipped) and then its added ones, the order update() would store them in.
 Result<std::vector<VectorHit>> VectorIndex::search_ivf(const std::vector<float>& q,
                                                        std::size_t limit) const {
-  const auto& ivf = static_cast<const faiss::IndexIVFScalarQuantizer&>(*index_);
+  const auto& ivf =
+      changes_ ? *changes_->ivf : static_cast<const faiss::IndexIVFScalarQuantizer&>(*index_);
   std::vector<float> centroid_scores(probes_);
   std::vector<idx_t> lists(probes_, -1);
   ivf.quantizer->search(1, q.data(), static_cast<idx_t>(probes_), centroid_scores.data(),
@@ -537,29 +776,31 @@ Result<std::vector<VectorHit>> VectorIndex::search_ivf(const std::vector<float>&
   const auto d = static_cast<std::size_t>(dimension_);
   const auto weights =
       code_weights(q, std::span(ivf.sq.trained).first(d), std::span(ivf.sq.trained).subspan(d, d));
-  const auto better = [](const VectorHit& a, const VectorHit& b) {
-    return a.similarity > b.similarity || (a.similarity == b.similarity && a.id < b.id);
-  };
-  std::vector<VectorHit> heap;  // the best so far, the worst of them on top
-  heap.reserve(limit + 1);
+  TopHits top(limit);
+  const Changes* changes = changes_.get();
   for (const idx_t list : lists) {
     if (list < 0) continue;
     const auto size = ivf.invlists->list_size(static_cast<std::size_t>(list));
     faiss::InvertedLists::ScopedCodes codes(ivf.invlists, static_cast<std::size_t>(list));
     faiss::InvertedLists::ScopedIds ids(ivf.invlists, static_cast<std::size_t>(list));
     for (std::size_t j = 0; j < size; ++j) {
-      const VectorHit hit{ids[j], weights.offset + code_dot(weights.weight, codes.get() + j * d)};
-      if (heap.size() == limit && !better(hit, heap.front())) continue;
-      heap.push_back(hit);
-      std::ranges::push_heap(heap, better);
-      if (heap.size() > limit) {
-        std::ranges::pop_heap(heap, better);
-        heap.pop_back();
+      const float similarity = weights.offset + code_dot(weights.weight, codes.get() + j * d);
+      if (!top.might_take(similarity)) continue;
+      auto id = ids[j];
+      if (changes != nullptr && (id = changes->base_ids[static_cast<std::size_t>(id)]) < 0) {
+        continue;  // removed since the base
       }
+      top.offer({id, similarity});
+    }
+    if (changes == nullptr) continue;
+    for (auto k = changes->list_start[static_cast<std::size_t>(list)];
+         k < changes->list_start[static_cast<std::size_t>(list) + 1]; ++k) {
+      const float similarity =
+          weights.offset + code_dot(weights.weight, changes->codes.data() + k * d);
+      if (top.might_take(similarity)) top.offer({changes->ids[k], similarity});
     }
   }
-  std::ranges::sort_heap(heap, better);
-  return heap;
+  return std::move(top).take();
 }
 
 float VectorIndex::similarity(const std::vector<float>& normalised_query, std::int64_t id) const {
@@ -567,12 +808,20 @@ float VectorIndex::similarity(const std::vector<float>& normalised_query, std::i
       static_cast<int>(normalised_query.size()) != dimension_) {
     return 0;
   }
+  const auto d = static_cast<std::size_t>(dimension_);
   std::vector<float> decoded;
   const float* v = nullptr;
-  if (stored_ != nullptr) {
-    v = stored_ + static_cast<std::size_t>(id) * dimension_;
+  if (changes_) {
+    const auto source = changes_->source[static_cast<std::size_t>(id)];
+    if (source >= 0) return changes_->base->similarity(normalised_query, source);
+    decoded.resize(d);
+    changes_->ivf->sq.decode(changes_->codes.data() + static_cast<std::size_t>(-1 - source) * d,
+                             decoded.data(), 1);
+    v = decoded.data();
+  } else if (stored_ != nullptr) {
+    v = stored_ + static_cast<std::size_t>(id) * d;
   } else {  // IVF: decoded from its 8-bit codes
-    decoded.resize(static_cast<std::size_t>(dimension_));
+    decoded.resize(d);
     try {
       index_->reconstruct(id, decoded.data());
     } catch (const faiss::FaissException&) {

@@ -63,6 +63,22 @@ struct VectorIndexOptions {
 
 struct StoredVectors;
 
+// The changes since a base IVF index, as VectorIndex::with_changes applies them and
+// vector_changes.hpp stores them: every base vector's id in the whole (-1: removed), and the
+// added vectors, each with its id, its list and its code (as VectorIndex::encode gives them).
+struct VectorChanges {
+  std::vector<std::int64_t> base_ids;  // by base id
+  std::vector<std::int64_t> added_ids;
+  std::vector<std::uint32_t> added_lists;
+  std::vector<std::uint8_t> added_codes;  // dimension bytes each
+};
+
+// Vectors encoded for an IVF index: each one's list and code (dimension bytes).
+struct EncodedVectors {
+  std::vector<std::uint32_t> lists;
+  std::vector<std::uint8_t> codes;
+};
+
 struct VectorHit {
   std::int64_t id = 0;  // position of the vector as given to build()
   float similarity = 0;
@@ -98,8 +114,12 @@ class VectorIndex {
   // incremental update), of vectors of `dimension`, and what was saved with it, searched with
   // `options`' search settings (ef_search, probes). kNotFound when there is no file, kCorrupt
   // when it is unreadable or was saved for something else (the message says what).
+  // Part::kTrained reads an IVF index's trained quantizers and the rows only, not its lists (a
+  // few megabytes of a file of gigabytes): an index of no vectors, which can encode() others.
+  enum class Part { kWhole, kTrained };
   static Result<StoredVectors> load(const std::filesystem::path& file, std::string_view stamp,
-                                    int dimension, const VectorIndexOptions& options = {});
+                                    int dimension, const VectorIndexOptions& options = {},
+                                    Part part = Part::kWhole);
 
   // An IVF index with `base`'s trained quantizers, lists and codes for the vectors it keeps,
   // and `added` (row-major, normalised here) assigned and encoded with those quantizers: what
@@ -112,6 +132,20 @@ class VectorIndex {
                                                      std::vector<float> added,
                                                      std::span<const std::int64_t> added_ids,
                                                      const VectorIndexOptions& options = {});
+
+  // `vectors` (`count` row-major vectors, normalised here) assigned to this IVF index's lists
+  // and encoded with its quantizer, as update() and a build add them. kInvalidArgument when the
+  // index is not IVF or the shape differs, kInternal on a FAISS failure.
+  Result<EncodedVectors> encode(std::vector<float> vectors, std::size_t count,
+                                int threads = 1) const;
+
+  // The IVF index `base` with `changes` applied: searches and similarities exactly as the index
+  // update() would write from the same base and vectors (same lists, codes and ids), without
+  // copying the base, which the result shares. kCorrupt when the changes do not fit the base:
+  // base_ids of another size, ids out of range or given twice, a list out of range, codes of
+  // another size.
+  static Result<std::unique_ptr<VectorIndex>> with_changes(std::shared_ptr<const VectorIndex> base,
+                                                           const VectorChanges& changes);
 
   // The stamp `file` was saved with; "" when there is no readable file. Reads the header only.
   static std::string saved_stamp(const std::filesystem::path& file);
@@ -142,7 +176,9 @@ class VectorIndex {
   Result<std::vector<VectorHit>> search_ivf(const std::vector<float>& normalised_query,
                                             std::size_t limit) const;
 
-  std::unique_ptr<faiss::Index> index_;
+  struct Changes;                        // with_changes(): the base and the changes, ready to scan
+  std::unique_ptr<faiss::Index> index_;  // null when changes_ is set: the base's is used
+  std::shared_ptr<const Changes> changes_;
   const float* stored_ = nullptr;  // exact and HNSW: the float vectors inside index_ (row-major)
   std::size_t count_ = 0;
   int dimension_ = 0;
@@ -154,7 +190,7 @@ class VectorIndex {
 // What a saved index file holds: the index, and one number per vector that was saved with it
 // (the snapshot's: the chunk each vector belongs to).
 struct StoredVectors {
-  std::unique_ptr<VectorIndex> index;
+  std::shared_ptr<const VectorIndex> index;
   std::vector<std::uint32_t> rows;
   std::vector<std::int64_t> row_ids;  // -1 each when not saved
   std::string stamp;

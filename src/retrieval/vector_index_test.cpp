@@ -8,6 +8,7 @@
 #include <faiss/invlists/InvertedLists.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <random>
 #include <set>
@@ -125,19 +126,137 @@ TEST(VectorIndexIvf, SavedIndexLoadsAndSearchesTheSame) {
   }
 }
 
-// Loads `index` as VectorIndex::load would find it in a file saved for it.
-Result<StoredVectors> load_as_saved(const faiss::Index& index, const std::filesystem::path& dir) {
+// Changes that remove every fifth base vector and add kCount / 2 new ones, every vector of the
+// whole at a shuffled id: what with_changes and update() are given alike.
+struct SomeChanges {
+  explicit SomeChanges(const VectorIndex& base) : added(random_vectors(kAdded, 9)) {
+    const std::size_t kept = kCount - kCount / 5;
+    std::vector<std::int64_t> ids(kept + kAdded);
+    for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<std::int64_t>(i);
+    std::shuffle(ids.begin(), ids.end(), std::mt19937(7));
+    auto next = ids.begin();
+    for (std::size_t b = 0; b < kCount; ++b) changes.base_ids.push_back(b % 5 == 0 ? -1 : *next++);
+    changes.added_ids.assign(next, ids.end());
+    auto encoded = base.encode(added, kAdded);
+    EXPECT_TRUE(encoded) << encoded.error().message;
+    changes.added_lists = std::move(encoded->lists);
+    changes.added_codes = std::move(encoded->codes);
+  }
+  static constexpr std::size_t kAdded = kCount / 2;
+  std::vector<float> added;
+  VectorChanges changes;
+};
+
+TEST(VectorIndexIvf, ChangesSearchExactlyAsTheUpdatedIndex) {
+  const auto data = random_vectors(kCount, 1);
+  std::shared_ptr<const VectorIndex> base = ivf(data, 3);
+  SomeChanges some(*base);
+  VectorIndexOptions options;
+  options.ivf_probes = 3;
+  auto updated = VectorIndex::update(*base, some.changes.base_ids, some.added,
+                                     some.changes.added_ids, options);
+  ASSERT_TRUE(updated) << updated.error().message;
+  auto changed = VectorIndex::with_changes(base, some.changes);
+  ASSERT_TRUE(changed) << changed.error().message;
+  ASSERT_EQ((*changed)->size(), (*updated)->size());
+  const auto queries = random_vectors(40, 5);
+  for (std::size_t q = 0; q < 40; ++q) {
+    auto query = row(queries, q);
+    const auto expected = (*updated)->search(query, 10);
+    const auto got = (*changed)->search(query, 10);
+    ASSERT_TRUE(expected && got);
+    ASSERT_EQ(got->size(), expected->size());
+    for (std::size_t i = 0; i < got->size(); ++i) {
+      EXPECT_EQ((*got)[i].id, (*expected)[i].id);
+      EXPECT_EQ((*got)[i].similarity, (*expected)[i].similarity);
+    }
+    VectorIndex::normalise(query.data(), kDim);
+    for (std::int64_t id = 0; id < static_cast<std::int64_t>((*changed)->size()); id += 7) {
+      EXPECT_EQ((*changed)->similarity(query, id), (*updated)->similarity(query, id)) << id;
+    }
+  }
+  // A removed base vector is never found, even for itself.
+  for (std::size_t b = 0; b < kCount; b += 5) {
+    auto hits = (*changed)->search(row(data, b), 1);
+    ASSERT_TRUE(hits && hits->size() == 1u);
+    EXPECT_NE((*hits)[0].similarity, 1.0f);
+  }
+}
+
+TEST(VectorIndexIvf, ChangesThatDoNotFitTheBaseAreRefused) {
+  const auto data = random_vectors(kCount, 1);
+  std::shared_ptr<const VectorIndex> base = ivf(data, 3);
+  const SomeChanges some(*base);
+  ASSERT_TRUE(VectorIndex::with_changes(base, some.changes));
+  const auto refused = [&](auto&& damage, const char* what) {
+    auto changes = some.changes;
+    damage(changes);
+    auto applied = VectorIndex::with_changes(base, changes);
+    ASSERT_FALSE(applied) << what;
+    EXPECT_EQ(applied.error().code, ErrorCode::kCorrupt) << what;
+  };
+  refused([](VectorChanges& c) { c.base_ids.pop_back(); }, "a base vector short");
+  refused([](VectorChanges& c) { c.base_ids[1] = c.base_ids[2]; }, "an id twice");
+  refused([](VectorChanges& c) { c.added_ids[0] = 1 << 20; }, "an id out of range");
+  refused([](VectorChanges& c) { c.added_ids[0] = -1; }, "a negative id");
+  refused([](VectorChanges& c) { c.added_lists[0] = 8; }, "a list out of range");
+  refused([](VectorChanges& c) { c.added_codes.pop_back(); }, "a code short");
+  refused([](VectorChanges& c) { c.added_lists.pop_back(); }, "a list short");
+  // Only an IVF index takes changes.
+  std::shared_ptr<const VectorIndex> exact = std::move(*VectorIndex::build(data, kCount, kDim));
+  EXPECT_EQ(VectorIndex::with_changes(exact, some.changes).error().code,
+            ErrorCode::kInvalidArgument);
+}
+
+TEST(VectorIndexIvf, TheTrainedPartAloneEncodesAsTheWholeIndex) {
+  ScratchDir dir;
+  const auto file = dir.path() / "vectors.faiss";
+  const auto data = random_vectors(kCount, 1);
+  auto built = ivf(data, 3);
+  ASSERT_TRUE(built->save(file, "IVF of 300"));
+  auto trained = VectorIndex::load(file, "IVF of 300", kDim, {}, VectorIndex::Part::kTrained);
+  ASSERT_TRUE(trained) << trained.error().message;
+  EXPECT_EQ(trained->index->size(), 0u);
+  EXPECT_EQ(trained->rows.size(), kCount);
+  const auto vectors = random_vectors(20, 4);
+  auto a = trained->index->encode(vectors, 20);
+  auto b = built->encode(vectors, 20);
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->lists, b->lists);
+  EXPECT_EQ(a->codes, b->codes);
+  EXPECT_FALSE(trained->index->encode(vectors, 21));  // not of that shape
+}
+
+// Loads `ivf` as VectorIndex::load would find it in a file saved for it: FAISS's part (the
+// index with empty lists), then the lists (docs/INDEX-FORMAT.md).
+Result<StoredVectors> load_as_saved(const faiss::IndexIVFScalarQuantizer& ivf,
+                                    const std::filesystem::path& dir) {
+  faiss::IndexIVFScalarQuantizer shell(ivf.quantizer, ivf.d, ivf.nlist, ivf.sq.qtype,
+                                       faiss::METRIC_INNER_PRODUCT, ivf.by_residual);
+  shell.sq = ivf.sq;
+  shell.is_trained = true;
   const auto faiss_part = dir / "faiss";
-  faiss::write_index(&index, faiss_part.c_str());
+  faiss::write_index(&shell, faiss_part.c_str());
   std::ifstream in(faiss_part, std::ios::binary);
   const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  std::string lists;
+  const auto& array = dynamic_cast<const faiss::ArrayInvertedLists&>(*ivf.invlists);
+  for (std::size_t l = 0; l < ivf.nlist; ++l) {
+    const std::uint64_t size = array.ids[l].size();
+    lists.append(reinterpret_cast<const char*>(&size), sizeof size);
+  }
+  for (std::size_t l = 0; l < ivf.nlist; ++l) {
+    lists.append(reinterpret_cast<const char*>(array.ids[l].data()),
+                 array.ids[l].size() * sizeof(faiss::Index::idx_t));
+    lists.append(reinterpret_cast<const char*>(array.codes[l].data()), array.codes[l].size());
+  }
   char shape[64];
   std::snprintf(shape, sizeof shape, "%zu %d %020zu\n", kCount, kDim, bytes.size());
   const std::string rows(kCount * (sizeof(std::uint32_t) + sizeof(std::int64_t)), '\0');
   const auto file = dir / "vectors.faiss";
-  std::ofstream(file, std::ios::binary) << "rag-server vector index 3\nstamp\n"
+  std::ofstream(file, std::ios::binary) << "rag-server vector index 4\nstamp\n"
                                         << shape << "model\n"
-                                        << bytes << rows;
+                                        << bytes << lists << rows;
   return VectorIndex::load(file, "stamp", kDim);
 }
 

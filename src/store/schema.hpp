@@ -17,6 +17,7 @@ inline constexpr int kSchemaVersion = 1;
 inline constexpr std::string_view kIndexFileName = "index.sqlite";
 inline constexpr std::string_view kBuildInfoFileName = "build_info.json";
 inline constexpr std::string_view kGraphFileName = "vectors.faiss";  // retrieval/stored_graph.hpp
+inline constexpr std::string_view kVectorChangesFileName = "vectors-changes.idx";  // the same
 inline constexpr std::string_view kLexicalFileName = "lexical.idx";  // retrieval/lexical_file.hpp
 inline constexpr std::string_view kLexicalChangesFileName = "lexical-changes.idx";  // the same
 inline constexpr std::string_view kRunLockFileName = "index.lock";  // store/run_lock.hpp

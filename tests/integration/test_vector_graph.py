@@ -3,8 +3,9 @@ docs/index.md "Large indexes"): `index` builds it once per index generation into
 VECTOR_DB_PATH/vectors.faiss when the index holds HNSW_MIN_VECTORS vectors or more (IVF), or of
 the kind VECTOR_INDEX names; `serve` loads it instead of building it, searches exactly while it
 is missing, stale or of another kind, and picks it up by itself once `index` stores it. After a
-small edit `index` updates the stored IVF index (its lists and the unchanged vectors' codes
-kept) instead of building it again.
+small edit `index` stores only the changes since the stored IVF index (vectors-changes.idx), and
+a running server swaps them in over the base it already holds; past a tenth of the base, the
+base is rewritten from its lists (the unchanged vectors' codes kept) instead of built again.
 
 HNSW_MIN_VECTORS=2 makes the small corpus "large"; the fake upstream provides the vectors.
 Readiness is observed through the server's log lines, never slept for.
@@ -61,7 +62,7 @@ class StoredGraph(unittest.TestCase):
         self.assertFalse(os.path.exists(os.path.join(self.db, "vectors.hnsw")))
         self.assertTrue(os.path.exists(self.graph))
         with open(self.graph, "rb") as f:
-            self.assertEqual(f.readline(), b"rag-server vector index 3\n")
+            self.assertEqual(f.readline(), b"rag-server vector index 4\n")
         stamp = os.stat(self.graph).st_mtime_ns
         again = self.index()  # nothing changed: the stored graph is kept as it is
         self.assertNotIn("Building the IVF vector index", again)
@@ -93,29 +94,52 @@ class StoredGraph(unittest.TestCase):
         finally:
             server.stop()
 
-    def test_a_small_edit_updates_the_stored_index_instead_of_building_it(self):
+    def test_a_small_edit_stores_the_changes_which_a_running_server_swaps_in(self):
         docs = os.path.join(self.tmp.name, "many_docs")
         os.makedirs(docs)
         for i in range(40):
             with open(os.path.join(docs, f"page{i:02}.md"), "w", encoding="utf-8") as f:
                 f.write(f"# Page {i}\n\nThis page describes part {i} of the handbook in a paragraph "
                         "long enough to be kept as a chunk of its own by the splitter.\n")
-        env = dict(self.env, VECTOR_DB_PATH=os.path.join(self.tmp.name, "many_db"))
+        db = os.path.join(self.tmp.name, "many_db")
+        env = dict(self.env, VECTOR_DB_PATH=db)
+        base, changes = os.path.join(db, "vectors.faiss"), os.path.join(db, "vectors-changes.idx")
         index = lambda: harness.run_cli(["index", docs], env=env, cwd=self.tmp.name)
         done = index()
         self.assertEqual(done.returncode, 0, done.stderr)
         self.assertIn("Building the IVF vector index over 40 vectors", done.stderr)
-        with open(os.path.join(docs, "page07.md"), "w", encoding="utf-8") as f:
-            f.write("# Page 7\n\nThe zeppelin setting names the airship that carries the logs "
-                    "to the archive at the end of every day.\n")
-        done = index()
-        self.assertEqual(done.returncode, 0, done.stderr)
-        self.assertNotIn("Building the IVF vector index", done.stderr)
-        self.assertRegex(done.stderr, r"Stored the IVF vector index in .* \(40 vectors: 1 added "
-                                      r"and 1 removed, the rest kept as stored")
+        written = os.stat(base).st_mtime_ns
         server = harness.Server(env=dict(env, IVF_PROBES="1000"))
         try:
             self.assertEqual(int(server.stderr.wait_for(STORED).group(1)), 40)
+            with open(os.path.join(docs, "page07.md"), "w", encoding="utf-8") as f:
+                f.write("# Page 7\n\nThe zeppelin setting names the airship that carries the "
+                        "logs to the archive at the end of every day.\n")
+            done = index()
+            self.assertEqual(done.returncode, 0, done.stderr)
+            self.assertNotIn("Building the IVF vector index", done.stderr)
+            self.assertRegex(done.stderr, r"Stored the IVF vector index changes in "
+                                          r".*vectors-changes\.idx \(40 vectors: 1 added and 1 "
+                                          r"removed since the base")
+            self.assertEqual(os.stat(base).st_mtime_ns, written)  # the base is kept as it is
+            self.assertEqual(int(server.stderr.wait_for(STORED, count=2, timeout=30).group(1)), 40)
+            self.assertEqual(server.stderr.count(EXACT), 0)
+            status, _, body = server.post_json("/search", {"query": "zeppelin airship logs"})
+            self.assertEqual(status, 200, body)
+            self.assertEqual(body["results"][0]["citation_url"], "/page07")
+
+            # Past a tenth of the base since it was written, the base is rewritten from its
+            # lists and the changes file goes.
+            for i in range(10, 15):
+                with open(os.path.join(docs, f"page{i:02}.md"), "a", encoding="utf-8") as f:
+                    f.write("An added sentence about the quarterly budget review.\n")
+            done = index()
+            self.assertEqual(done.returncode, 0, done.stderr)
+            self.assertNotIn("Building the IVF vector index", done.stderr)
+            self.assertRegex(done.stderr, r"Stored the IVF vector index in .* \(40 vectors: 6 "
+                                          r"added and 6 removed since the base, over a tenth")
+            self.assertFalse(os.path.exists(changes))
+            server.stderr.wait_for(STORED, count=3, timeout=30)
             status, _, body = server.post_json("/search", {"query": "zeppelin airship logs"})
             self.assertEqual(status, 200, body)
             self.assertEqual(body["results"][0]["citation_url"], "/page07")
