@@ -10,7 +10,10 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <span>
 #include <string_view>
+#include <vector>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
 // Optional: called once before the first input (libFuzzer's signature). Weak, so a target
@@ -29,6 +32,17 @@ namespace rag::fuzz {
 inline void check(bool ok, std::string_view what) {
   if (!ok) fail(what);
 }
+
+// A copy of the input at 8-byte alignment, which the readers of mapped files need (the map
+// gives a page's).
+struct Aligned {
+  explicit Aligned(std::span<const std::uint8_t> in) : words((in.size() + 7) / 8) {
+    if (!in.empty()) std::memcpy(words.data(), in.data(), in.size());
+    bytes = std::as_bytes(std::span(words)).first(in.size());
+  }
+  std::vector<std::uint64_t> words;
+  std::span<const std::byte> bytes;
+};
 
 // Strict UTF-8 (no overlongs, surrogates or values over U+10FFFF): what every text the server
 // emits or stores must be.

@@ -18,19 +18,10 @@
 #include "retrieval/snapshot.hpp"
 
 namespace retrieval = rag::retrieval;
+using rag::fuzz::Aligned;
 using rag::fuzz::check;
 
 namespace {
-
-// The readers need 8-byte alignment (the map gives a page's).
-struct Aligned {
-  explicit Aligned(std::span<const std::uint8_t> in) : words((in.size() + 7) / 8) {
-    if (!in.empty()) std::memcpy(words.data(), in.data(), in.size());
-    bytes = std::as_bytes(std::span(words)).first(in.size());
-  }
-  std::vector<std::uint64_t> words;
-  std::span<const std::byte> bytes;
-};
 
 template <typename T>
 bool refused(const rag::Result<T>& parsed) {

@@ -55,6 +55,26 @@ Result<void> copy(const section_file::Sections& s, std::size_t id, std::string_v
   return {};
 }
 
+// What does not add up in `changes` (the sizes; with_changes checks the ids and lists against
+// the base), or null.
+const char* disagreement(const StoredVectorChanges& changes) {
+  const auto& c = changes.changes;
+  const auto added = c.added_ids.size();
+  if (changes.dimension <= 0 || static_cast<std::uint64_t>(changes.dimension) > kMaxDimension) {
+    return "no dimension";
+  }
+  if (c.added_lists.size() != added ||
+      c.added_codes.size() != added * static_cast<std::size_t>(changes.dimension)) {
+    return "added vectors without a list or a code";
+  }
+  const auto kept =
+      static_cast<std::size_t>(std::ranges::count_if(c.base_ids, [](auto id) { return id >= 0; }));
+  if (changes.rows.size() != kept + added || changes.row_ids.size() != changes.rows.size()) {
+    return "rows for another number of vectors";
+  }
+  return nullptr;
+}
+
 Result<StoredVectorChanges> read(const section_file::Sections& s) {
   static_assert(std::endian::native == std::endian::little, "stored little-endian");
   StoredVectorChanges out;
@@ -63,8 +83,8 @@ Result<StoredVectorChanges> read(const section_file::Sections& s) {
   out.model = s.text(Section::kModel);
   auto shape = s.as<std::uint64_t>(Section::kShape, "shape");
   if (!shape) return std::unexpected(shape.error());
-  const auto corrupt = [](const std::string& why) {
-    return fail(ErrorCode::kCorrupt, "vector index changes: " + why);
+  const auto corrupt = [](std::string_view why) {
+    return fail(ErrorCode::kCorrupt, "vector index changes: " + std::string(why));
   };
   if (shape->size() != 2 || (*shape)[0] == 0 || (*shape)[0] > kMaxDimension) {
     return corrupt("no dimension");
@@ -78,16 +98,7 @@ Result<StoredVectorChanges> read(const section_file::Sections& s) {
   RAG_TRY(copy(s, Section::kAddedCodes, "added codes", c.added_codes));
   RAG_TRY(copy(s, Section::kRows, "rows", out.rows));
   RAG_TRY(copy(s, Section::kRowIds, "row ids", out.row_ids));
-  const auto added = c.added_ids.size();
-  if (c.added_lists.size() != added ||
-      c.added_codes.size() != added * static_cast<std::size_t>(out.dimension)) {
-    return corrupt("added vectors without a list or a code");
-  }
-  const auto kept =
-      static_cast<std::size_t>(std::ranges::count_if(c.base_ids, [](auto id) { return id >= 0; }));
-  if (out.rows.size() != kept + added || out.row_ids.size() != out.rows.size()) {
-    return corrupt("rows for another number of vectors");
-  }
+  if (const auto* why = disagreement(out)) return corrupt(why);
   return out;
 }
 
@@ -99,12 +110,10 @@ std::filesystem::path vector_changes_path(const std::filesystem::path& vector_db
 
 Result<void> save_vector_changes(const StoredVectorChanges& changes,
                                  const std::filesystem::path& file) {
-  const auto& c = changes.changes;
-  if (changes.dimension <= 0 || c.added_lists.size() != c.added_ids.size() ||
-      c.added_codes.size() != c.added_ids.size() * static_cast<std::size_t>(changes.dimension) ||
-      changes.rows.size() != changes.row_ids.size()) {
-    return fail(ErrorCode::kInvalidArgument, "vector index changes of disagreeing sizes");
+  if (const auto* why = disagreement(changes)) {
+    return fail(ErrorCode::kInvalidArgument, std::string("vector index changes: ") + why);
   }
+  const auto& c = changes.changes;
   const std::vector<std::uint64_t> shape{static_cast<std::uint64_t>(changes.dimension),
                                          changes.base_size};
   const std::array<std::span<const std::byte>, Section::kCount> sections{
