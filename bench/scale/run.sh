@@ -19,8 +19,9 @@
 #   bench/scale/run.sh --source corpus.jsonl --queries queries.jsonl [--cache DIR]
 #     [--duration 10] [--rounds 3] [--seed 1] [--no-fts5] [--fts5-budget 60]
 #     [--hybrid | --hybrid-only] [--dim 1536] [sizes...]          (sizes: default 100000 300000 1000000)
-#   bench/scale/run.sh --queries queries.jsonl --serve DB [--duration 10] [--rounds 3]
-#     (an index folder already built, say after --touch edits: start, memory and load only)
+#   bench/scale/run.sh --queries queries.jsonl --serve DB [--hybrid] [--duration 10] [--rounds 3]
+#     (an index folder already built, say after --touch edits: start, memory and load only;
+#     --hybrid: with the fake embedder, for an index whose chunks it embedded)
 #
 # --source and --queries: a BEIR corpus.jsonl and queries.jsonl, such as SciFact's. Generated
 # corpora are kept in --cache (default $SCALE_CACHE or /tmp/rag-scale-cache) and reused by
@@ -46,7 +47,7 @@ while [ $# -gt 0 ]; do
     --hybrid-only) hybrid=1; lexical=0; fts5=0; shift ;;
     --dim) dim=$2; shift 2 ;;
     --serve) serve_db=$2; shift 2 ;;
-    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     -*) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
     *) sizes+=("$1"); shift ;;
   esac
@@ -190,9 +191,23 @@ serve() {
   serve_cols="$first_s ($load_s) | $mem | $c1 | $c32"
 }
 
+if [ "$hybrid" = 1 ]; then
+  [ -x "$fake_bin" ] || fail "no fake embedder at $fake_bin (set FAKE_UPSTREAM_BIN)"
+  "$fake_bin" --port 0 --dim "$dim" > "$work/fake.out" &
+  until grep -q listening "$work/fake.out"; do sleep 0.05; done
+  fport=$(grep -o '[0-9]*$' "$work/fake.out")
+  upstream=(OPENAI_BASE_URL="http://127.0.0.1:$fport/v1" OPENAI_API_KEY=bench
+            EMBEDDINGS_MODEL=fake-embedding)
+fi
+no_upstream=(AZURE_OPENAI_EMBEDDINGS_ENDPOINT= OPENAI_BASE_URL= EMBEDDINGS_MODEL=
+             AZURE_OPENAI_CHAT_ENDPOINT= CHAT_MODEL=)
+
 if [ -n "$serve_db" ]; then
-  serve "$serve_db" AZURE_OPENAI_EMBEDDINGS_ENDPOINT= OPENAI_BASE_URL= EMBEDDINGS_MODEL= \
-    AZURE_OPENAI_CHAT_ENDPOINT= CHAT_MODEL= VECTOR_DB_PATH="$(realpath "$serve_db")"
+  if [ "$hybrid" = 1 ]; then
+    serve "$serve_db" "${no_upstream[@]}" "${upstream[@]}" VECTOR_DB_PATH="$(realpath "$serve_db")"
+  else
+    serve "$serve_db" "${no_upstream[@]}" VECTOR_DB_PATH="$(realpath "$serve_db")"
+  fi
   echo "| $serve_cols |"
   exit 0
 fi
@@ -225,16 +240,6 @@ print_tables() {
   fi
 }
 
-if [ "$hybrid" = 1 ]; then
-  [ -x "$fake_bin" ] || fail "no fake embedder at $fake_bin (set FAKE_UPSTREAM_BIN)"
-  "$fake_bin" --port 0 --dim "$dim" > "$work/fake.out" &
-  until grep -q listening "$work/fake.out"; do sleep 0.05; done
-  fport=$(grep -o '[0-9]*$' "$work/fake.out")
-  upstream=(OPENAI_BASE_URL="http://127.0.0.1:$fport/v1" OPENAI_API_KEY=bench
-            EMBEDDINGS_MODEL=fake-embedding)
-fi
-no_upstream=(AZURE_OPENAI_EMBEDDINGS_ENDPOINT= OPENAI_BASE_URL= EMBEDDINGS_MODEL=
-             AZURE_OPENAI_CHAT_ENDPOINT= CHAT_MODEL=)
 
 for n in "${sizes[@]}"; do
   corpus="$cache/$(basename "$(dirname "$(realpath "$source_file")")")-$n-s$seed"
