@@ -223,7 +223,7 @@ class IndexerCrash(unittest.TestCase):
 
     def assert_whole_graph(self, graph):
         with open(graph, "rb") as f:
-            self.assertEqual(f.readline(), b"rag-server vector index 3\n")
+            self.assertEqual(f.readline(), b"rag-server vector index 4\n")
             self.assertRegex(f.readline().decode(),
                              rf"^IVF index of vectors of dimension {DIM}, content ")
             self.assertGreater(len(f.read()), DIM * 100)  # a byte per dimension
