@@ -1,12 +1,15 @@
-// Dense retrieval: the one file that knows FAISS. Vectors are L2-normalised on the way in, so
-// inner product = cosine similarity. Three kinds (VectorIndexKind), chosen by
+// Dense retrieval: the one class that knows FAISS (vector_index.cpp, and vector_index_file.cpp
+// for its file). Vectors are L2-normalised on the way in, so inner product = cosine similarity.
+// Three kinds (VectorIndexKind), chosen by
 // VectorIndexOptions::kind_for: exact (IndexFlatIP, every vector compared), IVF (inverted
 // lists of 8-bit scalar-quantised vectors: a quarter of the floats' memory, a few of the lists
 // searched per query) and HNSW (a graph over the float vectors; only by choice: its build takes
 // minutes at 20k vectors of 1536 dimensions on this project's machines, bench/retrieval).
 //
 // An approximate index takes minutes to build at the sizes that need it, so `rag-server index`
-// builds it once and save()s it beside the index; the server load()s it (seconds).
+// builds it once and save()s it beside the index; the server load()s it (seconds). After a
+// small edit the indexer encode()s only the new vectors and stores the changes
+// (vector_changes.hpp), which the server applies to the base it holds (with_changes()).
 //
 // FAISS exceptions are caught here and returned as errors. Every search pins OpenMP to one
 // thread (FAISS's own OpenMP threads would compete with the request threads).
