@@ -43,9 +43,10 @@ std::vector<std::int64_t> row_ids_by_position(const store::IndexReader& reader) 
   return out;
 }
 
-// Whether the changes file beside the base `file` was written for `stamp` and this base, and
-// reads back whole (a damaged one is logged, and written again).
-bool changes_stored_for(const std::string& stamp, const std::filesystem::path& file) {
+// Whether the changes file beside the base `file` (of stamp `base_stamp`) was written for
+// `stamp` and this base, and reads back whole (a damaged one is logged, and written again).
+bool changes_stored_for(const std::string& stamp, const std::filesystem::path& file,
+                        const std::string& base_stamp) {
   const auto changes_file = vector_changes_path(file.parent_path());
   if (saved_changes_stamp(changes_file) != stamp) return false;
   auto changes = load_vector_changes(changes_file);
@@ -54,7 +55,7 @@ bool changes_stored_for(const std::string& stamp, const std::filesystem::path& f
     spdlog::warn("Rewriting the vector index changes: {}", changes.error().message);
     return false;
   }
-  if (changes->base_stamp != VectorIndex::saved_stamp(file) ||
+  if (changes->base_stamp != base_stamp ||
       changes->base_size != std::filesystem::file_size(file, ec)) {
     spdlog::warn("Rewriting the vector index changes: {} was written for another base",
                  changes_file.string());
@@ -331,7 +332,8 @@ Result<GraphUpdate> update_stored_graph(const std::filesystem::path& vector_db_p
   const auto dimension = static_cast<std::size_t>(info->dimension);
   const auto stamp = vector_stamp(update.kind, dimension, *content);
   // The vectors did not change: the base was stored for them, or the changes on it were.
-  if (VectorIndex::saved_stamp(file) == stamp || changes_stored_for(stamp, file)) {
+  const auto base_stamp = VectorIndex::saved_stamp(file);
+  if (base_stamp == stamp || changes_stored_for(stamp, file, base_stamp)) {
     update.outcome = GraphUpdate::Outcome::kUpToDate;
     return update;
   }

@@ -383,10 +383,14 @@ class TopHits {
 
 }  // namespace
 
+const faiss::IndexIVFScalarQuantizer* VectorIndex::ivf_index() const {
+  return changes_ ? changes_->ivf
+                  : dynamic_cast<const faiss::IndexIVFScalarQuantizer*>(index_.get());
+}
+
 Result<EncodedVectors> VectorIndex::encode(std::vector<float> vectors, std::size_t count,
                                            int threads) const {
-  const auto* ivf =
-      changes_ ? changes_->ivf : dynamic_cast<const faiss::IndexIVFScalarQuantizer*>(index_.get());
+  const auto* ivf = ivf_index();
   const auto d = static_cast<std::size_t>(dimension_);
   if (ivf == nullptr || vectors.size() != count * d) {
     return fail(ErrorCode::kInvalidArgument, "only an IVF index encodes vectors of its shape");
@@ -414,9 +418,8 @@ Result<EncodedVectors> VectorIndex::encode(std::vector<float> vectors, std::size
 
 Result<std::unique_ptr<VectorIndex>> VectorIndex::with_changes(
     std::shared_ptr<const VectorIndex> base, const VectorChanges& changes) {
-  const auto* ivf = base == nullptr || base->changes_
-                        ? nullptr
-                        : dynamic_cast<const faiss::IndexIVFScalarQuantizer*>(base->index_.get());
+  // Not a base with changes itself: its ids are not those of the lists it scans.
+  const auto* ivf = base == nullptr || base->changes_ ? nullptr : base->ivf_index();
   if (ivf == nullptr) return fail(ErrorCode::kInvalidArgument, "changes apply to an IVF index");
   const auto d = static_cast<std::size_t>(base->dimension_);
   const auto added = changes.added_ids.size();
@@ -482,8 +485,7 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::with_changes(
 // skipped) and then its added ones, the order update() would store them in.
 Result<std::vector<VectorHit>> VectorIndex::search_ivf(const std::vector<float>& q,
                                                        std::size_t limit) const {
-  const auto& ivf =
-      changes_ ? *changes_->ivf : static_cast<const faiss::IndexIVFScalarQuantizer&>(*index_);
+  const auto& ivf = *ivf_index();
   std::vector<float> centroid_scores(probes_);
   std::vector<idx_t> lists(probes_, -1);
   ivf.quantizer->search(1, q.data(), static_cast<idx_t>(probes_), centroid_scores.data(),

@@ -29,6 +29,7 @@
 
 namespace faiss {
 struct Index;
+struct IndexIVFScalarQuantizer;
 }
 
 namespace rag::retrieval {
@@ -178,6 +179,9 @@ class VectorIndex {
 
   Result<std::vector<VectorHit>> search_ivf(const std::vector<float>& normalised_query,
                                             std::size_t limit) const;
+
+  // The IVF index searched: index_'s, or the base's under changes; null when not IVF.
+  const faiss::IndexIVFScalarQuantizer* ivf_index() const;
 
   struct Changes;                        // with_changes(): the base and the changes, ready to scan
   std::unique_ptr<faiss::Index> index_;  // null when changes_ is set: the base's is used
