@@ -1,6 +1,7 @@
 // /search request parsing and response building.
 #include "api/search_api.hpp"
 
+#include "api/json_text.hpp"
 #include "common/utf8.hpp"
 
 namespace rag::api {
@@ -41,29 +42,41 @@ std::string citation_text(std::string_view title, std::string_view url) {
   return out;
 }
 
-nlohmann::ordered_json hit_to_json(const retrieval::Hit& hit) {
-  const auto& meta = hit.metadata;
-  return nlohmann::ordered_json{
-      {"score", hit.score},
-      {"content", hit.content},
-      {"metadata", meta.api_json(hit.chunk_id)},
-      {"citation_url", meta.citation_url},
-      {"page_title", meta.page_title},
-      {"citation", citation_text(meta.page_title, meta.citation_url)},
-  };
-}
-
 std::string search_response_body(const std::vector<retrieval::Hit>& hits, std::string_view query,
                                  std::string_view timestamp) {
-  nlohmann::ordered_json results = nlohmann::ordered_json::array();
-  for (const auto& hit : hits) results.push_back(hit_to_json(hit));
-  const nlohmann::ordered_json body{
-      {"results", std::move(results)},
-      {"query", query},
-      {"timestamp", timestamp},
+  // Written directly, as nlohmann's dump() of the same object spells it (search_api_test.cpp
+  // checks both agree): the passages are most of the body, and are copied once, not three times.
+  std::string out;
+  std::size_t size = 64 + query.size() + timestamp.size();
+  for (const auto& hit : hits) size += 2 * hit.content.size() + 512;
+  out.reserve(size);
+  const auto dump = [](const nlohmann::ordered_json& value) {
+    return value.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
   };
-  // Stored texts are valid UTF-8 (the indexer validates); replace rather than throw if not.
-  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  out += R"({"results":[)";
+  for (std::size_t i = 0; i < hits.size(); ++i) {
+    const auto& hit = hits[i];
+    const auto& meta = hit.metadata;
+    out += i == 0 ? R"({"score":)" : R"(,{"score":)";
+    out += dump(hit.score);
+    out += R"(,"content":)";
+    append_json_text(out, hit.content);
+    out += R"(,"metadata":)";
+    out += dump(meta.api_json(hit.chunk_id));
+    out += R"(,"citation_url":)";
+    append_json_text(out, meta.citation_url);
+    out += R"(,"page_title":)";
+    append_json_text(out, meta.page_title);
+    out += R"(,"citation":)";
+    append_json_text(out, citation_text(meta.page_title, meta.citation_url));
+    out += '}';
+  }
+  out += R"(],"query":)";
+  append_json_text(out, query);
+  out += R"(,"timestamp":)";
+  append_json_text(out, timestamp);
+  out += '}';
+  return out;
 }
 
 }  // namespace rag::api

@@ -38,10 +38,8 @@ std::expected<SearchRequest, ValidationErrors> parse_search_request(std::string_
 // "Title (url)"; just the url when the title is empty, just the title when the url is.
 std::string citation_text(std::string_view title, std::string_view url);
 
-// One result object R (its metadata as store::ChunkMetadata::api_json shows it: chunk_id first).
-nlohmann::ordered_json hit_to_json(const retrieval::Hit& hit);
-
-// The whole 200 body.
+// The whole 200 body; each result's metadata as store::ChunkMetadata::api_json shows it
+// (chunk_id first).
 std::string search_response_body(const std::vector<retrieval::Hit>& hits, std::string_view query,
                                  std::string_view timestamp);
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 namespace rag::api {
 namespace {
 
@@ -92,6 +94,30 @@ TEST(SearchRequest, BodyProblems) {
   EXPECT_EQ(d["detail"][0]["type"], "value_error.jsondecode");
 }
 
+// The response as nlohmann spells it: the reference search_response_body() writes directly.
+nlohmann::ordered_json hit_to_json(const retrieval::Hit& hit) {
+  const auto& meta = hit.metadata;
+  return nlohmann::ordered_json{
+      {"score", hit.score},
+      {"content", hit.content},
+      {"metadata", meta.api_json(hit.chunk_id)},
+      {"citation_url", meta.citation_url},
+      {"page_title", meta.page_title},
+      {"citation", citation_text(meta.page_title, meta.citation_url)},
+  };
+}
+std::string reference_body(const std::vector<retrieval::Hit>& hits, std::string_view query,
+                           std::string_view timestamp) {
+  nlohmann::ordered_json results = nlohmann::ordered_json::array();
+  for (const auto& hit : hits) results.push_back(hit_to_json(hit));
+  const nlohmann::ordered_json body{
+      {"results", std::move(results)},
+      {"query", query},
+      {"timestamp", timestamp},
+  };
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 retrieval::Hit cv_hit() {
   retrieval::Hit hit;
   hit.score = 0.335;
@@ -114,6 +140,56 @@ TEST(SearchResponse, ExactShapeAndKeyOrder) {
       R"x("citation":"Curriculum Vitæ (/CV)"}],)x"
       R"x("query":"teaching programming","timestamp":"2026-11-24T18:50:59.897883"})x";
   EXPECT_EQ(body, expected);
+}
+
+TEST(SearchResponse, SpelledAsNlohmannSpellsTheSameObject) {
+  std::mt19937 rng(5);
+  // Bytes that need escaping, multi-byte characters, and faults (a stray continuation byte, a
+  // cut sequence, a surrogate, an overlong form) among plain text.
+  const std::vector<std::string> pieces{"plain words ",
+                                        "\"",
+                                        "\\",
+                                        "\n",
+                                        "\t",
+                                        "\r",
+                                        "\b",
+                                        "\f",
+                                        std::string(1, '\0'),
+                                        "\x01",
+                                        "\x1f",
+                                        "\x7f",
+                                        "Vitæ",
+                                        "€",
+                                        "𝄞",
+                                        "\x80",
+                                        "\xE2\x82",
+                                        "\xED\xA0\x80",
+                                        "\xC0\xAF",
+                                        "\xF4\x90\x80\x80",
+                                        "/",
+                                        "'"};
+  std::uniform_int_distribution<std::size_t> pick(0, pieces.size() - 1);
+  std::uniform_int_distribution<int> length(0, 12);
+  const auto text = [&] {
+    std::string out;
+    for (int i = length(rng); i > 0; --i) out += pieces[pick(rng)];
+    return out;
+  };
+  for (int round = 0; round < 300; ++round) {
+    std::vector<retrieval::Hit> hits(static_cast<std::size_t>(length(rng) % 4));
+    for (auto& hit : hits) {
+      hit.score = std::uniform_real_distribution<double>(0, 1)(rng);
+      hit.chunk_id = static_cast<std::int64_t>(rng() % 100000);
+      hit.content = text();
+      hit.metadata.page_title = text();
+      hit.metadata.citation_url = text();
+    }
+    const std::string query = text();
+    const std::string timestamp = text();
+    ASSERT_EQ(search_response_body(hits, query, timestamp), reference_body(hits, query, timestamp))
+        << "round " << round;
+  }
+  EXPECT_EQ(search_response_body({cv_hit()}, "q", "t"), reference_body({cv_hit()}, "q", "t"));
 }
 
 TEST(SearchResponse, NoResults) {
