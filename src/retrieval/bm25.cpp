@@ -199,13 +199,17 @@ std::uint32_t Bm25Index::count(std::string_view term) const {
   return i < 0 ? 0 : parts_.terms[static_cast<std::size_t>(i)].count;
 }
 
-double Bm25Index::relevance(double score, const std::vector<std::string>& query_terms,
-                            const std::function<double(const std::string&)>& idf_of) {
+double Bm25Index::relevance_bound(const std::vector<std::string>& query_terms,
+                                  const std::function<double(const std::string&)>& idf_of) {
   double bound = 0;
   std::unordered_set<std::string> seen;
   for (const auto& term : query_terms) {
     if (seen.insert(term).second) bound += idf_of(term);
   }
+  return bound;
+}
+
+double Bm25Index::relevance_within(double score, double bound) {
   if (bound <= 0) return 0;
   return std::clamp(score / bound, 0.0, 1.0);
 }

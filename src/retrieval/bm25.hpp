@@ -188,7 +188,15 @@ class Bm25Index {
   }
   // The same with each term's idf from `idf_of` (an index of several segments).
   static double relevance(double score, const std::vector<std::string>& query_terms,
-                          const std::function<double(const std::string&)>& idf_of);
+                          const std::function<double(const std::string&)>& idf_of) {
+    return relevance_within(score, relevance_bound(query_terms, idf_of));
+  }
+  // The two halves of relevance(), for scoring many results of one query: Σ idf(t) over the
+  // unique query terms, then score / that bound clamped to [0, 1] (0 when the bound is not
+  // positive).
+  static double relevance_bound(const std::vector<std::string>& query_terms,
+                                const std::function<double(const std::string&)>& idf_of);
+  static double relevance_within(double score, double bound);
 
   // idf(t); a term no document holds gets the formula's value at n_t = 0.
   double idf(const std::string& term) const { return idf(count(term), parts_.doc_count); }

@@ -208,9 +208,9 @@ double LexicalIndex::idf(const std::string& term) const {
                         changes_->changes.doc_count);
 }
 
-double LexicalIndex::relevance(double score, const std::vector<std::string>& query_terms) const {
-  return Bm25Index::relevance(score, query_terms,
-                              [this](const std::string& term) { return idf(term); });
+double LexicalIndex::relevance_bound(const std::vector<std::string>& query_terms) const {
+  return Bm25Index::relevance_bound(query_terms,
+                                    [this](const std::string& term) { return idf(term); });
 }
 
 std::size_t LexicalIndex::size() const {

@@ -139,7 +139,10 @@ class LexicalIndex {
   // Bm25Index::search, relevance and idf over the whole index.
   std::vector<ScoredDoc> search(const std::vector<std::string>& query_terms,
                                 std::size_t limit) const;
-  double relevance(double score, const std::vector<std::string>& query_terms) const;
+  double relevance(double score, const std::vector<std::string>& query_terms) const {
+    return Bm25Index::relevance_within(score, relevance_bound(query_terms));
+  }
+  double relevance_bound(const std::vector<std::string>& query_terms) const;
   double idf(const std::string& term) const;
 
   std::size_t size() const;

@@ -102,9 +102,14 @@ Result<std::vector<Candidate>> Snapshot::rank(const std::vector<std::string>& te
                                               const std::vector<float>* query_vector,
                                               std::size_t n) const {
   const auto lexical = lexical_.search(terms, n);
+  // The relevance rule's bound is the query's, the same for every result: found once.
+  const double bound = lexical.empty() ? 0 : lexical_.relevance_bound(terms);
+  const auto relevance = [bound](double score) {
+    return Bm25Index::relevance_within(score, bound);
+  };
   std::vector<Candidate> out;
   if (query_vector == nullptr) {
-    for (const auto& d : lexical) out.push_back({d.doc, lexical_.relevance(d.score, terms)});
+    for (const auto& d : lexical) out.push_back({d.doc, relevance(d.score)});
     return out;
   }
   auto dense_hits = vectors_->search(*query_vector, n);
@@ -129,7 +134,7 @@ Result<std::vector<Candidate>> Snapshot::rank(const std::vector<std::string>& te
     double score = 0;
     if (row >= 0) score = std::clamp<double>(vectors_->similarity(q, row), 0.0, 1.0);
     if (auto it = lex_score.find(f.id); it != lex_score.end()) {
-      score = std::max(score, lexical_.relevance(it->second, terms));
+      score = std::max(score, relevance(it->second));
     }
     out.push_back({f.id, score});
   }
