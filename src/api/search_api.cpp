@@ -1,7 +1,7 @@
 // /search request parsing and response building.
 #include "api/search_api.hpp"
 
-#include "api/json_text.hpp"
+#include "common/json_text.hpp"
 #include "common/utf8.hpp"
 
 namespace rag::api {
@@ -50,19 +50,16 @@ std::string search_response_body(const std::vector<retrieval::Hit>& hits, std::s
   std::size_t size = 64 + query.size() + timestamp.size();
   for (const auto& hit : hits) size += 2 * hit.content.size() + 512;
   out.reserve(size);
-  const auto dump = [](const nlohmann::ordered_json& value) {
-    return value.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-  };
   out += R"({"results":[)";
   for (std::size_t i = 0; i < hits.size(); ++i) {
     const auto& hit = hits[i];
     const auto& meta = hit.metadata;
     out += i == 0 ? R"({"score":)" : R"(,{"score":)";
-    out += dump(hit.score);
+    out += nlohmann::json(hit.score).dump();
     out += R"(,"content":)";
     append_json_text(out, hit.content);
     out += R"(,"metadata":)";
-    out += dump(meta.api_json(hit.chunk_id));
+    out += meta.api_json_text(hit.chunk_id);
     out += R"(,"citation_url":)";
     append_json_text(out, meta.citation_url);
     out += R"(,"page_title":)";

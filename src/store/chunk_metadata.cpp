@@ -5,6 +5,9 @@
 #include <iterator>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <string>
+
+#include "common/json_text.hpp"
 
 namespace rag::store {
 namespace {
@@ -95,6 +98,34 @@ nlohmann::ordered_json ChunkMetadata::api_json(std::int64_t chunk_id) const {
   j["chunk_id"] = chunk_id;
   append_stored_keys(*this, j);
   return j;
+}
+
+std::string ChunkMetadata::api_json_text(std::int64_t chunk_id) const {
+  // Extra keys may repeat a typed one or chunk_id, which then takes its place in the object:
+  // left to nlohmann's object, so that both spellings agree.
+  if (!extra_json.empty()) return compact(api_json(chunk_id));
+  std::string out = "{\"chunk_id\":" + std::to_string(chunk_id);
+  const auto key = [&out](std::string_view name) {
+    out += ',';
+    append_json_text(out, name);
+    out += ':';
+  };
+  for (std::size_t i = 0; i < std::size(kKeys); ++i) {
+    const bool empty = kKeys[i].text != nullptr ? (this->*kKeys[i].text).empty() : length == 0;
+    if ((absent_keys & (1u << i)) && empty) continue;
+    key(kKeys[i].name);
+    if (kKeys[i].text != nullptr) {
+      append_json_text(out, this->*kKeys[i].text);
+    } else {
+      out += std::to_string(length);
+    }
+  }
+  if (!published.empty()) {
+    key(kPublished);
+    append_json_text(out, published);
+  }
+  out += '}';
+  return out;
 }
 
 ChunkMetadata ChunkMetadata::parse(std::string_view stored_json) {

@@ -52,6 +52,10 @@ struct ChunkMetadata {
   // The object /search shows as a result's `metadata` (docs/api.md): {"chunk_id": id, then the
   // stored keys in their order}.
   nlohmann::ordered_json api_json(std::int64_t chunk_id) const;
+  // The same as dump(-1, ' ', false, error_handler_t::replace) spells it, written directly (a
+  // /search answer holds one per result) when there are no extra keys, through api_json()
+  // when there are.
+  std::string api_json_text(std::int64_t chunk_id) const;
 
   // Parses a stored object. A key of the wrong type (a number for `section`, a fraction for
   // `length`), an empty `published` or an unknown key is kept among the extras; a stored

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <random>
 
 namespace rag::store {
 namespace {
@@ -105,6 +106,44 @@ TEST(ChunkMetadata, HeadingIsTheSectionUnlessItHasNone) {
   m.section = "Section 2";
   m.section_level = "none";
   EXPECT_EQ(m.heading(), "");
+}
+
+// api_json_text() writes what api_json().dump() writes: for metadata with every mix of absent
+// and empty keys, escapes, broken UTF-8, lengths, a publication date and extra keys (one of which
+// repeats a typed key, as a hand-made object can), and for the objects the tests above parse.
+TEST(ChunkMetadata, ApiTextIsTheApiObjectsDump) {
+  const auto dumped = [](const ChunkMetadata& m, std::int64_t id) {
+    return m.api_json(id).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  };
+  std::mt19937 rng(11);
+  const std::vector<std::string> texts{"",         "a.md",   "Vit\xC3\xA6", "say \"hi\"\n",
+                                       "bad \xFF", "\x01\\", "/docs/page#x"};
+  const std::vector<std::string> extras{"", R"({"python_id":3})", R"({"source":5,"tags":[1]})",
+                                        R"({"chunk_id":9})"};
+  const auto any = [&](const auto& from) { return from[rng() % from.size()]; };
+  for (int round = 0; round < 2000; ++round) {
+    ChunkMetadata m;
+    m.source = any(texts);
+    m.length = std::vector<std::int64_t>{0, 5, -1, 1 << 30}[rng() % 4];
+    m.content_hash = any(texts);
+    m.section = any(texts);
+    m.section_level = any(texts);
+    m.source_file = any(texts);
+    m.citation_url = any(texts);
+    m.page_title = any(texts);
+    m.page_description = any(texts);
+    m.published = any(texts);
+    m.extra_json = round % 4 == 0 ? any(extras) : "";
+    m.absent_keys = static_cast<std::uint16_t>(rng() & 0x1FF);
+    const auto id = static_cast<std::int64_t>(rng() % 1000000);
+    ASSERT_EQ(m.api_json_text(id), dumped(m, id)) << "round " << round;
+  }
+  for (const char* stored : {R"({"source": "a.md", "length": 2})", "not json",
+                             R"({"source":"a.md","section":5,"length":2.5,"published":""})"}) {
+    const auto m = ChunkMetadata::parse(stored);
+    EXPECT_EQ(m.api_json_text(3), dumped(m, 3)) << stored;
+  }
+  EXPECT_EQ(cv_chunk().api_json_text(34), dumped(cv_chunk(), 34));
 }
 
 }  // namespace

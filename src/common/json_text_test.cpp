@@ -1,10 +1,10 @@
-#include "api/json_text.hpp"
+#include "common/json_text.hpp"
 
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
-namespace rag::api {
+namespace rag {
 namespace {
 
 std::string written(std::string_view text) {
@@ -43,4 +43,4 @@ TEST(JsonText, EveryByteAndPairOfBytesAsNlohmannWritesThem) {
 }
 
 }  // namespace
-}  // namespace rag::api
+}  // namespace rag

@@ -1,14 +1,24 @@
-// append_json_text: well-formed UTF-8 is copied in runs between the bytes that need escaping;
-// anything else goes through nlohmann, so that both spell it the same.
-#include "api/json_text.hpp"
+// A string as a JSON literal, written straight into a larger text: the bytes nlohmann's
+// dump(-1, ' ', false, error_handler_t::replace) writes for it (the project's one JSON
+// spelling), without building a JSON value. /search answers carry ~10 passages of ~1 KB; building
+// and escaping them through nlohmann::ordered_json was ~10 % of the server's time under load at
+// 300k chunks (bench/scale/RESULTS.md).
+//
+// Thread-safety: a pure function.
+#pragma once
 
 #include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
 
 #include "common/utf8.hpp"
 
-namespace rag::api {
+namespace rag {
 
-void append_json_text(std::string& out, std::string_view text) {
+// Appends `text` as a quoted JSON string: `"` and `\` escaped, control characters as \b \t \n
+// \f \r or \u00XX, other bytes as they are. Text that is not well-formed UTF-8 goes through
+// nlohmann, so it is written as nlohmann writes it (each fault replaced by U+FFFD).
+inline void append_json_text(std::string& out, std::string_view text) {
   if (!is_valid_utf8(text)) {
     out += nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     return;
@@ -54,4 +64,4 @@ void append_json_text(std::string& out, std::string_view text) {
   out += '"';
 }
 
-}  // namespace rag::api
+}  // namespace rag
