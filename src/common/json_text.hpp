@@ -19,19 +19,29 @@ namespace rag {
 // \f \r or \u00XX, other bytes as they are. Text that is not well-formed UTF-8 goes through
 // nlohmann, so it is written as nlohmann writes it (each fault replaced by U+FFFD).
 inline void append_json_text(std::string& out, std::string_view text) {
-  if (!is_valid_utf8(text)) {
-    out += nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    return;
-  }
   static constexpr char kHex[] = "0123456789abcdef";
-  out.reserve(out.size() + text.size() + 2);
+  const std::size_t start = out.size();
+  out.reserve(start + text.size() + 2);
   out += '"';
   std::size_t run = 0;  // the first byte not yet written
-  for (std::size_t i = 0; i < text.size(); ++i) {
+  for (std::size_t i = 0; i < text.size();) {
     const auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    if (c >= 0x80) {  // a multi-byte character, copied as it is, or a fault
+      const std::size_t length = utf8_sequence_length(text, i);
+      if (length == 0) {
+        out.resize(start);
+        out += nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        return;
+      }
+      i += length;
+      continue;
+    }
+    if (c >= 0x20 && c != '"' && c != '\\') {
+      ++i;
+      continue;
+    }
     out.append(text, run, i - run);
-    run = i + 1;
+    run = ++i;
     switch (c) {
       case '"':
         out += "\\\"";

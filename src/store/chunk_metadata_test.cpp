@@ -108,6 +108,20 @@ TEST(ChunkMetadata, HeadingIsTheSectionUnlessItHasNone) {
   EXPECT_EQ(m.heading(), "");
 }
 
+// Every typed field drawn from `texts`, a length of each kind, any set of keys marked absent.
+ChunkMetadata random_metadata(std::mt19937& rng, const std::vector<std::string>& texts) {
+  const auto any = [&] { return texts[rng() % texts.size()]; };
+  ChunkMetadata m;
+  for (std::string* field :
+       {&m.source, &m.content_hash, &m.section, &m.section_level, &m.source_file, &m.citation_url,
+        &m.page_title, &m.page_description, &m.published}) {
+    *field = any();
+  }
+  m.length = std::vector<std::int64_t>{0, 5, -1, 1LL << 40}[rng() % 4];
+  m.absent_keys = static_cast<std::uint16_t>(rng() & 0x1FF);
+  return m;
+}
+
 // api_json_text() writes what api_json().dump() writes: for metadata with every mix of absent
 // and empty keys, escapes, broken UTF-8, lengths, a publication date and extra keys (one of which
 // repeats a typed key, as a hand-made object can), and for the objects the tests above parse.
@@ -122,19 +136,8 @@ TEST(ChunkMetadata, ApiTextIsTheApiObjectsDump) {
                                         R"({"chunk_id":9})"};
   const auto any = [&](const auto& from) { return from[rng() % from.size()]; };
   for (int round = 0; round < 2000; ++round) {
-    ChunkMetadata m;
-    m.source = any(texts);
-    m.length = std::vector<std::int64_t>{0, 5, -1, 1 << 30}[rng() % 4];
-    m.content_hash = any(texts);
-    m.section = any(texts);
-    m.section_level = any(texts);
-    m.source_file = any(texts);
-    m.citation_url = any(texts);
-    m.page_title = any(texts);
-    m.page_description = any(texts);
-    m.published = any(texts);
+    ChunkMetadata m = random_metadata(rng, texts);
     m.extra_json = round % 4 == 0 ? any(extras) : "";
-    m.absent_keys = static_cast<std::uint16_t>(rng() & 0x1FF);
     const auto id = static_cast<std::int64_t>(rng() % 1000000);
     ASSERT_EQ(m.api_json_text(id), dumped(m, id)) << "round " << round;
   }
@@ -144,6 +147,49 @@ TEST(ChunkMetadata, ApiTextIsTheApiObjectsDump) {
     EXPECT_EQ(m.api_json_text(3), dumped(m, 3)) << stored;
   }
   EXPECT_EQ(cv_chunk().api_json_text(34), dumped(cv_chunk(), 34));
+}
+
+// parse() reads the form `index` writes without nlohmann, and any other text through it: both
+// must agree. Random metadata round-trips through its stored text; that text altered in ways
+// JSON allows (white space, another escape, keys reordered, a leading zero, a duplicate or
+// extra key, a cut) reads as the same object written back by nlohmann reads.
+TEST(ChunkMetadata, ReadsTheIndexersFormAsNlohmannReadsIt) {
+  std::mt19937 rng(13);
+  const std::vector<std::string> texts{"",
+                                       "a.md",
+                                       "Vit\xC3\xA6",
+                                       "say \"hi\"\n\t",
+                                       "\x01\\/",
+                                       "caf\xC3\xA9 \xE2\x82\xAC",
+                                       "/docs/page#x"};
+  const auto any = [&](const auto& from) { return from[rng() % from.size()]; };
+  const auto as_nlohmann_writes = [](const std::string& text) {
+    auto j = nlohmann::ordered_json::parse(text, nullptr, /*allow_exceptions=*/false);
+    return j.is_discarded() ? std::string("not json")
+                            : j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  };
+  const std::vector<std::pair<std::string, std::string>> alterations{
+      {",", ", "},
+      {":", " : "},
+      {"\"source\"", "\"\\u0073ource\""},
+      {"a.md", "a\\/md"},
+      {"\\n", "\\u000a"},
+      {"\\u0001", "\\u0001\\u00e9"},
+      {"\"length\":", "\"length\":0"},
+      {"{", "{\"extra\":1,"},
+      {"}", ",\"source\":\"b\"}"},
+      {"}", ",\"chunk_id\":3}"},
+      {"\"length\":5", "\"length\":5.0"},
+      {"}", ""}};
+  for (int round = 0; round < 1000; ++round) {
+    // Absent keys are empty, as parse() leaves them.
+    const ChunkMetadata read = ChunkMetadata::parse(random_metadata(rng, texts).to_stored_json());
+    ASSERT_EQ(ChunkMetadata::parse(read.to_stored_json()), read) << read.to_stored_json();
+    std::string text = read.to_stored_json();
+    const auto& [from, to] = any(alterations);
+    if (const auto at = text.find(from); at != std::string::npos) text.replace(at, from.size(), to);
+    ASSERT_EQ(ChunkMetadata::parse(text), ChunkMetadata::parse(as_nlohmann_writes(text))) << text;
+  }
 }
 
 }  // namespace
