@@ -60,7 +60,8 @@ struct ChunkMetadata {
   // Parses a stored object. A key of the wrong type (a number for `section`, a fraction for
   // `length`), an empty `published` or an unknown key is kept among the extras; a stored
   // `chunk_id` is dropped (the reader's numbering wins). Text that is not a JSON object gives
-  // metadata with every key absent.
+  // metadata with every key absent. The form to_stored_json() writes is read without building a
+  // JSON value (a /search answer reads one per result); any other text through nlohmann.
   static ChunkMetadata parse(std::string_view stored_json);
 
   // Whether `key` is one of the typed keys, from `source` to `published`.
