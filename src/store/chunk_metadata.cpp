@@ -89,7 +89,8 @@ bool take(ChunkMetadata& m, std::string_view key, const OrderedJson& value) {
 }
 
 // The typed keys as append_stored_keys() sets them, written directly into `out`, each after a
-// comma: what compact() writes for them (ChunkMetadata.ApiTextIsTheApiObjectsDump).
+// comma: what compact() writes for them (ChunkMetadata.ApiTextIsTheApiObjectsDump and
+// WritesTheIndexersExactBytes).
 void append_typed_keys(const ChunkMetadata& m, std::string& out) {
   const auto key = [&out](std::string_view name) {
     out += ',';
@@ -201,20 +202,23 @@ std::optional<ChunkMetadata> parse_as_written(std::string_view text) {
   if (at < text.size() && key(kPublished) && !read_plain_string(text, at, m.published)) {
     return std::nullopt;
   }
-  std::string written = "{";
-  append_typed_keys(m, written);
-  if (written.size() > 1) written.erase(1, 1);  // the first key's comma
-  written += '}';
-  if (written != text) return std::nullopt;
+  if (m.to_stored_json() != text) return std::nullopt;
   return m;
 }
 
 }  // namespace
 
 std::string ChunkMetadata::to_stored_json() const {
-  OrderedJson j = OrderedJson::object();
-  append_stored_keys(*this, j);
-  return compact(j);
+  if (!extra_json.empty()) {  // as api_json_text(): extras may take a typed key's place
+    OrderedJson j = OrderedJson::object();
+    append_stored_keys(*this, j);
+    return compact(j);
+  }
+  std::string out = "{";
+  append_typed_keys(*this, out);
+  if (out.size() > 1) out.erase(1, 1);  // the first key's comma
+  out += '}';
+  return out;
 }
 
 nlohmann::ordered_json ChunkMetadata::api_json(std::int64_t chunk_id) const {
