@@ -173,7 +173,12 @@ Result<std::vector<Hit>> Snapshot::search(std::string_view query,
   }
   const auto terms = query_terms(query);
   if (k == 0 || (terms.empty() && query_vector == nullptr)) return std::vector<Hit>{};
-  auto ranked = rank(terms, query_vector, k * options_.candidate_multiplier);
+  // Lexical alone ranks by score, and the reported score (the relevance) never falls as the
+  // score falls, so the filter keeps a prefix of the ranking no longer than k: the exact top k
+  // are all it can keep, and a top k prunes more than a top 3k (bench/scale/RESULTS.md).
+  // Fusion needs the deeper lists.
+  const std::size_t n = query_vector != nullptr ? k * options_.candidate_multiplier : k;
+  auto ranked = rank(terms, query_vector, n);
   if (!ranked) return std::unexpected(ranked.error());
   std::vector<Hit> hits;
   for (const auto& c : adaptive_filter(*ranked, k, options_.filter)) hits.push_back(make_hit(c));

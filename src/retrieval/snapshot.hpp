@@ -7,12 +7,12 @@
 // chunks, or loaded from the lexical index file that `rag-server index` stores
 // (lexical_file.hpp), which makes starting at a million chunks a matter of seconds.
 //
-// Search (src/retrieval/README.md): 3k candidates from BM25 and, given a query vector, from the
-// vector index; fused (fusion.hpp) when both exist; reported score = cosine similarity clamped to
-// [0, 1] when a query vector is given (a chunk without a vector then reports its scaled BM25
-// score), else BM25 scaled into [0, 1] (Bm25Index::scaled); then the adaptive filter
-// (adaptive_filter.hpp). The lexical document of a chunk is its text plus its page title and
-// section name.
+// Search (src/retrieval/README.md): given a query vector, 3k candidates from BM25 and from the
+// vector index, else the top k from BM25 (all the filter could keep); fused (fusion.hpp) when both
+// exist; reported score = cosine similarity clamped to [0, 1] when a query vector is given (a chunk
+// without a vector then reports its scaled BM25 score), else BM25 scaled into [0, 1]
+// (Bm25Index::scaled); then the adaptive filter (adaptive_filter.hpp). The lexical document of a
+// chunk is its text plus its page title and section name.
 //
 // Vectors are searched exactly or through an approximate index (IVF or HNSW), as
 // options.vectors.kind_for(their count) says. Given the StoredVectors `rag-server index` stored
@@ -45,7 +45,7 @@ struct SnapshotOptions {
   VectorIndexOptions vectors;
   FusionOptions fusion;
   FilterOptions filter;                  // filter.min_score = SEARCH_MIN_SCORE
-  std::size_t candidate_multiplier = 3;  // candidates fetched = k * this
+  std::size_t candidate_multiplier = 3;  // candidates fetched per list = k * this, when fused
 };
 
 // One search result.

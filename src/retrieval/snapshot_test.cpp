@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <random>
 
 #include "retrieval/stored_graph.hpp"
 #include "retrieval/testing/test_corpus.hpp"
@@ -74,6 +75,43 @@ TEST(Snapshot, WeakLexicalMatchesFallUnderTheFloor) {
   // "route" matches chunk 2 once, but the query's other words match nothing.
   EXPECT_TRUE(snap->search("route zebra giraffe elephant", nullptr, 5)->empty());
   EXPECT_FALSE(snap->search("route", nullptr, 5)->empty());
+}
+
+// Lexical search asks BM25 for the top k alone (snapshot.cpp): the answer must be what a deeper
+// candidate list gives, cut at k, for every k; with many near-equal chunks, so that the filter
+// keeps more than k.
+TEST(Snapshot, LexicalResultsForKAreTheFirstKOfADeeperSearch) {
+  const std::vector<std::string> words{"port",   "server",  "limit",   "session",
+                                       "index",  "route",   "client",  "token",
+                                       "expire", "address", "rebuild", "listen"};
+  std::mt19937 random(7);
+  const auto pick = [&](std::size_t n) {
+    std::string text;
+    for (std::size_t i = 0; i < n; ++i) text += words[random() % words.size()] + " ";
+    return text;
+  };
+  std::vector<store::StoredChunk> chunks;
+  for (std::int64_t id = 0; id < 300; ++id) {
+    chunks.push_back(make_chunk(id, pick(3 + random() % 8), "T", "/t" + std::to_string(id)));
+  }
+  auto snap = build(std::move(chunks));
+  std::size_t cut = 0;  // searches where the deeper list held more than k results
+  for (int q = 0; q < 40; ++q) {
+    const std::string query = pick(1 + random() % 4);
+    const auto deep = snap->search(query, nullptr, 60);
+    ASSERT_TRUE(deep.has_value());
+    for (std::size_t k = 1; k <= 12; ++k) {
+      const auto hits = snap->search(query, nullptr, k);
+      ASSERT_TRUE(hits.has_value());
+      ASSERT_EQ(hits->size(), std::min(k, deep->size())) << query << " k=" << k;
+      for (std::size_t i = 0; i < hits->size(); ++i) {
+        EXPECT_EQ((*hits)[i].chunk_id, (*deep)[i].chunk_id) << query << " k=" << k;
+        EXPECT_EQ((*hits)[i].score, (*deep)[i].score) << query << " k=" << k;
+      }
+      cut += deep->size() > k ? 1 : 0;
+    }
+  }
+  EXPECT_GT(cut, 200u);
 }
 
 TEST(Snapshot, TitleAndSectionAreSearchable) {
