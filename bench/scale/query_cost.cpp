@@ -1,10 +1,11 @@
-// rag-query-cost LEXICAL_IDX QUERIES_JSONL [LIMIT=30] [ROUNDS=5] [exhaustive]: the cost of the
+// rag-query-cost LEXICAL_IDX QUERIES_JSONL [LIMIT=30] [ROUNDS=5] [exhaustive|dump]: the cost of the
 // lexical top-k alone, without HTTP, JSON or hits: maps a lexical.idx that `rag-server index`
 // wrote, turns each query of a BEIR queries.jsonl ("text") into its terms as the server does, and
 // times Bm25Index::search over all of them, ROUNDS times. Prints the median over rounds of the
 // mean microseconds per query, the queries' p50 and p99 (from the median round), and the
 // postings their terms hold. `exhaustive` times scoring every matching chunk instead (the
-// search before dynamic pruning), for the ratio.
+// search before dynamic pruning), for the ratio. `dump` prints every result instead (query,
+// chunk, score to 17 digits): two builds give the same answers when their dumps are equal.
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -65,7 +66,16 @@ int main(int argc, char** argv) {
       if (const auto* r = range_of(t)) postings += r->count;
     }
   }
-  const bool exhaustive = argc > 5 && std::string(argv[5]) == "exhaustive";
+  const std::string mode = argc > 5 ? argv[5] : "";
+  if (mode == "dump") {  // every result, to compare two builds' answers with cmp
+    for (std::size_t i = 0; i < queries.size(); ++i) {
+      for (const auto& hit : bm25.search(queries[i], limit)) {
+        std::printf("%zu %u %.17g\n", i, hit.doc, hit.score);
+      }
+    }
+    return 0;
+  }
+  const bool exhaustive = mode == "exhaustive";
   // Scoring every matching chunk into a dense accumulator (the search before pruning).
   const auto score_all = [&](const std::vector<std::string>& q) {
     std::vector<double> acc(bm25.size(), 0.0);
