@@ -111,6 +111,17 @@ for t in "${targets[@]}"; do
 done
 
 if [[ ${#findings[@]} -gt 0 ]]; then
+  # Each finding's report and, when small, its bytes: a CI run's clone is gone afterwards, and
+  # what it printed last is all that is left of it.
+  for f in "${findings[@]}"; do
+    t=$(basename "$(dirname "$f")")
+    [[ $f == *.log ]] && t=$(basename "$f" .log) && t=${t#fuzz-}
+    echo "== finding: $f"
+    sed -n '/ERROR: \|runtime error\|out-of-memory\|ALARM/,/^SUMMARY/p' "$BUILD/fuzz-$t.log" | head -40
+    if [[ $f != *.log && $(stat -c %s "$f") -le 4096 ]]; then
+      echo "  its bytes, base64 (base64 -d > FILE to replay): $(base64 -w0 "$f")"
+    fi
+  done
   echo "fuzz.sh: FINDINGS (replay one with: $BUILD/fuzz/fuzz_<target> FILE; logs: $BUILD/fuzz-<target>.log):"
   printf '  %s\n' "${findings[@]}"
   exit 1

@@ -12,7 +12,8 @@
 #   tsan  the concurrent server under ThreadSanitizer: the integration tests that load it,
 #         and the unit tests of the classes threads share (TSAN_* below; scripts/sanitize.sh)
 # Every phase runs even when an earlier one failed; the exit status is non-zero if any failed,
-# and the summary names them.
+# and the summary names them and repeats the end of each one's output (all of it is in
+# build-logs/test-<phase>.log), so that the last lines of a run say why it failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 phases=${RAG_TEST_PHASES:-main fuzz asan tsan}
@@ -26,12 +27,13 @@ TSAN_UNIT_TARGETS='upstream_adapter_test upstream_bounded_test upstream_policy_t
   api_chat_http_test observability_test'
 
 failed=()
+mkdir -p build-logs
 run_phase() {
   local name=$1
   shift
   local start=$SECONDS
   echo "=== test.sh: phase $name"
-  if "$@"; then
+  if "$@" 2>&1 | tee "build-logs/test-$name.log"; then
     echo "=== test.sh: phase $name passed in $((SECONDS - start)) s"
   else
     echo "=== test.sh: phase $name FAILED after $((SECONDS - start)) s"
@@ -55,6 +57,10 @@ for phase in $phases; do
 done
 
 if [ "${#failed[@]}" -gt 0 ]; then
+  for name in "${failed[@]}"; do
+    echo "=== test.sh: the end of phase $name's output (all of it: build-logs/test-$name.log)"
+    tail -n 80 "build-logs/test-$name.log"
+  done
   echo "test.sh: FAILED phases: ${failed[*]}"
   exit 1
 fi
