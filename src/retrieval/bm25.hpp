@@ -184,16 +184,12 @@ class Bm25Index {
   // unknown term counts with its idf at n_t = 0. Clamped to [0, 1]. The relevance rule that
   // uses it is in retrieval/README.md.
   double relevance(double score, const std::vector<std::string>& query_terms) const {
-    return relevance(score, query_terms, [this](const std::string& t) { return idf(t); });
-  }
-  // The same with each term's idf from `idf_of` (an index of several segments).
-  static double relevance(double score, const std::vector<std::string>& query_terms,
-                          const std::function<double(const std::string&)>& idf_of) {
-    return relevance_within(score, relevance_bound(query_terms, idf_of));
+    return relevance_within(
+        score, relevance_bound(query_terms, [this](const std::string& t) { return idf(t); }));
   }
   // The two halves of relevance(), for scoring many results of one query: Σ idf(t) over the
-  // unique query terms, then score / that bound clamped to [0, 1] (0 when the bound is not
-  // positive).
+  // unique query terms, each term's idf from `idf_of` (an index of several segments gives the
+  // whole's), then score / that bound clamped to [0, 1] (0 when the bound is not positive).
   static double relevance_bound(const std::vector<std::string>& query_terms,
                                 const std::function<double(const std::string&)>& idf_of);
   static double relevance_within(double score, double bound);

@@ -10,7 +10,6 @@
 #include <string>
 
 #include "common/json_text.hpp"
-#include "common/utf8.hpp"
 
 namespace rag::store {
 namespace {
@@ -170,9 +169,10 @@ bool read_plain_string(std::string_view text, std::size_t& at, std::string& out)
 // The stored object in the form `rag-server index` writes it (to_stored_json(): the typed keys
 // in their order, no extra keys, no white space), read without building a JSON value; nullopt
 // for any other text, which parse() then reads through nlohmann. Accepted only when writing the
-// result back gives the same bytes, so both readers agree on every text this one takes.
+// result back gives the same bytes, so both readers agree on every text this one takes (text
+// that is not well-formed UTF-8 never does: it is written back with U+FFFD in its faults' place).
 std::optional<ChunkMetadata> parse_as_written(std::string_view text) {
-  if (text.size() < 2 || text.front() != '{' || !is_valid_utf8(text)) return std::nullopt;
+  if (text.size() < 2 || text.front() != '{') return std::nullopt;
   ChunkMetadata m;
   m.absent_keys = kEveryKey;
   std::size_t at = 1;
