@@ -78,8 +78,17 @@ async function checkSourcePages(page, answer, base) {
             ? { top, docTop: top + scrollY, scrollY, height: innerHeight } : null;
         }, fragment.terms[0])).jsonValue();
       } catch (e) {
-        const y = await tab.evaluate(() => scrollY);
-        assert.fail(`${href}: the passage was never scrolled into view (scrollY ${y}): ${e.message}`);
+        // Where the page and the paragraph were when the wait gave up, so that a failure says
+        // whether the browser scrolled elsewhere, or the layout or the viewport changed after
+        // it scrolled (seen once under load: scrollY 840 where 1,543 is usual for /api).
+        const where = await tab.evaluate((start) => {
+          const norm = (s) => s.replace(/\s+/g, ' ');
+          const holders = [...document.querySelectorAll('main .chunk p')]
+            .filter((el) => norm(el.textContent).includes(start))
+            .map((el) => Math.round(el.getBoundingClientRect().top + scrollY));
+          return { scrollY, innerWidth, innerHeight, pageHeight: document.documentElement.scrollHeight, holders };
+        }, fragment.terms[0]);
+        assert.fail(`${href}: the passage was never scrolled into view (${JSON.stringify(where)}): ${e.message}`);
       }
       assert.ok(!seen.missing, `${url}: no paragraph holds "${fragment.terms[0]}"`);
       if (seen.docTop >= seen.height) {
