@@ -68,27 +68,26 @@ async function checkSourcePages(page, answer, base) {
       assert.ok(flat(page0.text).includes(flat(passage)), `${url}: the passage is not on the page`);
       let seen;
       try {
+        // Each look is also kept in window.lastLook, for the failure message below.
         seen = await (await tab.waitForFunction((start) => {
           const norm = (s) => s.replace(/\s+/g, ' ');
-          const p = [...document.querySelectorAll('main .chunk p')]
-            .find((el) => norm(el.textContent).includes(start));
-          if (!p) return { missing: true };
-          const top = p.getBoundingClientRect().top;
+          const holders = [...document.querySelectorAll('main .chunk p')]
+            .filter((el) => norm(el.textContent).includes(start));
+          window.lastLook = {
+            scrollY, innerWidth, innerHeight, pageHeight: document.documentElement.scrollHeight,
+            holders: holders.map((el) => Math.round(el.getBoundingClientRect().top + scrollY)),
+          };
+          if (!holders.length) return { missing: true };
+          const top = holders[0].getBoundingClientRect().top;
           return top >= 0 && top < innerHeight
             ? { top, docTop: top + scrollY, scrollY, height: innerHeight } : null;
         }, fragment.terms[0])).jsonValue();
       } catch (e) {
-        // Where the page and the paragraph were when the wait gave up, so that a failure says
+        // Where the page and the paragraphs were at the last look, so that a failure says
         // whether the browser scrolled elsewhere, or the layout or the viewport changed after
         // it scrolled (seen once under load: scrollY 840 where 1,543 is usual for /api).
-        const where = await tab.evaluate((start) => {
-          const norm = (s) => s.replace(/\s+/g, ' ');
-          const holders = [...document.querySelectorAll('main .chunk p')]
-            .filter((el) => norm(el.textContent).includes(start))
-            .map((el) => Math.round(el.getBoundingClientRect().top + scrollY));
-          return { scrollY, innerWidth, innerHeight, pageHeight: document.documentElement.scrollHeight, holders };
-        }, fragment.terms[0]);
-        assert.fail(`${href}: the passage was never scrolled into view (${JSON.stringify(where)}): ${e.message}`);
+        const look = await tab.evaluate(() => window.lastLook);
+        assert.fail(`${href}: the passage was never scrolled into view (${JSON.stringify(look)}): ${e.message}`);
       }
       assert.ok(!seen.missing, `${url}: no paragraph holds "${fragment.terms[0]}"`);
       if (seen.docTop >= seen.height) {
