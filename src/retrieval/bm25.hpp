@@ -17,8 +17,10 @@
 // no parsing. Top-k search (bm25_search.cpp) is MaxScore (Turtle & Flood) with block-max
 // bounds, taking documents in windows as Lucene's MaxScore bulk scorer does: once the k-th best
 // score so far exceeds what the weakest terms could add together, documents holding only those
-// are never considered; the others' postings are summed term at a time per window, and only the
-// documents whose sum the weak terms' blocks could still lift past the k-th are probed further.
+// are never considered; the others' postings are summed term at a time per window (with the
+// strongest weak term's, into the documents they hold, when its postings there are few next to
+// theirs), and only the documents whose sum the weak terms' blocks could still lift past the
+// k-th are probed further.
 // The results are exactly those of scoring every matching document (same scores, bit for bit,
 // same order). Block-max WAND was measured too and was 2x slower on natural-language queries of
 // ~9 terms (bench/scale/README.md).
