@@ -137,31 +137,19 @@ class WindowSums {
   // probed again for the documents scored exactly). A posting before the window can only be in
   // a damaged (unsorted) list and is skipped, so each posting is read once per search.
   std::size_t add(const Cursor& c) {
-    std::size_t p = c.pos;
-    for (; p < c.list.size(); ++p) {
-      const std::uint64_t doc = c.list[p].doc;
-      if (doc >= end()) break;
-      if (doc < start_) continue;
-      const std::uint64_t slot = doc - start_;
-      sum_[slot] += c.contribution_of(c.list[p].tf);
+    return each_in_window(c, [this](std::uint64_t slot, double contribution) {
+      sum_[slot] += contribution;
       held_[slot / 64] |= std::uint64_t{1} << (slot % 64);
-    }
-    return p;
+    });
   }
 
   // As add(), but only into the documents the window already holds: a document that only this
   // cursor's term holds stays out (it cannot make the top k: the term is not essential).
   std::size_t add_to_held(const Cursor& c) {
-    std::size_t p = c.pos;
-    for (; p < c.list.size(); ++p) {
-      const std::uint64_t doc = c.list[p].doc;
-      if (doc >= end()) break;
-      if (doc < start_) continue;
-      const std::uint64_t slot = doc - start_;
+    return each_in_window(c, [this](std::uint64_t slot, double contribution) {
       const auto held = static_cast<double>((held_[slot / 64] >> (slot % 64)) & 1);
-      sum_[slot] += held * c.contribution_of(c.list[p].tf);
-    }
-    return p;
+      sum_[slot] += held * contribution;
+    });
   }
 
   // visit(doc, sum) for each document some added posting held whose sum passes `keep`, in
@@ -184,6 +172,20 @@ class WindowSums {
   }
 
  private:
+  // f(slot, contribution) for each of the cursor's postings in the window, from its position
+  // on; returns the position past them.
+  template <class F>
+  std::size_t each_in_window(const Cursor& c, F&& f) const {
+    std::size_t p = c.pos;
+    for (; p < c.list.size(); ++p) {
+      const std::uint64_t doc = c.list[p].doc;
+      if (doc >= end()) break;
+      if (doc < start_) continue;
+      f(doc - start_, c.contribution_of(c.list[p].tf));
+    }
+    return p;
+  }
+
   std::uint64_t start_ = 0;
   std::vector<double> sum_;          // by doc − start
   std::vector<std::uint64_t> held_;  // a bit per doc
