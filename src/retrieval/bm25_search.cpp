@@ -35,9 +35,9 @@ constexpr std::uint64_t kWindow = 1024;
 // are at most this many times the essential terms' postings there. Nearly every candidate probes
 // that term first, and a probe is a cache miss into a long list where a summed posting costs a
 // few cycles; the weaker terms are probed by few candidates, so they stay probed. On 1M chunks
-// and SciFact's claims: 20.5k probes a query became 3.2k, for 64k postings summed, and the top-k
-// 1.15-1.3x faster; 1.5 measured alike, 10 slower on two-term queries whose one rare term brings
-// few candidates, which this rule keeps probing (bench/scale/RESULTS.md).
+// and SciFact's claims: 20.5k probes a query became 3.7k, for 55k postings summed, and the top-k
+// 1.1-1.3x faster; 1.5 measured alike, 10 slower on two-term queries whose one rare term brings
+// few candidates, which this rule keeps probing (bench/scale/RESULTS.md, stop 36).
 constexpr double kSummedOverProbed = 3;
 // The most blocks a term's window bound reads: a term holding every document spans
 // kWindow / kBm25Block + 1 blocks of a window (its first and last ones partly).
