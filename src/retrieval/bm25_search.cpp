@@ -271,9 +271,9 @@ std::vector<ScoredDoc> Bm25Index::search(const std::vector<std::string>& query_t
   std::size_t essential = 0;
   std::size_t probed = 0;
   double window_reach = 0;  // what the probed terms can add in the window
-  // A document the essential terms hold, with their contributions summed (and those of the
-  // terms [probed, essential); in another order than the query's, hence the slack): probed, then
-  // scored exactly if it could still make it.
+  // A document the essential terms hold, with the contributions of the terms [probed, n)
+  // summed (in another order than the query's, hence the slack): probed, then scored exactly if
+  // it could still make it.
   const auto consider = [&](std::uint64_t doc, double held) {
     const double threshold = top.threshold();
     double partial = held * kBoundSlack;
@@ -314,10 +314,22 @@ std::vector<ScoredDoc> Bm25Index::search(const std::vector<std::string>& query_t
     for (std::size_t i = 0; i < essential; ++i) {
       reach[i] = reached += cursors[i].window_bound(start, window.end());
     }
+    // The weakest essential terms whose window bounds, with the non-essential terms', cannot
+    // beat the threshold hold no document that could make the top k in this window on their
+    // own: they are summed into the documents the stronger ones hold, not added to them.
+    std::size_t holding = essential;  // terms [holding, n) make the window's documents
+    for (double r = reached; holding + 1 < n; ++holding) {
+      r += cursors[holding].window_bound(start, window.end());
+      if (r > top.threshold()) break;
+    }
     std::size_t added = 0;
-    for (std::size_t i = essential; i < n; ++i) {
+    for (std::size_t i = holding; i < n; ++i) {
       scanned[i] = window.add(cursors[i]);
       added += scanned[i] - cursors[i].pos;
+    }
+    for (std::size_t i = essential; i < holding; ++i) {
+      cursors[i].seek(start);
+      scanned[i] = window.add_to_held(cursors[i]);
     }
     probed = essential;
     if (essential > 0) {
