@@ -11,7 +11,9 @@
 // still lift the document, and a survivor is scored exactly, term by term in query order, so the
 // scores are those of scoring every document to the bit. The strongest non-essential term, which
 // nearly every such document would probe first, is instead summed into the documents the window
-// already holds when its postings there are few next to theirs (kSummedOverProbed).
+// already holds when its postings there are few next to theirs (kSummedOverProbed); and the
+// weakest essential terms are summed the same way in a window where their block bounds, with
+// the non-essential terms', cannot beat the k-th score.
 #include <algorithm>
 #include <bit>
 #include <unordered_set>
