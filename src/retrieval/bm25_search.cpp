@@ -146,7 +146,7 @@ class WindowSums {
   }
 
   // As add(), but only into the documents the window already holds: a document that only this
-  // cursor's term holds stays out (it cannot make the top k: the term is not essential).
+  // cursor's term holds stays out (the caller knows it cannot make the top k).
   std::size_t add_to_held(const Cursor& c) {
     return each_in_window(c, [this](std::uint64_t slot, double contribution) {
       const auto held = static_cast<double>((held_[slot / 64] >> (slot % 64)) & 1);
