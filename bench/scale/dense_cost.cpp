@@ -14,10 +14,6 @@
 // passages were drawn from gets a random direction, a word the sum of the directions of the
 // documents it occurs in, a text the idf-weighted sum of its words), so that texts on the same
 // subject are near without sharing a word. Neither is a real model; see bench/scale/README.md.
-// builds the index of KIND (ivf or hnsw) as `rag-server index` does (every core), saves and reloads
-// it, and prints per PROBES value: recall@10 against the exact top 10, and the per-query p50 and
-// p99 on one thread, as the server searches. Also the build time, the file's size and its load
-// time.
 #include <faiss/Index.h>
 #include <faiss/utils/Heap.h>
 #include <faiss/utils/distances.h>
@@ -158,7 +154,7 @@ int main(int argc, char** argv) {
   auto start = Clock::now();
   std::vector<float> data(n * static_cast<std::size_t>(dim));
   for (std::uint32_t doc = 0; doc < n; ++doc) {
-    const auto v = embed(index->chunk(doc).text);
+    const auto v = embed(index->chunk(doc).text());
     std::ranges::copy(v, data.begin() + static_cast<std::ptrdiff_t>(doc) * dim);
   }
   std::printf("embedded %zu chunks x %d in %.1f s\n", n, dim, seconds_since(start));
@@ -229,7 +225,7 @@ int main(int argc, char** argv) {
         const bool exact = truth.count(id) > 0;
         found += exact;
         if (!exact) {
-          const auto v = embed(index->chunk(static_cast<std::uint32_t>(id)).text);
+          const auto v = embed(index->chunk(static_cast<std::uint32_t>(id)).text());
           double dot = 0;
           for (int j = 0; j < dim; ++j) dot += double(v[j]) * query[j];
           found_or_tied += dot >= tenth - 1e-5;
