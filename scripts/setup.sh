@@ -63,7 +63,8 @@ if [ ! -f build/CMakeCache.txt ] || ! grep -q "CMAKE_BUILD_TYPE:STRING=$build_ty
   cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE="$build_type" >/dev/null
 fi
 targets=(--target rag-server)
-if [ "$want_tests" = 1 ]; then targets=(); fi
+# With the tests: everything, and the benchmark tools, which nothing else builds (bench/).
+if [ "$want_tests" = 1 ]; then targets=(--target all bench_tools); fi
 scripts/build.sh build "${targets[@]}"
 test -x build/rag-server
 
