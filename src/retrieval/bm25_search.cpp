@@ -324,24 +324,23 @@ std::vector<ScoredDoc> Bm25Index::search(const std::vector<std::string>& query_t
       r += cursors[holding].window_bound(start, window.end());
       if (r > top.threshold()) break;
     }
+    const auto sum_into_held = [&](std::size_t i) {
+      cursors[i].seek(start);
+      scanned[i] = window.add_to_held(cursors[i]);
+    };
     std::size_t added = 0;
     for (std::size_t i = holding; i < n; ++i) {
       scanned[i] = window.add(cursors[i]);
       added += scanned[i] - cursors[i].pos;
     }
-    for (std::size_t i = essential; i < holding; ++i) {
-      cursors[i].seek(start);
-      scanned[i] = window.add_to_held(cursors[i]);
-    }
+    for (std::size_t i = essential; i < holding; ++i) sum_into_held(i);
     probed = essential;
     if (essential > 0) {
-      auto& strongest = cursors[essential - 1];
-      const double expected = static_cast<double>(strongest.list.size()) *
+      const double expected = static_cast<double>(cursors[essential - 1].list.size()) *
                               static_cast<double>(kWindow) / static_cast<double>(parts_.doc_count);
       if (expected <= kSummedOverProbed * static_cast<double>(added)) {
-        strongest.seek(start);
-        scanned[essential - 1] = window.add_to_held(strongest);
         probed = essential - 1;
+        sum_into_held(probed);
       }
     }
     window_reach = probed > 0 ? reach[probed - 1] : 0.0;
