@@ -1,5 +1,6 @@
 // SQLite implementation of IndexReader: a read-only connection (`mode=ro`, plus `immutable=1`
 // when the folder is not writable, so a read-only volume works) over the schema of schema.hpp.
+// The one write it may cause is SQLite's own recovery of what a killed writer left (recover).
 #include "store/index_reader.hpp"
 
 #include <unistd.h>
@@ -198,6 +199,37 @@ class SqliteIndexReader final : public IndexReader {
   sql::Database db_;
 };
 
+Result<sql::Database> open_read_only(const std::filesystem::path& file, bool writable) {
+  return sql::Database::open(
+      sql::file_uri(file.string(), writable ? "mode=ro" : "mode=ro&immutable=1"),
+      SQLITE_OPEN_READONLY);
+}
+
+// A writer killed inside a rollback-journal write (`rag-server index` switches the journal
+// mode at its start and end) leaves a hot journal, which a read-only connection cannot roll
+// back: SQLite answers SQLITE_READONLY_ROLLBACK (or _RECOVERY, for a WAL index to rebuild).
+// A read-write connection does it on its first read, under SQLite's locks, so a running
+// indexer is never disturbed.
+Result<void> recover(const std::filesystem::path& file) {
+  auto db = sql::Database::open(sql::file_uri(file.string(), ""), SQLITE_OPEN_READWRITE);
+  if (!db) return std::unexpected(db.error());
+  auto version = read_schema_version(*db);
+  if (!version) return std::unexpected(version.error());
+  return {};
+}
+
+bool needs_write_access(const sql::Database& db) {
+  return (sqlite3_extended_errcode(db.get()) & 0xff) == SQLITE_READONLY;
+}
+
+// Whether a killed writer left a rollback journal beside `file`. `rag-server index` deletes it
+// at each commit, so one that is there holds the pages of a transaction that never finished.
+bool left_half_written(const std::filesystem::path& file) {
+  std::error_code ec;
+  auto journal = std::filesystem::file_size(std::filesystem::path(file) += "-journal", ec);
+  return !ec && journal > 0;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<IndexReader>> IndexReader::open(const std::filesystem::path& dir) {
@@ -208,11 +240,22 @@ Result<std::unique_ptr<IndexReader>> IndexReader::open(const std::filesystem::pa
                                           std::string(kMigrateCommand) + "`");
   }
   const bool writable = ::access(file.parent_path().c_str(), W_OK) == 0;
-  auto db = sql::Database::open(
-      sql::file_uri(file.string(), writable ? "mode=ro" : "mode=ro&immutable=1"),
-      SQLITE_OPEN_READONLY);
+  if (!writable && left_half_written(file)) {
+    // `immutable=1` would read the torn file as it is; nothing here may roll it back.
+    return fail(ErrorCode::kCorrupt, "index at " + file.string() +
+                                         " was left half-written by a killed indexer and its "
+                                         "folder is read-only; re-run `" +
+                                         std::string(kMigrateCommand) + "` where it can write");
+  }
+  auto db = open_read_only(file, writable);
   if (!db) return std::unexpected(db.error());
   auto version = read_schema_version(*db);
+  if (!version && writable && needs_write_access(*db)) {
+    RAG_TRY(recover(file));
+    db = open_read_only(file, writable);
+    if (!db) return std::unexpected(db.error());
+    version = read_schema_version(*db);
+  }
   if (!version) return std::unexpected(version.error());
   if (*version != kSchemaVersion) {
     return fail(ErrorCode::kCorrupt,

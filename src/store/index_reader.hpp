@@ -51,7 +51,8 @@ class IndexReader {
   virtual ~IndexReader() = default;
 
   // kNotFound when there is no index; kCorrupt on a schema version mismatch (the message
-  // names the command that migrates).
+  // names the command that migrates) or on an index a killed writer left half-written in a
+  // folder this process cannot write (in a writable one, SQLite rolls it back first).
   static Result<std::unique_ptr<IndexReader>> open(const std::filesystem::path& vector_db_path);
 
   virtual Result<IndexInfo> info() const = 0;

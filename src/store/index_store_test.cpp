@@ -491,6 +491,61 @@ TEST_F(StoreTest, MetaNumberThatIsNotOneIsCorruptNotAThrow) {
   EXPECT_NE(again.error().message.find("schema_version"), std::string::npos);
 }
 
+// A writer killed inside a rollback-journal write (`rag-server index` switches the journal mode
+// at its start and end) leaves a hot journal: the database file holds half a transaction and
+// the journal the pages to restore. The reader must roll it back, not refuse (a read-only
+// connection alone cannot: SQLITE_READONLY_ROLLBACK) nor read the torn file.
+TEST_F(StoreTest, RollsBackWhatAKilledWriterLeftHalfWritten) {
+  {
+    auto w = writer();
+    ASSERT_TRUE(w->begin_batch());
+    for (int d = 0; d < 50; ++d) {
+      ASSERT_TRUE(w->replace_document({"d" + std::to_string(d) + ".md", "v1", 1, 1},
+                                      {chunk(std::string(4000, static_cast<char>('a' + d % 26)))},
+                                      ""));
+    }
+    ASSERT_TRUE(w->commit_batch());
+    ASSERT_TRUE(w->finish());
+  }
+  // The crash image: the files as they are mid-transaction, after the page cache spilled
+  // into the database file.
+  const fs::path crashed = dir_ / "crashed";
+  fs::create_directories(crashed);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ / "index.sqlite").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "PRAGMA cache_size=10; BEGIN; DELETE FROM chunks; "
+                         "UPDATE documents SET content_sha256 = 'torn';",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  for (const char* name : {"index.sqlite", "index.sqlite-journal"}) {
+    fs::copy_file(dir_ / name, crashed / name);
+  }
+  sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+
+  // A read-only folder cannot roll it back: the reader refuses it rather than read it torn.
+  fs::permissions(crashed, fs::perms::owner_read | fs::perms::owner_exec);
+  if (::access(crashed.c_str(), W_OK) != 0) {
+    auto refused = IndexReader::open(crashed);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, ErrorCode::kCorrupt);
+    EXPECT_NE(refused.error().message.find("half-written"), std::string::npos);
+  }  // else running as root, which can write anyway
+  fs::permissions(crashed, fs::perms::owner_all);
+
+  auto r = IndexReader::open(crashed);
+  ASSERT_TRUE(r) << r.error().message;
+  auto chunks = (*r)->load_chunks();
+  ASSERT_TRUE(chunks) << chunks.error().message;
+  EXPECT_EQ(chunks->size(), 50u);
+  auto layout = (*r)->layout();
+  ASSERT_TRUE(layout);
+  EXPECT_EQ(layout->front().content_sha256, "v1");
+  EXPECT_FALSE(fs::exists(crashed / "index.sqlite-journal"));
+}
+
 TEST_F(StoreTest, OpensInReadOnlyFolder) {
   {
     auto w = writer();
