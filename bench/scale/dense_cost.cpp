@@ -1,5 +1,5 @@
-// rag-dense-cost LEXICAL_IDX QUERIES_JSONL [KIND=ivf] [PROBES=8,16,32,64] [VECTORS=hashed]
-//               [DIMENSION=1536]:
+// rag-dense-cost LEXICAL_IDX QUERIES_JSONL|passages:N [KIND=ivf] [PROBES=8,16,32,64]
+//               [VECTORS=hashed] [DIMENSION=1536]:
 // the dense index at scale, without HTTP: embeds every chunk of a lexical.idx that `rag-server
 // index` wrote, and each query of a BEIR queries.jsonl ("text"), finds each query's exact top
 // 10 by brute force, builds the index of KIND (ivf or hnsw) as `rag-server index` does (every
@@ -13,7 +13,14 @@
 // a stand-in for that structure (random indexing: each document of the BEIR corpus.jsonl the
 // passages were drawn from gets a random direction, a word the sum of the directions of the
 // documents it occurs in, a text the idf-weighted sum of its words), so that texts on the same
-// subject are near without sharing a word. Neither is a real model; see bench/scale/README.md.
+// subject are near without sharing a word. `glove=FILE` are pretrained word vectors in GloVe's
+// text format (a word, then its numbers, per line; bench/scale/README.md says where to get
+// them): a text is the idf-weighted mean of its words' vectors, taken into DIMENSION by a fixed
+// random isometry when the file has fewer, so similarities are the mean's own. None of them is
+// an embedding model; see bench/scale/README.md.
+//
+// QUERIES_JSONL may instead be `passages:N`: N chunks drawn at random (seeded), each asked
+// about by a run of 12 of its own words, for a corpus that has no questions of its own.
 #include <faiss/Index.h>
 #include <faiss/utils/Heap.h>
 #include <faiss/utils/distances.h>
@@ -114,6 +121,102 @@ class TopicEmbedding {
   std::unordered_map<std::string, Word> words_;
 };
 
+// Pretrained word vectors (GloVe's text format), each weighted by its word's idf among the
+// chunks embedded; a text is the sum of its words', normalised (see the top of this file).
+class WordVectorEmbedding {
+ public:
+  WordVectorEmbedding(const std::string& file, int dimension, const retrieval::LexicalIndex& chunks)
+      : dimension_(dimension) {
+    std::ifstream in(file);
+    for (std::string line; std::getline(in, line);) {
+      std::istringstream fields(line);
+      std::string word;
+      fields >> word;
+      std::vector<float> v;
+      for (float x; fields >> x;) v.push_back(x);
+      if (width_ == 0) width_ = static_cast<int>(v.size());
+      if (static_cast<int>(v.size()) == width_) vectors_.emplace(std::move(word), std::move(v));
+    }
+    if (vectors_.empty()) throw std::runtime_error("no word vectors in " + file);
+    if (width_ > dimension_) throw std::runtime_error("the word vectors are wider than DIMENSION");
+    if (width_ < dimension_) isometry_ = isometry(width_, dimension_);
+    std::unordered_map<std::string, std::size_t> documents;
+    for (std::uint32_t doc = 0; doc < chunks.size(); ++doc) {
+      auto terms = words(chunks.chunk(doc).text());
+      std::ranges::sort(terms);
+      terms.erase(std::unique(terms.begin(), terms.end()), terms.end());
+      for (auto& t : terms) ++documents[std::move(t)];
+    }
+    for (auto& [word, v] : vectors_) {
+      const auto seen = documents.find(word);
+      const double df = seen == documents.end() ? 1.0 : static_cast<double>(seen->second);
+      const auto idf = static_cast<float>(std::log(1.0 + static_cast<double>(chunks.size()) / df));
+      for (auto& x : v) x *= idf;
+    }
+  }
+
+  std::vector<float> operator()(std::string_view text) const {
+    std::vector<float> sum(static_cast<std::size_t>(width_), 0.0f);
+    for (const auto& t : words(text)) {
+      const auto it = vectors_.find(t);
+      if (it == vectors_.end()) continue;
+      for (int i = 0; i < width_; ++i) sum[i] += it->second[i];
+    }
+    std::vector<float> v = isometry_.empty() ? sum : std::vector<float>(dimension_, 0.0f);
+    for (int j = 0; !isometry_.empty() && j < width_; ++j) {
+      for (int i = 0; i < dimension_; ++i) v[i] += sum[j] * isometry_[j * dimension_ + i];
+    }
+    retrieval::VectorIndex::normalise(v.data(), dimension_);
+    return v;
+  }
+
+ private:
+  // `from` orthonormal rows of `to` numbers (Gram-Schmidt over Gaussian rows, seeded): a map
+  // into the wider space that keeps every inner product.
+  static std::vector<float> isometry(int from, int to) {
+    std::mt19937 random(7);
+    std::normal_distribution<double> normal;
+    std::vector<std::vector<double>> rows(static_cast<std::size_t>(from));
+    for (auto& r : rows) {
+      r.resize(static_cast<std::size_t>(to));
+      for (auto& x : r) x = normal(random);
+      for (const auto* previous = rows.data(); previous != &r; ++previous) {
+        double dot = 0;
+        for (int i = 0; i < to; ++i) dot += r[i] * (*previous)[i];
+        for (int i = 0; i < to; ++i) r[i] -= dot * (*previous)[i];
+      }
+      double norm = 0;
+      for (const double x : r) norm += x * x;
+      for (auto& x : r) x /= std::sqrt(norm);
+    }
+    std::vector<float> out;
+    for (const auto& r : rows) out.insert(out.end(), r.begin(), r.end());
+    return out;
+  }
+
+  int dimension_;
+  int width_ = 0;
+  std::unordered_map<std::string, std::vector<float>> vectors_;  // idf-weighted
+  std::vector<float> isometry_;  // width x dimension, row by row; empty when they are equal
+};
+
+// `passages:N` (see the top of this file): a run of 12 words from each of N random chunks.
+std::vector<std::string> passage_queries(const retrieval::LexicalIndex& chunks, std::size_t n) {
+  std::mt19937 random(5);
+  std::vector<std::string> out;
+  while (out.size() < n) {
+    const auto doc = static_cast<std::uint32_t>(random() % chunks.size());
+    const auto terms = words(chunks.chunk(doc).text());
+    constexpr std::size_t kRun = 12;
+    if (terms.size() < kRun) continue;
+    const std::size_t from = random() % (terms.size() - kRun + 1);
+    std::string query;
+    for (std::size_t i = from; i < from + kRun; ++i) query += (query.empty() ? "" : " ") + terms[i];
+    out.push_back(std::move(query));
+  }
+  return out;
+}
+
 std::vector<std::size_t> numbers(const std::string& list) {
   std::vector<std::size_t> out;
   std::stringstream in(list);
@@ -125,25 +228,15 @@ std::vector<std::size_t> numbers(const std::string& list) {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(
-        stderr,
-        "usage: rag-dense-cost LEXICAL_IDX QUERIES_JSONL [ivf|hnsw] [PROBES] [VECTORS] [DIM]\n");
+    std::fprintf(stderr,
+                 "usage: rag-dense-cost LEXICAL_IDX QUERIES_JSONL|passages:N [ivf|hnsw] [PROBES] "
+                 "[VECTORS] [DIM]\n");
     return 2;
   }
   const std::string kind = argc > 3 ? argv[3] : "ivf";
   const auto probes = numbers(argc > 4 ? argv[4] : "8,16,32,64");
   const std::string vectors = argc > 5 ? argv[5] : "hashed";
   const int dim = argc > 6 ? std::stoi(argv[6]) : 1536;
-  std::function<std::vector<float>(std::string_view)> embed = [dim](std::string_view text) {
-    return rag::fakes::fake_embedding(std::string(text), dim);
-  };
-  if (vectors.starts_with("topics=")) {
-    embed = [topics = std::make_shared<TopicEmbedding>(vectors.substr(7), dim)](
-                std::string_view text) { return (*topics)(text); };
-  } else if (vectors != "hashed") {
-    std::fprintf(stderr, "VECTORS: hashed or topics=CORPUS_JSONL\n");
-    return 2;
-  }
   const std::string file = argv[1];
   auto index = retrieval::load_lexical_index(file, retrieval::saved_lexical_generation(file));
   if (!index) {
@@ -151,6 +244,19 @@ int main(int argc, char** argv) {
     return 1;
   }
   const std::size_t n = index->size();
+  std::function<std::vector<float>(std::string_view)> embed = [dim](std::string_view text) {
+    return rag::fakes::fake_embedding(std::string(text), dim);
+  };
+  if (vectors.starts_with("topics=")) {
+    embed = [topics = std::make_shared<TopicEmbedding>(vectors.substr(7), dim)](
+                std::string_view text) { return (*topics)(text); };
+  } else if (vectors.starts_with("glove=")) {
+    embed = [glove = std::make_shared<WordVectorEmbedding>(vectors.substr(6), dim, *index)](
+                std::string_view text) { return (*glove)(text); };
+  } else if (vectors != "hashed") {
+    std::fprintf(stderr, "VECTORS: hashed, topics=CORPUS_JSONL or glove=WORD_VECTORS\n");
+    return 2;
+  }
   auto start = Clock::now();
   std::vector<float> data(n * static_cast<std::size_t>(dim));
   for (std::uint32_t doc = 0; doc < n; ++doc) {
@@ -158,11 +264,18 @@ int main(int argc, char** argv) {
     std::ranges::copy(v, data.begin() + static_cast<std::ptrdiff_t>(doc) * dim);
   }
   std::printf("embedded %zu chunks x %d in %.1f s\n", n, dim, seconds_since(start));
+  std::vector<std::string> texts;
+  if (const std::string_view source = argv[2]; source.starts_with("passages:")) {
+    texts = passage_queries(*index, std::stoul(std::string(source.substr(9))));
+  } else {
+    std::ifstream in(argv[2]);
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty()) texts.push_back(nlohmann::json::parse(line)["text"].get<std::string>());
+    }
+  }
   std::vector<float> queries;
-  std::ifstream in(argv[2]);
-  for (std::string line; std::getline(in, line);) {
-    if (line.empty()) continue;
-    const auto v = embed(nlohmann::json::parse(line)["text"].get<std::string>());
+  for (const auto& text : texts) {
+    const auto v = embed(text);
     queries.insert(queries.end(), v.begin(), v.end());
   }
   const std::size_t nq = queries.size() / static_cast<std::size_t>(dim);
