@@ -199,6 +199,7 @@ class SqliteIndexReader final : public IndexReader {
   sql::Database db_;
 };
 
+// `mode=ro`, plus `immutable=1` where the folder cannot be written (no lock files either).
 Result<sql::Database> open_read_only(const std::filesystem::path& file, bool writable) {
   return sql::Database::open(
       sql::file_uri(file.string(), writable ? "mode=ro" : "mode=ro&immutable=1"),
@@ -218,6 +219,7 @@ Result<void> recover(const std::filesystem::path& file) {
   return {};
 }
 
+// Whether `db`'s last error is one of SQLite's SQLITE_READONLY codes: a read needed a write.
 bool needs_write_access(const sql::Database& db) {
   return (sqlite3_extended_errcode(db.get()) & 0xff) == SQLITE_READONLY;
 }
