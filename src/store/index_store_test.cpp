@@ -524,6 +524,11 @@ TEST_F(StoreTest, RollsBackWhatAKilledWriterLeftHalfWritten) {
   }
   sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
   sqlite3_close(db);
+  const auto bytes = [](const fs::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  ASSERT_NE(bytes(crashed / "index.sqlite"), bytes(dir_ / "index.sqlite")) << "nothing spilled";
 
   // A read-only folder cannot roll it back: the reader refuses it rather than read it torn.
   fs::permissions(crashed, fs::perms::owner_read | fs::perms::owner_exec);

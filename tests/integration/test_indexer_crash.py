@@ -3,9 +3,10 @@ line of the file phase or of the embeddings phase, k different in each run and r
 log (never timed). After each kill the product opens the index (rolling back what the kill
 left half-written) and it is consistent (SQLite integrity, no orphan or gappy chunks, vectors
 whole, `rag-server search` finds what was committed and nothing else), and the next run
-completes and equals an uninterrupted build (chunks, vectors, build_info.json). One run is interrupted twice (the resume is killed as well), one while it
-stores the IVF vector index, and RANDOM_KILLS runs at moments drawn at random (mid-transaction,
-mid-request: wherever the signal lands); the seed is printed and RAG_CRASH_SEED=N replays it.
+completes and equals an uninterrupted build (chunks, vectors, build_info.json). One run is
+interrupted twice (the resume is killed as well), one while it stores the IVF vector index,
+and RANDOM_KILLS runs at moments drawn at random (mid-transaction, mid-request: wherever the
+signal lands); the seed is printed and RAG_CRASH_SEED=N replays it.
 
 test_index_cli.py has the single-kill case without embeddings; this file adds the phases and
 the repetitions. Embeddings come from the fake upstream (its vectors are deterministic).
