@@ -15,9 +15,9 @@
 // documents it occurs in, a text the idf-weighted sum of its words), so that texts on the same
 // subject are near without sharing a word. `glove=FILE` are pretrained word vectors in GloVe's
 // text format (a word, then its numbers, per line; bench/scale/README.md says where to get
-// them): a text is the idf-weighted mean of its words' vectors, taken into DIMENSION by a fixed
-// random isometry when the file has fewer, so similarities are the mean's own. None of them is
-// an embedding model; see bench/scale/README.md.
+// them): a text is the idf-weighted sum of its words' vectors, normalised, taken into DIMENSION
+// by a fixed random isometry when the file has fewer, so similarities are the sum's own. None of
+// them is an embedding model; see bench/scale/README.md.
 //
 // QUERIES_JSONL may instead be `passages:N`: N chunks drawn at random (seeded), each asked
 // about by a run of 12 of its own words, for a corpus that has no questions of its own.

