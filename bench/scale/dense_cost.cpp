@@ -69,6 +69,14 @@ std::vector<std::string> words(std::string_view text) {
   return out;
 }
 
+// words(text), each once (sorted): what a document frequency counts.
+std::vector<std::string> distinct_words(std::string_view text) {
+  auto terms = words(text);
+  std::ranges::sort(terms);
+  terms.erase(std::unique(terms.begin(), terms.end()), terms.end());
+  return terms;
+}
+
 // Random indexing over the documents of a BEIR corpus.jsonl (see the top of this file).
 class TopicEmbedding {
  public:
@@ -82,10 +90,7 @@ class TopicEmbedding {
       if (line.empty()) continue;
       const auto doc = nlohmann::json::parse(line);
       for (auto& x : direction) x = normal(random);
-      auto terms = words(doc.value("title", "") + " " + doc.value("text", ""));
-      std::ranges::sort(terms);
-      terms.erase(std::unique(terms.begin(), terms.end()), terms.end());
-      for (const auto& t : terms) {
+      for (const auto& t : distinct_words(doc.value("title", "") + " " + doc.value("text", ""))) {
         auto [it, added] = words_.try_emplace(t);
         if (added) it->second.vector.assign(static_cast<std::size_t>(dimension), 0.0f);
         ++it->second.documents;
@@ -142,10 +147,7 @@ class WordVectorEmbedding {
     if (width_ < dimension_) isometry_ = isometry(width_, dimension_);
     std::unordered_map<std::string, std::size_t> documents;
     for (std::uint32_t doc = 0; doc < chunks.size(); ++doc) {
-      auto terms = words(chunks.chunk(doc).text());
-      std::ranges::sort(terms);
-      terms.erase(std::unique(terms.begin(), terms.end()), terms.end());
-      for (auto& t : terms) ++documents[std::move(t)];
+      for (auto& t : distinct_words(chunks.chunk(doc).text())) ++documents[std::move(t)];
     }
     for (auto& [word, v] : vectors_) {
       const auto seen = documents.find(word);
