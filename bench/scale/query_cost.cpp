@@ -1,11 +1,14 @@
-// rag-query-cost LEXICAL_IDX QUERIES_JSONL [LIMIT=30] [ROUNDS=5] [exhaustive|dump]: the cost of the
-// lexical top-k alone, without HTTP, JSON or hits: maps a lexical.idx that `rag-server index`
-// wrote, turns each query of a BEIR queries.jsonl ("text") into its terms as the server does, and
-// times Bm25Index::search over all of them, ROUNDS times. Prints the median over rounds of the
-// mean microseconds per query, the queries' p50 and p99 (from the median round), and the
+// rag-query-cost LEXICAL_IDX QUERIES_JSONL [LIMIT=30] [ROUNDS=5] [exhaustive|dump|each]: the cost
+// of the lexical top-k alone, without HTTP, JSON or hits: maps a lexical.idx that `rag-server
+// index` wrote, turns each query of a BEIR queries.jsonl ("text") into its terms as the server
+// does, and times Bm25Index::search over all of them, ROUNDS times. Prints the median over rounds
+// of the mean microseconds per query, the queries' p50 and p99 (from the median round), and the
 // postings their terms hold. `exhaustive` times scoring every matching chunk instead (the
 // search before dynamic pruning), for the ratio. `dump` prints every result instead (query,
 // chunk, score to 17 digits): two builds give the same answers when their dumps are equal.
+// `each` also prints each query's microseconds in the median round, with its number of distinct
+// terms (how the cost spreads). The first round also pays the page faults of a fresh map, which a
+// running server pays once: use ROUNDS >= 3.
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -22,7 +25,9 @@ namespace retrieval = rag::retrieval;
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: rag-query-cost LEXICAL_IDX QUERIES_JSONL [LIMIT] [ROUNDS]\n");
+    std::fprintf(stderr,
+                 "usage: rag-query-cost LEXICAL_IDX QUERIES_JSONL [LIMIT] [ROUNDS] "
+                 "[exhaustive|dump|each]\n");
     return 2;
   }
   const std::size_t limit = argc > 3 ? std::stoul(argv[3]) : 30;
@@ -115,6 +120,11 @@ int main(int argc, char** argv) {
     for (const double x : each) sum += x;
     means.push_back(sum / static_cast<double>(each.size()));
     if (r == rounds / 2) median_round = each;
+  }
+  if (mode == "each") {  // "query <i> terms <n> us <x>", in query order
+    for (std::size_t i = 0; i < queries.size(); ++i) {
+      std::printf("query %zu terms %zu us %.1f\n", i, queries[i].size(), median_round[i]);
+    }
   }
   std::ranges::sort(means);
   std::ranges::sort(median_round);
