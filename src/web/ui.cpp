@@ -1,5 +1,7 @@
 #include "web/ui.hpp"
 
+#include <openssl/evp.h>
+
 #include <algorithm>
 #include <boost/beast/http/field.hpp>
 #include <memory>
@@ -84,7 +86,6 @@ constexpr std::string_view kSourceHead = R"(<!doctype html>
 <meta name="color-scheme" content="light dark">
 <meta name="referrer" content="no-referrer">
 <link rel="icon" href="/ui/icon.svg" type="image/svg+xml">
-<link rel="stylesheet" href="/ui/app.css">
 )";
 
 }  // namespace
@@ -100,9 +101,10 @@ void add_source_chunk(SourceDoc& doc, SourceChunk chunk, std::string_view page_t
   doc.chunks.push_back(std::move(chunk));
 }
 
-std::string source_page(const SourceDoc& doc) {
+std::string source_page(const SourceDoc& doc, std::string_view style) {
   const std::string title = html_escape(doc.title.empty() ? doc.url : doc.title);
   std::string out(kSourceHead);
+  if (!style.empty()) out.append("<style>").append(style).append("</style>\n");
   out += "<title>" + title + " · rag-server</title>\n</head>\n<body class=\"source-page\">\n";
   out += "<header class=\"bar\">\n<div class=\"title\">\n<h1>" + title + "</h1>\n";
   out += "<p class=\"source-url\">" + html_escape(doc.url) +
@@ -130,6 +132,19 @@ std::string source_page(const SourceDoc& doc) {
   return out;
 }
 
+std::string source_page_csp(std::string_view style) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_Digest(style.data(), style.size(), digest, &size, EVP_sha256(), nullptr);
+  unsigned char base64[4 * ((EVP_MAX_MD_SIZE + 2) / 3) + 1];  // NUL-terminated
+  EVP_EncodeBlock(base64, digest, static_cast<int>(size));
+  const std::string allowed =
+      "style-src 'sha256-" + std::string(reinterpret_cast<const char*>(base64)) + "'";
+  std::string csp(kUiContentSecurityPolicy);
+  const std::string_view from = "style-src 'self'";
+  return csp.replace(csp.find(from), from.size(), allowed);
+}
+
 std::string ui_page(std::string_view index_html, const UiOptions& options) {
   std::string page(index_html);
   const bool usable = options.site_url.starts_with("http://") ||
@@ -146,8 +161,8 @@ namespace {
 
 // GET /ui/source?url=...: the source page, or a JSON 404. A url with a fragment that the
 // index does not know is looked up again without it.
-http::Handler source_handler(SourceLookup lookup) {
-  return [lookup = std::move(lookup)](
+http::Handler source_handler(SourceLookup lookup, std::string_view style) {
+  return [lookup = std::move(lookup), style, csp = source_page_csp(style)](
              http::RequestContext& ctx) -> asio::awaitable<http::Response> {
     const unsigned version = ctx.request.version();
     const std::string url = ctx.query_param("url");
@@ -161,8 +176,8 @@ http::Handler source_handler(SourceLookup lookup) {
     http::Response res{http::Status::ok, version};
     res.set(field::content_type, "text/html; charset=utf-8");
     res.set(field::cache_control, "no-cache");
-    res.set("Content-Security-Policy", kUiContentSecurityPolicy);
-    res.body() = source_page(*doc);
+    res.set("Content-Security-Policy", csp);
+    res.body() = source_page(*doc, style);
     res.prepare_payload();
     co_return res;
   };
@@ -196,7 +211,10 @@ void add_ui_routes(http::Router& router, const UiOptions& options) {
                co_return serve(*page, ctx);
              });
   // Before /ui/{file}, which would take "source" for a file name.
-  router.add(http::Verb::get, "/ui/source", source_handler(options.source_lookup));
+  // The source page carries the chat page's style sheet inline (see source_page()).
+  const Asset* style = find_asset(std::string(kPrefix) + "app.css");
+  router.add(http::Verb::get, "/ui/source",
+             source_handler(options.source_lookup, style ? style->body : std::string_view{}));
   router.add(http::Verb::get, "/ui/{file}",
              [find](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
                const Served* file = find(ctx.params["file"]);

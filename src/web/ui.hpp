@@ -7,7 +7,8 @@
 // with a stale script, and an unchanged file costs a 304. An unknown file is a JSON 404.
 // GET /ui/source?url=<citation url> renders the indexed text of one source (its chunks in
 // order, under their section headings, HTML-escaped) so that a relative citation url such as
-// "/configuration" opens somewhere with its text fragment when no published site is known.
+// "/configuration" opens somewhere with its text fragment when no published site is known; its
+// style sheet is inline, allowed by hash in its own policy (see source_page).
 //
 // Thread-safety: call add_ui_routes() during start-up; the handlers it registers hold
 // immutable data and run on any thread (UiOptions::source_lookup must allow that too).
@@ -65,14 +66,22 @@ std::string ui_page(std::string_view index_html, const UiOptions& options);
 
 // The source page: title, url and every chunk as its own block (a chunk's leading paragraphs
 // that repeat the end of the previous chunk of the same section, the splitter's overlap, are
-// left out), grouped under section headings; all text HTML-escaped; no inline script or
-// style. Pure.
-std::string source_page(const SourceDoc& doc);
+// left out), grouped under section headings; all text HTML-escaped; no script. `style` (the
+// chat page's app.css as served) goes inline in one <style> element, allowed by its hash
+// (source_page_csp), rather than linked, so that the page is styled from its first layout: the
+// browser scrolls to the cited passage's text fragment once, on the layout it has then. (With
+// the sheet linked, the browser tests saw it scroll, under load, to where the passage would be
+// on a page ~1.6x shorter, as the unstyled text is.) Pure.
+std::string source_page(const SourceDoc& doc, std::string_view style = {});
+
+// The source page's Content-Security-Policy: kUiContentSecurityPolicy with style-src allowing
+// only the inline `style`, by its SHA-256 hash. Pure.
+std::string source_page_csp(std::string_view style);
 
 // A strong ETag for `body`: a quoted 64-bit FNV-1a hash in hex. Pure.
 std::string asset_etag(std::string_view body);
 
-// The Content-Security-Policy sent with every /ui answer.
+// The Content-Security-Policy sent with every /ui answer but the source page's.
 inline constexpr const char* kUiContentSecurityPolicy =
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
     "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";

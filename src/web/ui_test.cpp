@@ -2,7 +2,8 @@
 // CSP, an ETag that turns a revalidation into a 304, and a JSON 404 for anything else. The
 // page must work under its own CSP: no inline script, style or event handler, and every file
 // it references must be served. GET /ui/source renders a source's indexed text, escaped,
-// under the same CSP, and is a JSON 404 for a url the index does not have.
+// under the same CSP but for its one inline style sheet, allowed by hash, and is a JSON 404
+// for a url the index does not have.
 #include "web/ui.hpp"
 
 #include <gtest/gtest.h>
@@ -217,22 +218,46 @@ TEST(SourceChunk, TakesTheFirstTitleGiven) {
   EXPECT_EQ(odd.chunks[0].text, "no title");
 }
 
+// The chat page's style sheet, which the source page carries inline.
+std::string_view app_css() {
+  const Asset* css = find_asset("ui/app.css");
+  return css ? css->body : std::string_view{};
+}
+
 TEST(SourcePage, RendersSectionsAndChunksWithoutRepeatingTheOverlap) {
-  const auto page = source_page(sample_sources().at("/configuration"));
+  const auto page = source_page(sample_sources().at("/configuration"), app_css());
   EXPECT_NE(page.find("<title>Configuration · rag-server</title>"), std::string::npos);
   EXPECT_NE(page.find("<h1>Configuration</h1>"), std::string::npos);
   EXPECT_EQ(page.find("<h2>Configuration</h2>"), std::string::npos);  // the title again: no h2
   EXPECT_NE(page.find("<h2>Rate limits</h2>"), std::string::npos);
-  EXPECT_NE(page.find(R"(<link rel="stylesheet" href="/ui/app.css">)"), std::string::npos);
+  EXPECT_NE(page.find("<style>" + std::string(app_css()) + "</style>\n<title>"), std::string::npos);
+  EXPECT_EQ(page.find("rel=\"stylesheet\""), std::string::npos);
   EXPECT_NE(page.find("<p>Set RATE_LIMIT_CHAT.</p>\n<p>It takes N/period.</p>\n</div>\n"
                       "<div class=\"chunk\">\n<p>Per client IP.</p>"),
             std::string::npos)
       << page;
   // Order: intro, then the section.
   EXPECT_LT(page.find("Intro text."), page.find("Set RATE_LIMIT_CHAT."));
-  // Under the page's CSP: no script, no style element or attribute, no handler.
-  EXPECT_FALSE(std::regex_search(page, std::regex(R"(<script|<style\b|\sstyle=|\son[a-z]+=)",
-                                                  std::regex::icase)));
+  // Under the page's CSP: no script, no style attribute, no handler, one style element.
+  EXPECT_FALSE(
+      std::regex_search(page, std::regex(R"(<script|\sstyle=|\son[a-z]+=)", std::regex::icase)));
+  EXPECT_EQ(page.find("<style"), page.rfind("<style"));
+}
+
+// The inline sheet cannot end its element early, nor hold markup.
+TEST(SourcePage, TheInlineStyleSheetHoldsNoMarkup) {
+  ASSERT_FALSE(app_css().empty());
+  EXPECT_EQ(app_css().find('<'), std::string_view::npos);
+}
+
+// The policy allows the one inline sheet by its SHA-256 hash, and nothing else changes.
+TEST(SourcePage, PolicyAllowsTheInlineStyleByItsHash) {
+  // SHA-256("abc"), base64 (FIPS 180-2's first test vector).
+  const std::string expected =
+      std::regex_replace(kUiContentSecurityPolicy, std::regex("style-src 'self'"),
+                         "style-src 'sha256-ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0='");
+  EXPECT_EQ(source_page_csp("abc"), expected);
+  EXPECT_NE(expected, kUiContentSecurityPolicy);
 }
 
 // What the index records as the overlap is left out, and only that: a paragraph that a page
@@ -268,8 +293,9 @@ TEST(SourceRoute, ServesTheSourceWithTheCsp) {
     const auto res = get(target, "", options);
     ASSERT_EQ(res.result(), http::Status::ok) << target;
     EXPECT_EQ(res[field::content_type], "text/html; charset=utf-8");
-    EXPECT_EQ(res["Content-Security-Policy"], kUiContentSecurityPolicy);
+    EXPECT_EQ(res["Content-Security-Policy"], source_page_csp(app_css()));
     EXPECT_EQ(res[field::cache_control], "no-cache");
+    EXPECT_NE(res.body().find("<style>" + std::string(app_css()) + "</style>"), std::string::npos);
     EXPECT_NE(res.body().find("Set RATE_LIMIT_CHAT."), std::string::npos);
     EXPECT_EQ(res.body().find("Other page."), std::string::npos);
   }

@@ -11,6 +11,8 @@ files (size from IHDR, image data that inflates and is not uniform).
 Nothing is skipped: without node, playwright-core or Chromium the test fails and says what is
 missing (scripts/setup.sh installs them).
 """
+import base64
+import hashlib
 import json
 import os
 import re
@@ -123,9 +125,16 @@ class BrowserUi(unittest.TestCase):
         status, headers, body = self.llm.request("GET", "/ui/source?url=%2Fconfiguration")
         self.assertEqual(status, 200)
         self.assertEqual(headers["content-type"], "text/html; charset=utf-8")
-        self.assertEqual(headers["content-security-policy"], CSP)
         self.assertEqual(headers["x-content-type-options"], "nosniff")
-        self.assertIn(b'<link rel="stylesheet" href="/ui/app.css">', body)
+        # The chat page's style sheet inline (so that the browser lays the page out once,
+        # styled, before it scrolls to the passage), allowed by its hash and nothing else.
+        _, _, css = self.llm.request("GET", "/ui/app.css")
+        self.assertIn(b"<style>" + css + b"</style>", body)
+        self.assertEqual(body.count(b"<style"), 1)
+        self.assertNotIn(b'rel="stylesheet"', body)
+        digest = base64.b64encode(hashlib.sha256(css).digest()).decode()
+        self.assertEqual(headers["content-security-policy"],
+                         CSP.replace("style-src 'self'", f"style-src 'sha256-{digest}'"))
         self.assertIn(b"<title>Configuration reference", body)
         self.assertIn(b"RATE_LIMIT_CHAT", body)
         self.assertNotIn(b"<script", body)
