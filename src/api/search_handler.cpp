@@ -30,7 +30,9 @@ http::Handler search_handler(const retrieval::Searcher& searcher,
     latency->observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     if (!hits) {
-      if (hits.error().code == ErrorCode::kUnavailable) {
+      // None loaded yet, or the one loaded found damaged as it was read (and being reloaded).
+      if (hits.error().code == ErrorCode::kUnavailable ||
+          hits.error().code == ErrorCode::kIndexUnavailable) {
         auto res = http::error_response(http::Status::service_unavailable, "Index not loaded",
                                         version);
         res.set(boost::beast::http::field::retry_after, "5");

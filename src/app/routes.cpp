@@ -30,14 +30,15 @@ api::InputLimits input_limits(const config::Config& config) {
 // GET /ui/source's data: the chunks of one citation url in the snapshot being served (a
 // binary search in the snapshot's url order, then a copy of that page's chunks). Any thread.
 web::SourceLookup source_lookup(const retrieval::LiveIndex& index) {
-  return [&index](std::string_view url) -> std::optional<web::SourceDoc> {
+  return [&index](std::string_view url) -> Result<std::optional<web::SourceDoc>> {
     const auto snapshot = index.current();
     if (!snapshot) return std::nullopt;
     auto chunks = snapshot->source(url);
-    if (chunks.empty()) return std::nullopt;
+    if (!chunks) return std::unexpected(chunks.error());
+    if (chunks->empty()) return std::nullopt;
     web::SourceDoc doc;
     doc.url = std::string(url);
-    for (auto& chunk : chunks) {
+    for (auto& chunk : *chunks) {
       const auto& m = chunk.metadata;
       web::add_source_chunk(doc, {m.section, std::move(chunk.content), std::size_t(m.overlap)},
                             m.page_title);

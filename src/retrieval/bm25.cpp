@@ -199,6 +199,13 @@ std::uint32_t Bm25Index::count(std::string_view term) const {
   return i < 0 ? 0 : parts_.terms[static_cast<std::size_t>(i)].count;
 }
 
+std::span<const Bm25Posting> Bm25Index::postings(std::string_view term) const {
+  const auto i = vocabulary().find(term);
+  if (i < 0) return {};
+  const auto& entry = parts_.terms[static_cast<std::size_t>(i)];
+  return parts_.postings.subspan(entry.first, entry.count);
+}
+
 double Bm25Index::relevance_bound(const std::vector<std::string>& query_terms,
                                   const std::function<double(const std::string&)>& idf_of) {
   double bound = 0;

@@ -202,6 +202,8 @@ class Bm25Index {
   static double idf(std::uint64_t holding, std::uint64_t documents);
   // n_t: the documents holding the term.
   std::uint32_t count(std::string_view term) const;
+  // The term's postings; empty when no document holds it.
+  std::span<const Bm25Posting> postings(std::string_view term) const;
   std::size_t size() const { return static_cast<std::size_t>(parts_.doc_count); }
   double average_length(Field field) const {
     return parts_.average[static_cast<std::size_t>(field)];

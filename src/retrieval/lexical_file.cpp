@@ -60,7 +60,7 @@ Result<LexicalIndex> view_segment(const section_file::Sections& s, std::size_t f
   bm25.doc_count = stats.doc_count;
   bm25.k1 = stats.k1;
   bm25.average = stats.average;
-  return LexicalIndex::view(bm25, chunks, s.keep_alive);
+  return LexicalIndex::view(bm25, chunks, s.keep_alive, s.lazy);
 }
 
 Result<LexicalIndex> view_base(const section_file::Sections& s, std::string_view generation) {
@@ -210,15 +210,29 @@ Result<LexicalIndex> parse_lexical_changes(LexicalIndex base, std::uint64_t base
 
 namespace {
 
-// The base's sections: the cached ones while the file is the same, else mapped and checked.
+// The base's sections: the cached ones while the file is the same, else mapped and checked
+// (its postings and strings when read, unless `check` says whole).
 Result<std::shared_ptr<const section_file::Sections>> map_base(const std::filesystem::path& file,
-                                                               LexicalBaseCache* cache) {
+                                                               LexicalBaseCache* cache,
+                                                               LexicalCheck check) {
   if (cache != nullptr && cache->sections) {
     auto cached = std::static_pointer_cast<const section_file::Sections>(cache->sections);
-    if (cached->identity == section_file::identity_of(file)) return cached;
+    if (cached->identity == section_file::identity_of(file) &&
+        (check == LexicalCheck::kLazily || cached->lazy == nullptr)) {
+      return cached;
+    }
     cache->sections.reset();
   }
-  auto mapped = section_file::map(file, lexical_format::kBase);
+  using lexical_format::SegmentSection;
+  constexpr auto in_segment = [](SegmentSection id) {
+    return BaseSection::kSegment + static_cast<std::size_t>(id);
+  };
+  static constexpr std::array kLazy{in_segment(SegmentSection::kPostings),
+                                    in_segment(SegmentSection::kStrings)};
+  auto mapped =
+      section_file::map(file, lexical_format::kBase,
+                        check == LexicalCheck::kLazily ? std::span<const std::size_t>(kLazy)
+                                                       : std::span<const std::size_t>());
   if (!mapped) return std::unexpected(mapped.error());
   auto shared = std::make_shared<const section_file::Sections>(std::move(*mapped));
   if (cache != nullptr) cache->sections = shared;
@@ -228,8 +242,9 @@ Result<std::shared_ptr<const section_file::Sections>> map_base(const std::filesy
 }  // namespace
 
 Result<LexicalIndex> load_lexical_index(const std::filesystem::path& file,
-                                        std::string_view generation, LexicalBaseCache* cache) {
-  auto mapped = map_base(file, cache);
+                                        std::string_view generation, LexicalBaseCache* cache,
+                                        LexicalCheck check) {
+  auto mapped = map_base(file, cache, check);
   if (!mapped) return std::unexpected(mapped.error());
   const auto& s = *mapped;
   const auto with_file = [](const Error& e, const std::filesystem::path& f) {

@@ -58,13 +58,22 @@ struct LexicalBaseCache {
   std::shared_ptr<const void> sections;  // section_file::Sections of the base, or null
 };
 
+// How much of the base load_lexical_index verifies before it returns. kLazily: everything but
+// its postings and strings, whose pieces are verified when a search or a result first reads
+// them (LexicalIndex::intact), so that the first answer of a server started on a cold disk
+// does not wait for gigabytes to be read (docs/INDEX-FORMAT.md). kWhole: every byte, as after
+// a lazily read piece failed.
+enum class LexicalCheck { kLazily, kWhole };
+
 // The lexical index of content generation `generation`: the base `file` alone when written for
 // it, else combined with the changes file beside it when that was written for it and this base.
-// Checks what it maps (the base once while `cache` holds it). kNotFound when neither file is for
-// `generation` (the message says why), kCorrupt when one is damaged, kIo when unreadable.
+// Checks what it maps (the base once while `cache` holds it, unless kWhole is asked of a base
+// mapped lazily). kNotFound when neither file is for `generation` (the message says why),
+// kCorrupt when one is damaged, kIo when unreadable.
 Result<LexicalIndex> load_lexical_index(const std::filesystem::path& file,
                                         std::string_view generation,
-                                        LexicalBaseCache* cache = nullptr);
+                                        LexicalBaseCache* cache = nullptr,
+                                        LexicalCheck check = LexicalCheck::kWhole);
 
 // The checks and views of the loaders over bytes already in memory, which `keep_alive` holds;
 // the fuzz target's entries. `verify_checksum` false skips only the checksum.

@@ -16,9 +16,9 @@
 namespace rag::retrieval::lexical_format {
 
 inline constexpr section_file::Kind kBase{
-    {'R', 'A', 'G', 'L', 'E', 'X', '\0', '\0'}, 2, 13, "lexical index"};
+    {'R', 'A', 'G', 'L', 'E', 'X', '\0', '\0'}, 3, 13, "lexical index"};
 inline constexpr section_file::Kind kChanges{
-    {'R', 'A', 'G', 'L', 'E', 'X', 'C', '\0'}, 1, 16, "lexical index changes"};
+    {'R', 'A', 'G', 'L', 'E', 'X', 'C', '\0'}, 2, 16, "lexical index changes"};
 
 // A segment's arrays, in this order, from a file's first segment section.
 enum class SegmentSection : std::size_t {

@@ -1,6 +1,7 @@
 // The lexical index file: what is saved is what is loaded, a file for another content
-// generation or a damaged one is refused, and a snapshot over a loaded file answers exactly as
-// one built from the chunks.
+// generation or a damaged one is refused (at once, or when a lazily verified piece is first
+// read: then nothing is answered until the live index has reloaded it whole), and a snapshot
+// over a loaded file answers exactly as one built from the chunks.
 #include "retrieval/lexical_file.hpp"
 
 #include <gtest/gtest.h>
@@ -9,6 +10,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "observability/telemetry.hpp"
 #include "retrieval/live_index.hpp"
 #include "retrieval/snapshot.hpp"
 #include "retrieval/testing/fake_index_reader.hpp"
@@ -129,7 +131,7 @@ TEST(LexicalFile, StructureChecksAloneRefuseInconsistentSections) {
   ASSERT_TRUE(save_lexical_index(LexicalIndex::build(corpus_with_urls()), "g", {}, file));
   std::string bytes = read_file(file);
   // The first section's offset (the header's section table) pointed past the end.
-  constexpr std::size_t kFirstSection = 8 + 8 + 4 + 4 + 8;  // 32
+  constexpr std::size_t kFirstSection = 8 + 8 + 4 + 4 + 8 + 8;  // 40
   std::uint64_t past = bytes.size() + 8;
   std::memcpy(bytes.data() + kFirstSection, &past, sizeof past);
   std::vector<std::uint64_t> aligned((bytes.size() + 7) / 8);
@@ -163,7 +165,7 @@ TEST(LexicalFile, ASnapshotOverTheLoadedFileAnswersAsOneBuiltFromTheChunks) {
       EXPECT_EQ((*a)[i].metadata, (*b)[i].metadata);
     }
   }
-  EXPECT_EQ((*from_file)->source("/config").size(), 2u);
+  EXPECT_EQ((*from_file)->source("/config")->size(), 2u);
 }
 
 TEST(LexicalFile, LiveIndexLoadsTheFileForItsGenerationAndBuildsOtherwise) {
@@ -193,6 +195,75 @@ TEST(LexicalFile, LiveIndexLoadsTheFileForItsGenerationAndBuildsOtherwise) {
   EXPECT_FALSE(stale->lexical_stored);
   EXPECT_NE(stale->lexical_note.find("another index generation"), std::string::npos);
   EXPECT_EQ(live.current()->size(), 4u);
+}
+
+// Chunks whose strings span several 1 MiB checksum pieces: a wombat near the start, a quokka
+// in the middle, two kilobytes of filler each.
+std::vector<store::StoredChunk> corpus_of_pieces() {
+  std::string filler;
+  while (filler.size() < 2048) filler += "Filler words pad every page of this handbook. ";
+  std::vector<store::StoredChunk> chunks;
+  for (int i = 0; i < 1500; ++i) {
+    const std::string animal = i == 3 ? "The wombat digs. " : i == 750 ? "The quokka smiles. " : "";
+    chunks.push_back(make_chunk(i, animal + filler, "Page", "/page" + std::to_string(i)));
+  }
+  return chunks;
+}
+
+TEST(LexicalFile, ADamagedPieceReadLazilyAnswersNothingUntilTheLiveIndexReloadsItWhole) {
+  ScratchDir dir;
+  const auto file = lexical_index_path(dir.path());
+  const auto chunks = corpus_of_pieces();
+  ASSERT_TRUE(save_lexical_index(LexicalIndex::build(chunks), "g", {}, file));
+  std::string bytes = read_file(file);
+  const auto quokka = bytes.rfind("The quokka smiles.");  // in the strings, not the vocabulary
+  ASSERT_NE(quokka, std::string::npos);
+  bytes[quokka] = 't';
+  write_file(file, bytes);
+
+  EXPECT_EQ(load_lexical_index(file, "g").error().code, ErrorCode::kCorrupt);  // whole
+  auto lazily = load_lexical_index(file, "g", nullptr, LexicalCheck::kLazily);
+  ASSERT_TRUE(lazily.has_value()) << lazily.error().message;
+  auto snapshot = Snapshot::assemble(std::move(*lazily), {}, {}, "g");
+  ASSERT_TRUE(snapshot.has_value());
+  auto wombat = (*snapshot)->search("wombat", nullptr, 3);  // other pieces: answered
+  ASSERT_TRUE(wombat.has_value() && !wombat->empty());
+  EXPECT_EQ(wombat->front().chunk_id, 3);
+  EXPECT_TRUE((*snapshot)->intact());
+  const auto damaged = (*snapshot)->search("quokka", nullptr, 3);
+  ASSERT_FALSE(damaged.has_value());
+  EXPECT_EQ(damaged.error().code, ErrorCode::kIndexUnavailable);
+  EXPECT_FALSE((*snapshot)->intact());
+  EXPECT_FALSE((*snapshot)->search("wombat", nullptr, 3).has_value());  // nothing from now on
+  EXPECT_FALSE((*snapshot)->source("/page3").has_value());
+
+  // The live index maps it lazily, finds the damage when the quokka's text is read, and then
+  // reloads with the file verified whole: refused, so built from the chunks, and right.
+  auto state = std::make_shared<testing::FakeIndexState>();
+  state->set(chunks, "g");
+  LiveIndex live(testing::fake_opener(state), {}, nullptr, file);
+  observability::Registry metrics;
+  observability::Readiness readiness;
+  observability::Telemetry telemetry{metrics, readiness};
+  live.publish(telemetry);
+  auto first = live.reload();
+  ASSERT_TRUE(first.has_value() && first->lexical_stored);
+  EXPECT_TRUE(readiness.evaluate().ready);
+  EXPECT_FALSE(live.current()->search("quokka", nullptr, 3).has_value());
+  const auto unready = readiness.evaluate();
+  EXPECT_FALSE(unready.ready);
+  ASSERT_EQ(unready.reasons.size(), 1u);
+  EXPECT_EQ(unready.reasons[0], "index: lexical index file damaged; reloading");
+  auto again = live.reload_if_changed();  // the same generation, but damaged
+  ASSERT_TRUE(again.has_value() && again->reloaded);
+  EXPECT_FALSE(again->lexical_stored);
+  EXPECT_NE(again->lexical_note.find("checksum mismatch"), std::string::npos);
+  auto quokkas = live.current()->search("quokka", nullptr, 3);
+  ASSERT_TRUE(quokkas.has_value() && !quokkas->empty());
+  EXPECT_EQ(quokkas->front().chunk_id, 750);
+  EXPECT_TRUE(live.current()->intact());
+  EXPECT_TRUE(readiness.evaluate().ready);
+  EXPECT_FALSE(live.reload_if_changed()->reloaded);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "retrieval/section_file.hpp"
 #include "retrieval/tokenizer.hpp"
 
 namespace rag::retrieval {
@@ -110,7 +111,8 @@ LexicalIndex LexicalIndex::build(const std::vector<store::StoredChunk>& chunks,
 }
 
 Result<LexicalIndex> LexicalIndex::view(const Bm25Parts& bm25, const ChunkParts& chunks,
-                                        std::shared_ptr<const void> keep_alive) {
+                                        std::shared_ptr<const void> keep_alive,
+                                        const section_file::LazyPieces* lazy) {
   const auto corrupt = [](const std::string& why) {
     return fail(ErrorCode::kCorrupt, "lexical index: " + why);
   };
@@ -132,7 +134,7 @@ Result<LexicalIndex> LexicalIndex::view(const Bm25Parts& bm25, const ChunkParts&
   for (const auto doc : chunks.by_url) {
     if (doc >= chunks.records.size()) return corrupt("the url order names no chunk");
   }
-  return LexicalIndex(std::move(*index), chunks, std::move(keep_alive));
+  return LexicalIndex(std::move(*index), chunks, std::move(keep_alive), lazy);
 }
 
 Result<LexicalIndex> LexicalIndex::combine(LexicalIndex base, LexicalIndex added,
@@ -181,8 +183,19 @@ Result<LexicalIndex> LexicalIndex::combine(LexicalIndex base, LexicalIndex added
   return base;
 }
 
+void LexicalIndex::verify_postings(const std::vector<std::string>& query_terms) const {
+  if (lazy_ == nullptr) return;
+  // The verdict is kept for intact(); the search reads within bounds either way.
+  for (const auto& term : query_terms) (void)lazy_->verify(std::as_bytes(bm25_.postings(term)));
+}
+
+Result<void> LexicalIndex::intact() const {
+  return lazy_ == nullptr ? Result<void>{} : lazy_->intact();
+}
+
 std::vector<ScoredDoc> LexicalIndex::search(const std::vector<std::string>& query_terms,
                                             std::size_t limit) const {
+  verify_postings(query_terms);
   if (!changes_) return bm25_.search(query_terms, limit);
   Bm25Scope scope;
   for (const auto& term : query_terms) scope.idf.push_back(idf(term));
@@ -252,11 +265,11 @@ ChunkView LexicalIndex::chunk(std::uint32_t doc) const {
   return view;
 }
 
-namespace {
-
 // Bytes [offset, offset + size) of a chunk's strings: read from the file when the index has
-// one (ChunkParts::strings_fd), else copied from `strings`.
-std::string read_strings(const ChunkParts& parts, std::uint64_t offset, std::size_t size) {
+// one (ChunkParts::strings_fd), else copied from `strings`; verified first when read lazily.
+std::string LexicalIndex::read_strings(std::uint64_t offset, std::size_t size) const {
+  const auto& parts = chunks_;
+  if (lazy_ != nullptr) (void)lazy_->verify(parts.strings_offset + offset, size);  // intact()
   std::string out(size, '\0');
   std::size_t done = 0;
   while (parts.strings_fd >= 0 && done < size) {
@@ -271,19 +284,16 @@ std::string read_strings(const ChunkParts& parts, std::uint64_t offset, std::siz
   return out;
 }
 
-}  // namespace
-
 ChunkView LexicalIndex::own_chunk(std::uint32_t doc) const {
   const auto& r = chunks_.records[doc];
-  return {
-      r.chunk_id, r.overlap,
-      read_strings(chunks_, r.text_offset, std::size_t{r.text_size} + r.metadata_size + r.url_size),
-      r.text_size, r.metadata_size};
+  return {r.chunk_id, r.overlap,
+          read_strings(r.text_offset, std::size_t{r.text_size} + r.metadata_size + r.url_size),
+          r.text_size, r.metadata_size};
 }
 
 std::string LexicalIndex::own_url(std::uint32_t doc) const {
   const auto& r = chunks_.records[doc];
-  return read_strings(chunks_, r.text_offset + r.text_size + r.metadata_size, r.url_size);
+  return read_strings(r.text_offset + r.text_size + r.metadata_size, r.url_size);
 }
 
 }  // namespace rag::retrieval

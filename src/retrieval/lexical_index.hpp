@@ -33,6 +33,10 @@
 
 namespace rag::retrieval {
 
+namespace section_file {
+class LazyPieces;
+}
+
 // One chunk as stored: its strings are strings[text_offset, ...): the text, then the stored
 // metadata JSON (ChunkMetadata::to_stored_json), then the citation url.
 struct ChunkRecord {
@@ -125,8 +129,11 @@ class LexicalIndex {
   // Over arrays owned elsewhere (see Bm25Index::view). kCorrupt when they are not a well-formed
   // index: BM25 and chunk counts differ, a record's strings lie outside `strings`, a by-url
   // entry names no chunk. O(chunks + terms).
+  // `lazy`: the pieces of the mapped file whose checksum is verified when read (the postings'
+  // and the strings'), alive while `keep_alive` lives; null when every byte was verified.
   static Result<LexicalIndex> view(const Bm25Parts& bm25, const ChunkParts& chunks,
-                                   std::shared_ptr<const void> keep_alive);
+                                   std::shared_ptr<const void> keep_alive,
+                                   const section_file::LazyPieces* lazy = nullptr);
 
   // A base and the changes since (see the top), whose arrays `keep_alive` holds. kCorrupt
   // when they do not fit: positions out of range, out of order within a segment or given
@@ -136,7 +143,8 @@ class LexicalIndex {
                                       const LexicalChanges& changes,
                                       std::shared_ptr<const void> keep_alive);
 
-  // Bm25Index::search, relevance and idf over the whole index.
+  // Bm25Index::search, relevance and idf over the whole index. Of an index read lazily, the
+  // query terms' postings are verified first (see intact()).
   std::vector<ScoredDoc> search(const std::vector<std::string>& query_terms,
                                 std::size_t limit) const;
   double relevance(double score, const std::vector<std::string>& query_terms) const {
@@ -151,6 +159,10 @@ class LexicalIndex {
   // The docs whose citation url is `url`, in chunk order. O(log n + their count).
   std::vector<std::uint32_t> with_url(std::string_view url) const;
   bool combined() const { return changes_ != nullptr; }
+  // kCorrupt when bytes of the file under this index failed their checksum when first read
+  // (section_file::LazyPieces): search() and chunk() may then have read them, so a reader checks
+  // this before it answers with what they returned. Always fine for an index verified whole.
+  Result<void> intact() const;
 
   // The base's (or only segment's) arrays, for the lexical index file's writer.
   const Bm25Index& bm25() const { return bm25_; }
@@ -158,8 +170,11 @@ class LexicalIndex {
 
  private:
   struct Changes;
-  LexicalIndex(Bm25Index bm25, ChunkParts chunks, std::shared_ptr<const void> storage)
-      : bm25_(std::move(bm25)), chunks_(chunks), storage_(std::move(storage)) {}
+  LexicalIndex(Bm25Index bm25, ChunkParts chunks, std::shared_ptr<const void> storage,
+               const section_file::LazyPieces* lazy = nullptr)
+      : bm25_(std::move(bm25)), chunks_(chunks), storage_(std::move(storage)), lazy_(lazy) {}
+  void verify_postings(const std::vector<std::string>& query_terms) const;
+  std::string read_strings(std::uint64_t offset, std::size_t size) const;
   ChunkView own_chunk(std::uint32_t doc) const;
   std::string own_url(std::uint32_t doc) const;
   std::span<const std::uint32_t> own_with_url(std::string_view url) const;
@@ -167,6 +182,7 @@ class LexicalIndex {
   Bm25Index bm25_;
   ChunkParts chunks_;
   std::shared_ptr<const void> storage_;  // what chunks_ views
+  const section_file::LazyPieces* lazy_ = nullptr;  // in storage_, when read lazily
   std::shared_ptr<const Changes> changes_;  // null: one segment
 };
 

@@ -53,7 +53,11 @@ Result<ReloadStats> LiveIndex::load_locked(store::IndexReader& reader, std::stri
   if (!lexical_file_.empty()) {
     auto tied_to = content_generation();
     if (!tied_to) return std::unexpected(tied_to.error());
-    auto loaded = load_lexical_index(lexical_file_, *tied_to, &lexical_cache_);
+    // Lazily, so that a start on a cold disk answers before gigabytes are read; whole when a
+    // lazily read piece of the snapshot being replaced failed its checksum.
+    const auto serving = current();
+    const auto check = serving && !serving->intact() ? LexicalCheck::kWhole : LexicalCheck::kLazily;
+    auto loaded = load_lexical_index(lexical_file_, *tied_to, &lexical_cache_, check);
     if (loaded) {
       lexical = std::move(*loaded);
     } else {
@@ -130,7 +134,7 @@ Result<ReloadStats> LiveIndex::reload_if_changed() {
   // A graph stored since for the vectors of the current snapshot, which awaits one.
   const bool graph_arrived = stored_graph_ && stored_graph_->arrived();
   auto snap = current();
-  if (snap && snap->generation() == *generation && !graph_arrived) {
+  if (snap && snap->generation() == *generation && !graph_arrived && snap->intact()) {
     ReloadStats stats;
     stats.generation = std::move(*generation);
     return stats;
@@ -147,7 +151,9 @@ Result<ReloadStats> LiveIndex::reload_if_changed() {
 void LiveIndex::publish(observability::Telemetry& telemetry) const {
   telemetry.readiness.add({"index",
                            [this]() -> std::optional<std::string> {
-                             if (!current()) return "index not loaded (run rag-server index)";
+                             const auto s = current();
+                             if (!s) return "index not loaded (run rag-server index)";
+                             if (!s->intact()) return "lexical index file damaged; reloading";
                              return std::nullopt;
                            },
                            [this] {

@@ -64,10 +64,12 @@ class LiveIndex {
 
   // Loads the index and swaps the new snapshot in.
   Result<ReloadStats> reload();
-  // Reloads only when the index's generation differs from the current snapshot's, or when the
+  // Reloads only when the index's generation differs from the current snapshot's, when the
   // current snapshot awaits its approximate vector index and `rag-server index` has now stored
-  // it; and not while a run of `rag-server index` holds the folder (store/run_lock.hpp): its
-  // derived files would lag behind, so the current snapshot keeps serving until it ends.
+  // it, or when a piece of its lexical index file failed its checksum as it was read
+  // (Snapshot::intact: then that file is verified whole, and refused); and not while a run of
+  // `rag-server index` holds the folder (store/run_lock.hpp): its derived files would lag behind,
+  // so the current snapshot keeps serving until it ends.
   Result<ReloadStats> reload_if_changed();
 
   // Installs a snapshot built elsewhere (tests, the CLI).

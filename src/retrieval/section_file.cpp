@@ -10,7 +10,10 @@
 #include <bit>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <thread>
+
+#include <spdlog/spdlog.h>
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -27,8 +30,9 @@ struct Prefix {
   std::uint32_t version;
   std::uint32_t section_count;
   std::uint64_t file_size;
+  std::uint64_t digests_at;  // where the pieces' digests start: the end of the last section
 };
-static_assert(sizeof(Prefix) == 32 && std::is_trivially_copyable_v<Prefix>);
+static_assert(sizeof(Prefix) == 40 && std::is_trivially_copyable_v<Prefix>);
 constexpr std::size_t kChecksummedFrom = offsetof(Prefix, version);
 
 struct Section {
@@ -40,6 +44,20 @@ std::uint64_t aligned(std::uint64_t n) { return (n + 7) & ~std::uint64_t{7}; }
 
 std::uint64_t header_size(std::size_t sections) {
   return sizeof(Prefix) + sections * sizeof(Section);
+}
+
+// The pieces the checksum is made of: every byte from `version` to the digests, cut into pieces
+// of kPiece bytes (the last may be shorter). Small enough that a server's first queries verify
+// only the few megabytes they read (LazyPieces), large enough that a file of gigabytes has a
+// few thousand digests.
+constexpr std::size_t kPiece = std::size_t{1} << 20;
+
+std::uint64_t piece_count(std::uint64_t digests_at) {
+  return digests_at > kChecksummedFrom ? (digests_at - kChecksummedFrom + kPiece - 1) / kPiece : 0;
+}
+
+std::uint64_t combine(std::span<const std::uint64_t> digests) {
+  return XXH3_64bits(digests.data(), digests.size() * sizeof(std::uint64_t));
 }
 
 class Fd {
@@ -82,16 +100,7 @@ bool read_all(int fd, void* data, std::size_t size, std::uint64_t offset) {
   return true;
 }
 
-// The checksum: XXH3-64 of the XXH3-64 digests of consecutive pieces of kPiece bytes of
-// everything from `version` to the end (the last piece may be shorter), so that a reader can
-// hash the pieces of a large file on every core.
-constexpr std::size_t kPiece = std::size_t{16} << 20;
-
-std::uint64_t combine(const std::vector<std::uint64_t>& digests) {
-  return XXH3_64bits(digests.data(), digests.size() * sizeof(std::uint64_t));
-}
-
-// The checksum of bytes given in order, in any number of calls.
+// The digests of bytes given in order, in any number of calls.
 class PieceHasher {
  public:
   PieceHasher() : state_(XXH3_createState()) { XXH3_64bits_reset(state_); }
@@ -110,9 +119,9 @@ class PieceHasher {
       if (filled_ == kPiece) finish_piece();
     }
   }
-  std::uint64_t digest() {
+  const std::vector<std::uint64_t>& digests() {
     if (filled_ > 0) finish_piece();
-    return combine(digests_);
+    return digests_;
   }
 
  private:
@@ -126,48 +135,32 @@ class PieceHasher {
   std::vector<std::uint64_t> digests_;
 };
 
-std::uint64_t checksum_of(std::span<const std::byte> bytes) {
-  std::vector<std::uint64_t> digests;
-  for (std::size_t at = kChecksummedFrom; at < bytes.size(); at += kPiece) {
-    digests.push_back(XXH3_64bits(bytes.data() + at, std::min(kPiece, bytes.size() - at)));
-  }
-  return combine(digests);
+std::string prefixed(const Kind& kind, const std::string& why) {
+  return std::string(kind.what) + ": " + why;
 }
 
-// The file's checksum, read through the descriptor rather than the map (a pass over the whole
-// file that leaves the server's resident memory as it was), its pieces on up to four threads.
-Result<std::uint64_t> checksum_of(int fd, std::uint64_t file_size) {
-  const std::size_t pieces =
-      file_size > kChecksummedFrom ? (file_size - kChecksummedFrom + kPiece - 1) / kPiece : 0;
-  std::vector<std::uint64_t> digests(pieces);
-  const auto threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
-  std::vector<int> errors(threads, 0);
-  const auto hash_pieces = [&](std::size_t first) {
-    std::vector<char> buffer(kPiece);
-    for (std::size_t i = first; i < pieces; i += threads) {
-      const std::uint64_t at = kChecksummedFrom + std::uint64_t{i} * kPiece;
-      const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(kPiece, file_size - at));
-      if (!read_all(fd, buffer.data(), n, at)) {
-        errors[first] = errno == 0 ? EIO : errno;
-        return;
-      }
-      digests[i] = XXH3_64bits(buffer.data(), n);
-    }
-  };
-  {
-    std::vector<std::jthread> workers;
-    for (std::size_t t = 1; t < std::min(threads, pieces); ++t)
-      workers.emplace_back(hash_pieces, t);
-    hash_pieces(0);
+// The prefix's own checks, against the file's size: an error message, or "" when it holds.
+std::string check_prefix(const Prefix& prefix, std::uint64_t size, const Kind& kind) {
+  if (prefix.magic != kind.magic) return "not one";
+  if (prefix.version != kind.version || prefix.section_count != kind.sections) {
+    return "format version " + std::to_string(prefix.version) + ", this build reads " +
+           std::to_string(kind.version);
   }
-  for (const int error : errors) {
-    if (error != 0)
-      return fail(ErrorCode::kIo, std::string("cannot read: ") + std::strerror(error));
+  if (prefix.file_size != size) {
+    return "truncated or extended (" + std::to_string(size) + " bytes, header says " +
+           std::to_string(prefix.file_size) + ")";
   }
-  return combine(digests);
+  const auto header = header_size(kind.sections);
+  if (prefix.digests_at < header || prefix.digests_at > size ||
+      (size - prefix.digests_at) / 8 != piece_count(prefix.digests_at) ||
+      (size - prefix.digests_at) % 8 != 0) {
+    return "its piece digests do not fit its size";
+  }
+  return "";
 }
 
-// The map and the descriptor, for sections read with pread(2) rather than through the map.
+// The map and the descriptor, for sections read with pread(2) rather than through the map, and
+// the pieces left to verify when read.
 struct Mapping {
   Mapping(void* address, std::size_t size, int fd) : address(address), size(size), fd(fd) {}
   ~Mapping() {
@@ -179,6 +172,7 @@ struct Mapping {
   void* address;
   std::size_t size;
   int fd;
+  std::optional<LazyPieces> pieces;
 };
 
 FileIdentity identity_from(const struct stat& st) {
@@ -187,11 +181,87 @@ FileIdentity identity_from(const struct stat& st) {
           std::int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec};
 }
 
-std::string prefixed(const Kind& kind, const std::string& why) {
-  return std::string(kind.what) + ": " + why;
+}  // namespace
+
+LazyPieces::LazyPieces(int fd, const std::byte* map, std::vector<std::uint64_t> digests,
+                       std::uint64_t digests_at, std::string name)
+    : fd_(fd),
+      map_(map),
+      digests_(std::move(digests)),
+      digests_at_(digests_at),
+      name_(std::move(name)),
+      state_(std::make_unique<std::atomic<std::uint8_t>[]>(digests_.size())) {}
+
+LazyPieces::State LazyPieces::check(std::size_t i, std::vector<char>& buffer) const {
+  const std::uint64_t at = kChecksummedFrom + std::uint64_t{i} * kPiece;
+  const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(kPiece, digests_at_ - at));
+  const bool good =
+      read_all(fd_, buffer.data(), n, at) && XXH3_64bits(buffer.data(), n) == digests_[i];
+  std::int64_t none = -1;
+  if (!good) first_bad_.compare_exchange_strong(none, static_cast<std::int64_t>(i));
+  state_[i].store(good ? kGood : kBad, std::memory_order_release);
+  return good ? kGood : kBad;
 }
 
-}  // namespace
+bool LazyPieces::verify(std::uint64_t offset, std::uint64_t size) const {
+  if (size == 0) return true;
+  if (offset > digests_at_ || size > digests_at_ - offset) return false;
+  const auto piece_of = [](std::uint64_t byte) {
+    return byte < kChecksummedFrom ? 0 : (byte - kChecksummedFrom) / kPiece;
+  };
+  std::vector<char> buffer;
+  bool good = true;
+  for (auto i = piece_of(offset); i <= piece_of(offset + size - 1); ++i) {
+    auto state = static_cast<State>(state_[i].load(std::memory_order_acquire));
+    if (state == kUnverified) {
+      buffer.resize(kPiece);
+      state = check(i, buffer);
+      if (state == kBad) {
+        spdlog::error("{}: checksum mismatch in the piece at byte {}, found as it was first read",
+                      name_, kChecksummedFrom + i * kPiece);
+      }
+    }
+    good = good && state == kGood;
+  }
+  return good;
+}
+
+bool LazyPieces::verify_all_but(
+    std::span<const std::pair<std::uint64_t, std::uint64_t>> lazy) const {
+  std::vector<std::size_t> eager;
+  for (std::size_t i = 0; i < digests_.size(); ++i) {
+    const std::uint64_t from = kChecksummedFrom + std::uint64_t{i} * kPiece;
+    const std::uint64_t to = std::min<std::uint64_t>(from + kPiece, digests_at_);
+    const bool inside = std::ranges::any_of(lazy, [&](const auto& range) {
+      return range.first <= from && to <= range.first + range.second;
+    });
+    if (!inside) eager.push_back(i);
+  }
+  const auto threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
+  std::atomic<bool> good = true;
+  const auto verify_every = [&](std::size_t first) {
+    std::vector<char> buffer(kPiece);
+    for (std::size_t k = first; k < eager.size() && good.load(std::memory_order_relaxed);
+         k += threads) {
+      if (check(eager[k], buffer) != kGood) good = false;
+    }
+  };
+  {
+    std::vector<std::jthread> workers;
+    for (std::size_t t = 1; t < std::min(threads, eager.size()); ++t)
+      workers.emplace_back(verify_every, t);
+    verify_every(0);
+  }
+  return good;
+}
+
+Result<void> LazyPieces::intact() const {
+  const auto bad = first_bad_.load(std::memory_order_acquire);
+  if (bad < 0) return {};
+  return fail(ErrorCode::kCorrupt,
+              name_ + ": checksum mismatch in bytes from " +
+                  std::to_string(kChecksummedFrom + static_cast<std::uint64_t>(bad) * kPiece));
+}
 
 FileIdentity identity_of(const std::filesystem::path& file) {
   struct stat st {};
@@ -214,7 +284,8 @@ Result<void> write(const std::filesystem::path& file, const Kind& kind,
     table[i] = {at, sections[i].size()};
     at = aligned(at + sections[i].size());
   }
-  prefix.file_size = at;
+  prefix.digests_at = at;
+  prefix.file_size = at + piece_count(at) * sizeof(std::uint64_t);
   static constexpr std::array<std::byte, 8> kPadding{};
   const auto padding = [](std::size_t size) { return aligned(size) - size; };
   const auto table_bytes = std::as_bytes(std::span(table));
@@ -227,7 +298,8 @@ Result<void> write(const std::filesystem::path& file, const Kind& kind,
     hash.add(s.data(), s.size());
     hash.add(kPadding.data(), padding(s.size()));
   }
-  prefix.checksum = hash.digest();
+  const auto& digests = hash.digests();
+  prefix.checksum = combine(digests);
 
   auto temporary = file;
   temporary += ".tmp";
@@ -245,6 +317,7 @@ Result<void> write(const std::filesystem::path& file, const Kind& kind,
     ok = ok && write_all(fd.get(), s.data(), s.size()) &&
          write_all(fd.get(), kPadding.data(), padding(s.size()));
   }
+  ok = ok && write_all(fd.get(), digests.data(), digests.size() * sizeof(std::uint64_t));
   if (!ok || ::fsync(fd.get()) != 0 || ::close(fd.release()) != 0) {
     return failed(std::strerror(errno));
   }
@@ -262,28 +335,26 @@ Result<Sections> parse(std::span<const std::byte> bytes, const Kind& kind, bool 
   Prefix prefix;
   if (bytes.size() < sizeof prefix) return corrupt("shorter than its header");
   std::memcpy(&prefix, bytes.data(), sizeof prefix);
-  if (prefix.magic != kind.magic) return corrupt("not one");
-  if (prefix.version != kind.version || prefix.section_count != kind.sections) {
-    return corrupt("format version " + std::to_string(prefix.version) + ", this build reads " +
-                   std::to_string(kind.version));
-  }
-  if (prefix.file_size != bytes.size()) {
-    return corrupt("truncated or extended (" + std::to_string(bytes.size()) +
-                   " bytes, header says " + std::to_string(prefix.file_size) + ")");
+  if (const auto why = check_prefix(prefix, bytes.size(), kind); !why.empty()) return corrupt(why);
+  if (verify_checksum) {
+    std::vector<std::uint64_t> digests(piece_count(prefix.digests_at));
+    std::memcpy(digests.data(), bytes.data() + prefix.digests_at, digests.size() * 8);
+    for (std::size_t i = 0; i < digests.size(); ++i) {
+      const std::uint64_t at = kChecksummedFrom + std::uint64_t{i} * kPiece;
+      const auto n = std::min<std::uint64_t>(kPiece, prefix.digests_at - at);
+      if (XXH3_64bits(bytes.data() + at, n) != digests[i]) return corrupt("checksum mismatch");
+    }
+    if (combine(digests) != prefix.checksum) return corrupt("checksum mismatch");
   }
   const auto header = header_size(kind.sections);
-  if (bytes.size() < header) return corrupt("shorter than its section table");
-  if (verify_checksum && checksum_of(bytes) != prefix.checksum) {
-    return corrupt("checksum mismatch");
-  }
   Sections out;
   out.checksum = prefix.checksum;
   out.bytes.reserve(kind.sections);
   for (std::size_t i = 0; i < kind.sections; ++i) {
     Section s;
     std::memcpy(&s, bytes.data() + sizeof(Prefix) + i * sizeof(Section), sizeof s);
-    if (s.offset % 8 != 0 || s.offset < header || s.offset > bytes.size() ||
-        s.size > bytes.size() - s.offset) {
+    if (s.offset % 8 != 0 || s.offset < header || s.offset > prefix.digests_at ||
+        s.size > prefix.digests_at - s.offset) {
       return corrupt("section " + std::to_string(i) + " is out of bounds or misaligned");
     }
     out.bytes.push_back(bytes.subspan(s.offset, s.size));
@@ -293,7 +364,8 @@ Result<Sections> parse(std::span<const std::byte> bytes, const Kind& kind, bool 
   return out;
 }
 
-Result<Sections> map(const std::filesystem::path& file, const Kind& kind) {
+Result<Sections> map(const std::filesystem::path& file, const Kind& kind,
+                     std::span<const std::size_t> lazy) {
   Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
     const auto code = errno == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIo;
@@ -304,33 +376,48 @@ Result<Sections> map(const std::filesystem::path& file, const Kind& kind) {
     return fail(ErrorCode::kIo, "cannot stat " + file.string() + ": " + std::strerror(errno));
   }
   const auto size = static_cast<std::uint64_t>(st.st_size);
-  if (size < sizeof(Prefix)) {
-    return fail(ErrorCode::kCorrupt, prefixed(kind, "too short (" + file.string() + ")"));
-  }
-  Prefix prefix;
-  if (!read_all(fd.get(), &prefix, sizeof prefix, 0)) {
+  const auto corrupt = [&](const std::string& why) {
+    return fail(ErrorCode::kCorrupt, prefixed(kind, why + " (" + file.string() + ")"));
+  };
+  const auto unreadable = [&]() {
     return fail(ErrorCode::kIo, "cannot read " + file.string() + ": " + std::strerror(errno));
+  };
+  Prefix prefix;
+  if (size < sizeof(Prefix)) return corrupt("too short");
+  if (!read_all(fd.get(), &prefix, sizeof prefix, 0)) return unreadable();
+  if (const auto why = check_prefix(prefix, size, kind); !why.empty()) return corrupt(why);
+  std::vector<std::uint64_t> digests(piece_count(prefix.digests_at));
+  if (!read_all(fd.get(), digests.data(), digests.size() * 8, prefix.digests_at)) {
+    return unreadable();
   }
-  // The checksum first, through the descriptor (see checksum_of); the map is then only read
-  // where searches and the structure checks touch it.
-  auto checksum = checksum_of(fd.get(), size);
-  if (!checksum) return std::unexpected(checksum.error());
-  if (*checksum != prefix.checksum) {
-    return fail(ErrorCode::kCorrupt, prefixed(kind, "checksum mismatch (" + file.string() + ")"));
-  }
+  if (combine(digests) != prefix.checksum) return corrupt("checksum mismatch");
   void* address = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd.get(), 0);
   if (address == MAP_FAILED) {
     return fail(ErrorCode::kIo, "cannot map " + file.string() + ": " + std::strerror(errno));
   }
   const int kept_fd = fd.get();
-  auto mapping = std::make_shared<const Mapping>(address, size, fd.release());
+  auto mapping = std::make_shared<Mapping>(address, size, fd.release());
+  const auto& pieces =
+      mapping->pieces.emplace(kept_fd, static_cast<const std::byte*>(address), std::move(digests),
+                              prefix.digests_at, std::string(kind.what) + " " + file.string());
+  // The header's pieces first, so that the section table is trusted before it places the lazy
+  // ones; then every other piece outside them, through the descriptor (a pass that leaves
+  // resident memory as it was); the map is then only read where the searches touch it.
+  if (!pieces.verify(0, header_size(kind.sections))) return corrupt("checksum mismatch");
   auto sections = parse({static_cast<const std::byte*>(address), size}, kind,
                         /*verify_checksum=*/false, mapping);
   if (!sections) {
     return fail(sections.error().code, sections.error().message + " (" + file.string() + ")");
   }
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> lazy_ranges;
+  for (const auto id : lazy) {
+    if (id < kind.sections)
+      lazy_ranges.emplace_back(sections->offsets[id], sections->bytes[id].size());
+  }
+  if (!pieces.verify_all_but(lazy_ranges)) return corrupt("checksum mismatch");
   sections->identity = identity_from(st);
   sections->fd = kept_fd;
+  if (!lazy_ranges.empty()) sections->lazy = &pieces;
   return sections;
 }
 

@@ -1,9 +1,11 @@
 // section_file: what the writer writes the reader accepts, through the file (its checksum
-// hashed in pieces on several threads) and in memory alike; any damaged byte is refused.
+// hashed in pieces on several threads) and in memory alike; any damaged byte is refused, at
+// once or, in a section read lazily, when the piece holding it is first read.
 #include "retrieval/section_file.hpp"
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cstring>
 #include <fstream>
 #include <random>
@@ -35,8 +37,8 @@ Result<Sections> parse_copy(const std::string& bytes) {
 TEST(SectionFile, AFileOfSeveralChecksumPiecesRoundTripsAndAnyDamageIsRefused) {
   testing::ScratchDir dir;
   const auto file = dir.path() / "test.bin";
-  // Over two 16 MiB checksum pieces, of bytes no two pieces share.
-  std::vector<std::uint64_t> large((40u << 20) / 8);
+  // Over five 1 MiB checksum pieces, of bytes no two pieces share.
+  std::vector<std::uint64_t> large((5u << 20) / 8);
   std::mt19937_64 random(1);
   for (auto& x : large) x = random();
   const std::string name = "first";
@@ -82,6 +84,66 @@ TEST(SectionFile, AFileOfSeveralChecksumPiecesRoundTripsAndAnyDamageIsRefused) {
             std::string::npos);
   EXPECT_EQ(first_section(file, kOther), "");
   EXPECT_EQ(map(dir.path() / "absent", kTest).error().code, ErrorCode::kNotFound);
+}
+
+// A file of three sections whose middle one (5 MiB) is to be read lazily.
+struct LazyFile {
+  testing::ScratchDir dir;
+  std::filesystem::path file = dir.path() / "test.bin";
+  std::vector<std::uint64_t> large = std::vector<std::uint64_t>((5u << 20) / 8, 0x0123456789abcdef);
+  std::string good;
+  LazyFile() {
+    const std::string name = "first";
+    const std::string odd = "seven b";
+    const std::vector<std::span<const std::byte>> sections{std::as_bytes(std::span(name)),
+                                                           std::as_bytes(std::span(large)),
+                                                           std::as_bytes(std::span(odd))};
+    EXPECT_TRUE(write(file, kTest, sections));
+    good = read(file);
+  }
+  void flip(std::size_t at) {
+    std::string bad = good;
+    bad[at] = static_cast<char>(bad[at] ^ 0x01);
+    overwrite(file, bad);
+  }
+};
+
+TEST(SectionFile, ALazySectionIsVerifiedPieceByPieceWhenRead) {
+  LazyFile f;
+  constexpr std::array<std::size_t, 1> kLarge{1};
+  auto mapped = map(f.file, kTest, kLarge);
+  ASSERT_TRUE(mapped) << mapped.error().message;
+  ASSERT_NE(mapped->lazy, nullptr);
+  EXPECT_TRUE(mapped->lazy->verify(mapped->bytes[1]));
+  EXPECT_TRUE(mapped->lazy->intact());
+  EXPECT_EQ(map(f.file, kTest)->lazy, nullptr);  // without lazy sections: all verified
+  const auto offset = mapped->offsets[1];
+  const auto middle = offset + mapped->bytes[1].size() / 2;
+
+  // A damaged byte in the middle of the lazy section: mapped all the same; the piece holding it
+  // fails when read, and from then on the file is not intact; the other pieces are fine.
+  f.flip(middle);
+  EXPECT_FALSE(map(f.file, kTest));
+  auto lazily = map(f.file, kTest, kLarge);
+  ASSERT_TRUE(lazily) << lazily.error().message;
+  EXPECT_TRUE(lazily->lazy->verify(offset, 4096));
+  EXPECT_TRUE(lazily->lazy->intact());
+  EXPECT_FALSE(lazily->lazy->verify(middle - 10, 20));
+  const auto broken = lazily->lazy->intact();
+  ASSERT_FALSE(broken);
+  EXPECT_EQ(broken.error().code, ErrorCode::kCorrupt);
+  EXPECT_NE(broken.error().message.find("checksum mismatch"), std::string::npos);
+  EXPECT_FALSE(lazily->lazy->verify(middle, 1));  // the verdict is kept
+  EXPECT_TRUE(lazily->lazy->verify(offset, 4096));
+  EXPECT_FALSE(lazily->lazy->verify(offset, f.good.size()));  // past the sections
+
+  // Outside the lazy section (its first bytes share a piece with the header), in the digests,
+  // or in the checksum: refused when mapped.
+  for (const std::size_t at :
+       {static_cast<std::size_t>(offset + 8), f.good.size() - 3, std::size_t{9}}) {
+    f.flip(at);
+    EXPECT_FALSE(map(f.file, kTest, kLarge)) << at;
+  }
 }
 
 }  // namespace

@@ -150,10 +150,22 @@ std::vector<WeightedTerm> Snapshot::weigh(std::string_view query) const {
   return out;
 }
 
-std::vector<Hit> Snapshot::source(std::string_view url) const {
+namespace {
+
+// The hits, unless what they were read from failed its checksum (LexicalIndex::intact).
+Result<std::vector<Hit>> if_intact(const LexicalIndex& lexical, std::vector<Hit> hits) {
+  if (auto intact = lexical.intact(); !intact) {
+    return fail(ErrorCode::kIndexUnavailable, intact.error().message);
+  }
+  return hits;
+}
+
+}  // namespace
+
+Result<std::vector<Hit>> Snapshot::source(std::string_view url) const {
   std::vector<Hit> out;
   for (const auto doc : lexical_.with_url(url)) out.push_back(make_hit({doc, 0.0}));
-  return out;
+  return if_intact(lexical_, std::move(out));
 }
 
 Hit Snapshot::make_hit(const Candidate& c) const {
@@ -182,7 +194,7 @@ Result<std::vector<Hit>> Snapshot::search(std::string_view query,
   if (!ranked) return std::unexpected(ranked.error());
   std::vector<Hit> hits;
   for (const auto& c : adaptive_filter(*ranked, k, options_.filter)) hits.push_back(make_hit(c));
-  return hits;
+  return if_intact(lexical_, std::move(hits));
 }
 
 }  // namespace rag::retrieval

@@ -96,6 +96,8 @@ class Snapshot {
 
   // Lexical search when `query_vector` is null or empty, hybrid otherwise (kInvalidArgument if
   // its dimension differs from dimension()). A blank query (no terms and no vector) → {}.
+  // kIndexUnavailable when what it read of the lexical index file failed its checksum
+  // (intact()).
   Result<std::vector<Hit>> search(std::string_view query, const std::vector<float>* query_vector,
                                   std::size_t k) const;
 
@@ -103,8 +105,13 @@ class Snapshot {
   std::vector<WeightedTerm> weigh(std::string_view query) const;
 
   // Every chunk whose citation url is `url`, in chunk order (score 0), for the source page
-  // (GET /ui/source); empty when none. O(log n + chunks of that url).
-  std::vector<Hit> source(std::string_view url) const;
+  // (GET /ui/source); empty when none. O(log n + chunks of that url). kIndexUnavailable as
+  // search().
+  Result<std::vector<Hit>> source(std::string_view url) const;
+
+  // False once a lazily verified piece of the lexical index file under this snapshot failed
+  // its checksum (LexicalIndex::intact): it answers no more, and LiveIndex reloads.
+  bool intact() const { return lexical_.intact().has_value(); }
 
   bool has_vectors() const { return vectors_ != nullptr; }
   int dimension() const { return vectors_ ? vectors_->dimension() : 0; }

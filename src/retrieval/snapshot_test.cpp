@@ -49,17 +49,17 @@ TEST(Snapshot, SourceListsTheChunksOfOneUrlInChunkOrder) {
   chunks.push_back(make_chunk(15, "Config end.", "Configuration", "/config"));
   auto snap = build(std::move(chunks));
 
-  const auto config = snap->source("/config");
+  const auto config = snap->source("/config").value();
   ASSERT_EQ(config.size(), 3u);
   EXPECT_EQ(config[0].chunk_id, 10);
   EXPECT_EQ(config[1].content, "Config rate limits.");
   EXPECT_EQ(config[2].chunk_id, 15);
   EXPECT_EQ(config[0].metadata.page_title, "Configuration");
   EXPECT_EQ(config[0].metadata.section, "Intro");
-  ASSERT_EQ(snap->source("/api").size(), 1u);
-  ASSERT_EQ(snap->source("/conf").size(), 1u);
-  EXPECT_TRUE(snap->source("/nope").empty());
-  EXPECT_TRUE(snap->source("").empty());  // a chunk without a url is never a source
+  ASSERT_EQ(snap->source("/api")->size(), 1u);
+  ASSERT_EQ(snap->source("/conf")->size(), 1u);
+  EXPECT_TRUE(snap->source("/nope")->empty());
+  EXPECT_TRUE(snap->source("")->empty());  // a chunk without a url is never a source
 }
 
 TEST(Snapshot, BlankAndStopWordQueriesFindNothing) {

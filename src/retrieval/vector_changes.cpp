@@ -15,7 +15,7 @@ namespace rag::retrieval {
 namespace {
 
 inline constexpr section_file::Kind kChangesKind{
-    {'R', 'A', 'G', 'V', 'E', 'C', 'C', '\0'}, 1, 10, "vector index changes"};
+    {'R', 'A', 'G', 'V', 'E', 'C', 'C', '\0'}, 2, 10, "vector index changes"};
 
 namespace Section {
 enum : std::size_t {

@@ -159,25 +159,29 @@ std::string ui_page(std::string_view index_html, const UiOptions& options) {
 
 namespace {
 
-// GET /ui/source?url=...: the source page, or a JSON 404. A url with a fragment that the
-// index does not know is looked up again without it.
+// GET /ui/source?url=...: the source page, or a JSON 404 (a 503 when the index cannot say). A
+// url with a fragment that the index does not know is looked up again without it.
 http::Handler source_handler(SourceLookup lookup, std::string_view style) {
   return [lookup = std::move(lookup), style, csp = source_page_csp(style)](
              http::RequestContext& ctx) -> asio::awaitable<http::Response> {
     const unsigned version = ctx.request.version();
     const std::string url = ctx.query_param("url");
-    std::optional<SourceDoc> doc;
+    Result<std::optional<SourceDoc>> doc = std::nullopt;
     if (lookup && !url.empty()) {
       doc = lookup(url);
-      if (const auto hash = url.find('#'); !doc && hash != std::string::npos)
+      if (const auto hash = url.find('#'); doc && !*doc && hash != std::string::npos)
         doc = lookup(std::string_view(url).substr(0, hash));
     }
-    if (!doc) co_return http::error_response(http::Status::not_found, "Not Found", version);
+    if (!doc) {
+      co_return http::error_response(http::Status::service_unavailable, "Index not loaded",
+                                     version);
+    }
+    if (!*doc) co_return http::error_response(http::Status::not_found, "Not Found", version);
     http::Response res{http::Status::ok, version};
     res.set(field::content_type, "text/html; charset=utf-8");
     res.set(field::cache_control, "no-cache");
     res.set("Content-Security-Policy", csp);
-    res.body() = source_page(*doc, style);
+    res.body() = source_page(**doc, style);
     res.prepare_payload();
     co_return res;
   };

@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/result.hpp"
 #include "http/router.hpp"
 
 namespace rag::web {
@@ -40,8 +41,9 @@ struct SourceDoc {
 };
 
 // The chunks of the source whose citation url is `url`, or nullopt when the loaded index has
-// none. Called from any I/O thread, concurrently; it may block briefly.
-using SourceLookup = std::function<std::optional<SourceDoc>(std::string_view url)>;
+// none; an error when the index cannot say (a 503). Called from any I/O thread, concurrently;
+// it may block briefly.
+using SourceLookup = std::function<Result<std::optional<SourceDoc>>(std::string_view url)>;
 
 // Appends one chunk of the index to `doc`; the chunk's `page_title` becomes the doc's title while
 // it has none. Pure.

@@ -190,8 +190,8 @@ std::map<std::string, SourceDoc, std::less<>> sample_sources() {
 }
 
 UiOptions with_sources(std::map<std::string, SourceDoc, std::less<>> docs) {
-  return {.source_lookup = [docs = std::move(docs)](
-                               std::string_view url) -> std::optional<SourceDoc> {
+  return {.source_lookup =
+              [docs = std::move(docs)](std::string_view url) -> Result<std::optional<SourceDoc>> {
     const auto it = docs.find(url);
     if (it == docs.end()) return std::nullopt;
     return it->second;
@@ -318,7 +318,7 @@ TEST(SourceRoute, UnknownOrMissingUrlIsJson404) {
 
 TEST(SourceRoute, NeverReflectsTheRequestedUrlUnescaped) {
   // A lookup that knows every url (as an index with a hostile citation_url would).
-  UiOptions options{.source_lookup = [](std::string_view url) -> std::optional<SourceDoc> {
+  UiOptions options{.source_lookup = [](std::string_view url) -> Result<std::optional<SourceDoc>> {
     return SourceDoc{"", std::string(url), {{"", "text"}}};
   }};
   const auto res =

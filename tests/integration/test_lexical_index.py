@@ -3,7 +3,10 @@ docs/INDEX-FORMAT.md "lexical.idx"): `index` writes VECTOR_DB_PATH/lexical.idx a
 nothing changed; after a small edit it writes only the changes since it (lexical-changes.idx);
 `serve` maps them instead of tokenizing every chunk, and swaps the new index in once the run
 has ended; a file that is missing, stale or damaged is never searched: the server builds the
-lexical index in memory, says why, and answers exactly the same. One run at a time per folder.
+lexical index in memory, says why, and answers exactly the same. Damage in the postings or texts
+of a large file is found when a search first reads it: that search and the ones after it get a
+503, never an answer from the damaged bytes, until the server has reloaded the index with the
+file verified whole. One run at a time per folder.
 
 Readiness is observed through the server's log lines, never slept for.
 """
@@ -114,6 +117,37 @@ class LexicalIndexFile(unittest.TestCase):
         with harness.Server(env=self.env) as server:
             server.stderr.wait_for(BUILT)
             self.assertIn("another index generation", server.stderr.wait_for(WARNING).group(1))
+
+    def test_damage_found_when_a_search_first_reads_it_is_never_answered(self):
+        # Pages enough that the texts span several of the 1 MiB pieces the server verifies when
+        # first read rather than at start (docs/INDEX-FORMAT.md); one page in the middle is damaged.
+        filler = "Filler words pad every page of this handbook. " * 45
+        for i in range(1500):
+            animal = "The quokka smiles in the sun. " if i == 750 else ""
+            with open(os.path.join(self.docs, f"page{i:04}.md"), "w", encoding="utf-8") as f:
+                f.write(f"# Page {i}\n\n{animal}{filler}\n")
+        self.index()
+        with open(self.file, "rb") as f:
+            data = f.read()
+        self.assertGreater(len(data), 3 << 20)
+        at = data.rfind(b"The quokka smiles")  # its text, after the vocabulary and postings
+        with open(self.file, "r+b") as f:
+            f.seek(at)
+            f.write(b"t")
+        with harness.Server(env=self.env) as server:
+            server.stderr.wait_for(STORED)  # mapped: the damaged piece was not read yet
+            status, _, body = server.post_json("/search", {"query": "where are logs written"})
+            self.assertEqual(status, 200, body)
+            status, headers, body = server.post_json("/search", {"query": "quokka"})
+            self.assertEqual((status, body["detail"]), (503, "Index not loaded"))
+            self.assertEqual(headers["retry-after"], "5")
+            # The next poll reloads it with the file verified whole: refused, built, right.
+            server.stderr.wait_for(BUILT)
+            self.assertIn("checksum mismatch", server.stderr.wait_for(WARNING).group(1))
+            status, _, body = server.post_json("/search", {"query": "quokka"})
+            self.assertEqual(status, 200, body)
+            self.assertEqual(body["results"][0]["citation_url"], "/page0750")
+            self.assertIn("The quokka smiles", body["results"][0]["content"])
 
     def test_a_small_edit_stores_the_changes_and_the_server_swaps_them_in(self):
         # Forty pages more, so that one edited page is well under a tenth of the chunks.
