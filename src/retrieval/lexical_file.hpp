@@ -1,5 +1,6 @@
 // The lexical index files in VECTOR_DB_PATH: a LexicalIndex written by `rag-server index` and
-// memory-mapped by the server, so that starting or reloading costs a checksum pass instead of
+// memory-mapped by the server, so that starting or reloading costs verifying its small sections
+// (its postings and texts are verified as searches first read them: LexicalCheck) instead of
 // reading and tokenizing every chunk (docs/INDEX-FORMAT.md describes the bytes).
 //
 // - `lexical.idx`, the base: every chunk of the index as it was at a full build, and the
