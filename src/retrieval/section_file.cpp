@@ -10,6 +10,7 @@
 #include <bit>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <thread>
 
@@ -192,11 +193,10 @@ LazyPieces::LazyPieces(int fd, const std::byte* map, std::vector<std::uint64_t> 
       name_(std::move(name)),
       state_(std::make_unique<std::atomic<std::uint8_t>[]>(digests_.size())) {}
 
-LazyPieces::State LazyPieces::check(std::size_t i, std::vector<char>& buffer) const {
+LazyPieces::State LazyPieces::check(std::size_t i, char* buffer) const {
   const std::uint64_t at = kChecksummedFrom + std::uint64_t{i} * kPiece;
   const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(kPiece, digests_at_ - at));
-  const bool good =
-      read_all(fd_, buffer.data(), n, at) && XXH3_64bits(buffer.data(), n) == digests_[i];
+  const bool good = read_all(fd_, buffer, n, at) && XXH3_64bits(buffer, n) == digests_[i];
   std::int64_t none = -1;
   if (!good) first_bad_.compare_exchange_strong(none, static_cast<std::int64_t>(i));
   state_[i].store(good ? kGood : kBad, std::memory_order_release);
@@ -209,13 +209,13 @@ bool LazyPieces::verify(std::uint64_t offset, std::uint64_t size) const {
   const auto piece_of = [](std::uint64_t byte) {
     return byte < kChecksummedFrom ? 0 : (byte - kChecksummedFrom) / kPiece;
   };
-  std::vector<char> buffer;
+  std::unique_ptr<char[]> buffer;  // allocated for the first unverified piece
   bool good = true;
   for (auto i = piece_of(offset); i <= piece_of(offset + size - 1); ++i) {
     auto state = static_cast<State>(state_[i].load(std::memory_order_acquire));
     if (state == kUnverified) {
-      buffer.resize(kPiece);
-      state = check(i, buffer);
+      if (!buffer) buffer = std::make_unique_for_overwrite<char[]>(kPiece);
+      state = check(i, buffer.get());
       if (state == kBad) {
         spdlog::error("{}: checksum mismatch in the piece at byte {}, found as it was first read",
                       name_, kChecksummedFrom + i * kPiece);
@@ -240,10 +240,10 @@ bool LazyPieces::verify_all_but(
   const auto threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
   std::atomic<bool> good = true;
   const auto verify_every = [&](std::size_t first) {
-    std::vector<char> buffer(kPiece);
+    const auto buffer = std::make_unique_for_overwrite<char[]>(kPiece);
     for (std::size_t k = first; k < eager.size() && good.load(std::memory_order_relaxed);
          k += threads) {
-      if (check(eager[k], buffer) != kGood) good = false;
+      if (check(eager[k], buffer.get()) != kGood) good = false;
     }
   };
   {

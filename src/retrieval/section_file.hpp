@@ -94,9 +94,9 @@ class LazyPieces {
 
  private:
   enum State : std::uint8_t { kUnverified, kGood, kBad };
-  // Hashes piece `i` (into `buffer`, of one piece) and records its verdict. A piece that cannot
-  // be read is bad: an index on a failing disk is not trusted either.
-  State check(std::size_t i, std::vector<char>& buffer) const;
+  // Hashes piece `i` (read into `buffer`, of one piece) and records its verdict. A piece that
+  // cannot be read is bad: an index on a failing disk is not trusted either.
+  State check(std::size_t i, char* buffer) const;
 
   int fd_;
   const std::byte* map_;
