@@ -316,6 +316,18 @@ TEST(SourceRoute, UnknownOrMissingUrlIsJson404) {
   EXPECT_EQ(get("/ui/source?url=/configuration").result(), http::Status::not_found);
 }
 
+TEST(SourceRoute, AnIndexThatCannotSayIsJson503NotA404) {
+  // As when the loaded index was found damaged as it was read (Snapshot::source).
+  UiOptions options{.source_lookup = [](std::string_view) -> Result<std::optional<SourceDoc>> {
+    return fail(ErrorCode::kIndexUnavailable, "lexical index /x: checksum mismatch");
+  }};
+  for (const char* target : {"/ui/source?url=/configuration", "/ui/source?url=/api#part"}) {
+    const auto res = get(target, "", options);
+    EXPECT_EQ(res.result(), http::Status::service_unavailable) << target;
+    EXPECT_EQ(res.body(), R"({"detail":"Index not loaded"})") << target;  // no path, no reason
+  }
+}
+
 TEST(SourceRoute, NeverReflectsTheRequestedUrlUnescaped) {
   // A lookup that knows every url (as an index with a hostile citation_url would).
   UiOptions options{.source_lookup = [](std::string_view url) -> Result<std::optional<SourceDoc>> {
