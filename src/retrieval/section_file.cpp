@@ -57,6 +57,16 @@ std::uint64_t piece_count(std::uint64_t digests_at) {
   return digests_at > kChecksummedFrom ? (digests_at - kChecksummedFrom + kPiece - 1) / kPiece : 0;
 }
 
+// Piece `i` of a file whose digests start at `digests_at`: where it starts, and its size.
+struct Piece {
+  std::uint64_t at;
+  std::size_t size;
+};
+Piece piece(std::size_t i, std::uint64_t digests_at) {
+  const std::uint64_t at = kChecksummedFrom + std::uint64_t{i} * kPiece;
+  return {at, static_cast<std::size_t>(std::min<std::uint64_t>(kPiece, digests_at - at))};
+}
+
 std::uint64_t combine(std::span<const std::uint64_t> digests) {
   return XXH3_64bits(digests.data(), digests.size() * sizeof(std::uint64_t));
 }
@@ -194,8 +204,7 @@ LazyPieces::LazyPieces(int fd, const std::byte* map, std::vector<std::uint64_t> 
       state_(std::make_unique<std::atomic<std::uint8_t>[]>(digests_.size())) {}
 
 LazyPieces::State LazyPieces::check(std::size_t i, char* buffer) const {
-  const std::uint64_t at = kChecksummedFrom + std::uint64_t{i} * kPiece;
-  const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(kPiece, digests_at_ - at));
+  const auto [at, n] = piece(i, digests_at_);
   const bool good = read_all(fd_, buffer, n, at) && XXH3_64bits(buffer, n) == digests_[i];
   std::int64_t none = -1;
   if (!good) first_bad_.compare_exchange_strong(none, static_cast<std::int64_t>(i));
@@ -218,7 +227,7 @@ bool LazyPieces::verify(std::uint64_t offset, std::uint64_t size) const {
       state = check(i, buffer.get());
       if (state == kBad) {
         spdlog::error("{}: checksum mismatch in the piece at byte {}, found as it was first read",
-                      name_, kChecksummedFrom + i * kPiece);
+                      name_, piece(i, digests_at_).at);
       }
     }
     good = good && state == kGood;
@@ -230,10 +239,9 @@ bool LazyPieces::verify_all_but(
     std::span<const std::pair<std::uint64_t, std::uint64_t>> lazy) const {
   std::vector<std::size_t> eager;
   for (std::size_t i = 0; i < digests_.size(); ++i) {
-    const std::uint64_t from = kChecksummedFrom + std::uint64_t{i} * kPiece;
-    const std::uint64_t to = std::min<std::uint64_t>(from + kPiece, digests_at_);
+    const auto [from, n] = piece(i, digests_at_);
     const bool inside = std::ranges::any_of(lazy, [&](const auto& range) {
-      return range.first <= from && to <= range.first + range.second;
+      return range.first <= from && from + n <= range.first + range.second;
     });
     if (!inside) eager.push_back(i);
   }
@@ -260,7 +268,7 @@ Result<void> LazyPieces::intact() const {
   if (bad < 0) return {};
   return fail(ErrorCode::kCorrupt,
               name_ + ": checksum mismatch in bytes from " +
-                  std::to_string(kChecksummedFrom + static_cast<std::uint64_t>(bad) * kPiece));
+                  std::to_string(piece(static_cast<std::size_t>(bad), digests_at_).at));
 }
 
 FileIdentity identity_of(const std::filesystem::path& file) {
@@ -340,8 +348,7 @@ Result<Sections> parse(std::span<const std::byte> bytes, const Kind& kind, bool 
     std::vector<std::uint64_t> digests(piece_count(prefix.digests_at));
     std::memcpy(digests.data(), bytes.data() + prefix.digests_at, digests.size() * 8);
     for (std::size_t i = 0; i < digests.size(); ++i) {
-      const std::uint64_t at = kChecksummedFrom + std::uint64_t{i} * kPiece;
-      const auto n = std::min<std::uint64_t>(kPiece, prefix.digests_at - at);
+      const auto [at, n] = piece(i, prefix.digests_at);
       if (XXH3_64bits(bytes.data() + at, n) != digests[i]) return corrupt("checksum mismatch");
     }
     if (combine(digests) != prefix.checksum) return corrupt("checksum mismatch");

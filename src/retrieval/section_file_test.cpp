@@ -36,6 +36,17 @@ Result<Sections> parse_copy(const std::string& bytes) {
   return parsed;
 }
 
+// The test files: a short name, `large`, and a section of an odd size.
+const std::string name = "first";
+const std::string odd = "seven b";
+Result<void> write_three(const std::filesystem::path& file,
+                         const std::vector<std::uint64_t>& large) {
+  const std::vector<std::span<const std::byte>> sections{std::as_bytes(std::span(name)),
+                                                         std::as_bytes(std::span(large)),
+                                                         std::as_bytes(std::span(odd))};
+  return write(file, kTest, sections);
+}
+
 TEST(SectionFile, AFileOfSeveralChecksumPiecesRoundTripsAndAnyDamageIsRefused) {
   testing::ScratchDir dir;
   const auto file = dir.path() / "test.bin";
@@ -43,12 +54,7 @@ TEST(SectionFile, AFileOfSeveralChecksumPiecesRoundTripsAndAnyDamageIsRefused) {
   std::vector<std::uint64_t> large((5u << 20) / 8);
   std::mt19937_64 random(1);
   for (auto& x : large) x = random();
-  const std::string name = "first";
-  const std::string odd = "seven b";
-  const std::vector<std::span<const std::byte>> sections{std::as_bytes(std::span(name)),
-                                                         std::as_bytes(std::span(large)),
-                                                         std::as_bytes(std::span(odd))};
-  ASSERT_TRUE(write(file, kTest, sections));
+  ASSERT_TRUE(write_three(file, large));
 
   auto mapped = map(file, kTest);
   ASSERT_TRUE(mapped) << mapped.error().message;
@@ -95,12 +101,7 @@ struct LazyFile {
   std::vector<std::uint64_t> large = std::vector<std::uint64_t>((5u << 20) / 8, 0x0123456789abcdef);
   std::string good;
   LazyFile() {
-    const std::string name = "first";
-    const std::string odd = "seven b";
-    const std::vector<std::span<const std::byte>> sections{std::as_bytes(std::span(name)),
-                                                           std::as_bytes(std::span(large)),
-                                                           std::as_bytes(std::span(odd))};
-    EXPECT_TRUE(write(file, kTest, sections));
+    EXPECT_TRUE(write_three(file, large));
     good = read(file);
   }
   void flip(std::size_t at) {
