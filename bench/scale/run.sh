@@ -18,8 +18,9 @@
 #   [RAG_SERVER_BIN=build/rag-server] [FAKE_UPSTREAM_BIN=build/fake-upstream] \
 #   bench/scale/run.sh --source corpus.jsonl --queries queries.jsonl [--cache DIR]
 #     [--duration 10] [--rounds 3] [--seed 1] [--no-fts5] [--fts5-budget 60]
-#     [--hybrid | --hybrid-only] [--dim 1536] [sizes...]          (sizes: default 100000 300000 1000000)
+#     [--hybrid | --hybrid-only] [--dim 1536] [--workers 2] [sizes...]          (sizes: default 100000 300000 1000000)
 #   bench/scale/run.sh --queries queries.jsonl --serve DB [--hybrid] [--duration 10] [--rounds 3]
+#     [--workers 2]
 #     (an index folder already built, say after --touch edits: start, memory and load only;
 #     --hybrid: with the fake embedder, for an index whose chunks it embedded)
 #
@@ -31,7 +32,7 @@ cd "$(dirname "$0")/../.."
 here=bench/scale
 
 source_file=; queries_file=; cache=${SCALE_CACHE:-/tmp/rag-scale-cache}
-duration=10; rounds=3; seed=1; fts5=1; fts5_budget=60; hybrid=0; lexical=1; dim=1536; sizes=()
+duration=10; rounds=3; workers=2; seed=1; fts5=1; fts5_budget=60; hybrid=0; lexical=1; dim=1536; sizes=()
 serve_db=
 while [ $# -gt 0 ]; do
   case $1 in
@@ -40,6 +41,7 @@ while [ $# -gt 0 ]; do
     --cache) cache=$2; shift 2 ;;
     --duration) duration=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
+    --workers) workers=$2; shift 2 ;;
     --seed) seed=$2; shift 2 ;;
     --no-fts5) fts5=0; shift ;;
     --fts5-budget) fts5_budget=$2; shift 2 ;;
@@ -128,7 +130,7 @@ start() {
   local log="$work/server.err" body='{"query": "what is measured", "k": 10}' code t0
   t0=$(now)
   env "$@" HOST=127.0.0.1 PORT="$port" LOG_DIR="$work" STATE_DIR="$work/state" INDEX_LOAD_WAIT=3600 \
-    RATE_LIMIT_SEARCH=off WORKERS=2 "$bin" serve > "$work/server.out" 2> "$log" &
+    RATE_LIMIT_SEARCH=off WORKERS="$workers" "$bin" serve > "$work/server.out" 2> "$log" &
   server_pid=$!
   until code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -X POST \
       -H 'Content-Type: application/json' -d "$body" "http://127.0.0.1:$port/search") &&
