@@ -18,7 +18,8 @@
 #   [RAG_SERVER_BIN=build/rag-server] [FAKE_UPSTREAM_BIN=build/fake-upstream] \
 #   bench/scale/run.sh --source corpus.jsonl --queries queries.jsonl [--cache DIR]
 #     [--duration 10] [--rounds 3] [--seed 1] [--no-fts5] [--fts5-budget 60]
-#     [--hybrid | --hybrid-only] [--dim 1536] [--workers 2] [sizes...]          (sizes: default 100000 300000 1000000)
+#     [--hybrid | --hybrid-only] [--dim 1536] [--workers 2] [sizes...]
+#     (sizes: default 100000 300000 1000000; --workers: the server's WORKERS, default 2)
 #   bench/scale/run.sh --queries queries.jsonl --serve DB [--hybrid] [--duration 10] [--rounds 3]
 #     [--workers 2]
 #     (an index folder already built, say after --touch edits: start, memory and load only;
