@@ -361,7 +361,8 @@ TEST(StoredGraph, AnIndexThatDoesNotNameItsRowsIsBuiltAfresh) {
   // As an older version wrote it: no row ids.
   auto stored = VectorIndex::load(graph_path(dir.path()), "", kGraphDim, options);
   ASSERT_TRUE(stored);
-  ASSERT_TRUE(stored->index->save(graph_path(dir.path()), stored->stamp, {stored->rows}));
+  ASSERT_TRUE(stored->index->save(graph_path(dir.path()), stored->stamp,
+                                  {.rows = stored->rows, .row_ids = {}, .model = {}}));
   add_documents(dir.path(), 60, 1);
   auto update = update_stored_graph(dir.path(), options);
   ASSERT_TRUE(update) << update.error().message;

@@ -355,7 +355,8 @@ TEST(VectorIndexFile, SavedGraphLoadsAndSearchesTheSame) {
   ASSERT_TRUE(built->approximate());
   std::vector<std::uint32_t> rows(kCount);
   for (std::uint32_t i = 0; i < kCount; ++i) rows[i] = 2 * i + 1;  // the chunk of each vector
-  ASSERT_TRUE(built->save(file, "7@2026-11-25T06:00:00", {rows}));
+  ASSERT_TRUE(
+      built->save(file, "7@2026-11-25T06:00:00", {.rows = rows, .row_ids = {}, .model = {}}));
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "vectors.faiss.tmp"));
   EXPECT_EQ(VectorIndex::saved_stamp(file), "7@2026-11-25T06:00:00");
 
@@ -390,7 +391,8 @@ TEST(VectorIndexFile, RefusesAFileSavedForAnotherIndex) {
   EXPECT_EQ(other_dimension.error().code, ErrorCode::kCorrupt);
   // One row per vector, or none (0, 1, 2...).
   auto short_rows =
-      hnsw(random_vectors(kCount, 1))->save(file, "7@t", {std::vector<std::uint32_t>(3)});
+      hnsw(random_vectors(kCount, 1))
+          ->save(file, "7@t", {.rows = std::vector<std::uint32_t>(3), .row_ids = {}, .model = {}});
   ASSERT_FALSE(short_rows);
   EXPECT_EQ(short_rows.error().code, ErrorCode::kInvalidArgument);
   auto identity = VectorIndex::load(file, "7@t", kDim);
