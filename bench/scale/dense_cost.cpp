@@ -41,8 +41,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "bench_inputs.hpp"
 #include "fake_upstream.hpp"
-#include "retrieval/lexical_file.hpp"
 #include "retrieval/vector_index.hpp"
 
 namespace retrieval = rag::retrieval;
@@ -240,11 +240,8 @@ int main(int argc, char** argv) {
   const std::string vectors = argc > 5 ? argv[5] : "hashed";
   const int dim = argc > 6 ? std::stoi(argv[6]) : 1536;
   const std::string file = argv[1];
-  auto index = retrieval::load_lexical_index(file, retrieval::saved_lexical_generation(file));
-  if (!index) {
-    std::fprintf(stderr, "%s\n", index.error().message.c_str());
-    return 1;
-  }
+  const auto index = rag::bench::open_lexical_index(file);
+  if (!index) return 1;
   const std::size_t n = index->size();
   std::function<std::vector<float>(std::string_view)> embed = [dim](std::string_view text) {
     return rag::fakes::fake_embedding(std::string(text), dim);
@@ -270,10 +267,7 @@ int main(int argc, char** argv) {
   if (const std::string_view source = argv[2]; source.starts_with("passages:")) {
     texts = passage_queries(*index, std::stoul(std::string(source.substr(9))));
   } else {
-    std::ifstream in(argv[2]);
-    for (std::string line; std::getline(in, line);) {
-      if (!line.empty()) texts.push_back(nlohmann::json::parse(line)["text"].get<std::string>());
-    }
+    texts = rag::bench::query_texts(argv[2]);
   }
   std::vector<float> queries;
   for (const auto& text : texts) {

@@ -9,17 +9,13 @@
 // `each` also prints each query's microseconds in the median round, with its number of distinct
 // terms (how the cost spreads). The first round also pays the page faults of a fresh map, which a
 // running server pays once: use ROUNDS >= 3.
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <string>
 #include <vector>
 
-#include "retrieval/lexical_file.hpp"
-#include "retrieval/query_terms.hpp"
+#include "bench_inputs.hpp"
 
 namespace retrieval = rag::retrieval;
 
@@ -32,19 +28,9 @@ int main(int argc, char** argv) {
   }
   const std::size_t limit = argc > 3 ? std::stoul(argv[3]) : 30;
   const int rounds = argc > 4 ? std::stoi(argv[4]) : 5;
-  const std::string file = argv[1];
-  auto index = retrieval::load_lexical_index(file, retrieval::saved_lexical_generation(file));
-  if (!index) {
-    std::fprintf(stderr, "%s\n", index.error().message.c_str());
-    return 1;
-  }
-  std::vector<std::vector<std::string>> queries;
-  std::ifstream in(argv[2]);
-  for (std::string line; std::getline(in, line);) {
-    if (line.empty()) continue;
-    queries.push_back(
-        retrieval::query_terms(nlohmann::json::parse(line)["text"].get<std::string>()));
-  }
+  const auto index = rag::bench::open_lexical_index(argv[1]);
+  if (!index) return 1;
+  auto queries = rag::bench::query_terms_of(argv[2]);
   const auto& bm25 = index->bm25();
   const auto& parts = bm25.parts();
   // Each query's unique terms as postings ranges, for the exhaustive reference and the count.

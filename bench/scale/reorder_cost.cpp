@@ -8,21 +8,17 @@
 // shuffled order alone (`shuffled-only`). Prints the log-gap bits a posting before and after
 // (what bisection lowers), how many queries' results differ (ties between equal scores may swap
 // chunks; the scores must not differ), and the two costs.
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <memory>
 #include <numeric>
 #include <random>
 #include <string>
 #include <vector>
 
-#include "retrieval/lexical_file.hpp"
-#include "retrieval/query_terms.hpp"
+#include "bench_inputs.hpp"
 
 namespace retrieval = rag::retrieval;
 using Clock = std::chrono::steady_clock;
@@ -134,20 +130,9 @@ int main(int argc, char** argv) {
   const int rounds = argc > 4 ? std::stoi(argv[4]) : 3;
   const std::size_t leaf = argc > 5 ? std::stoul(argv[5]) : 1024;
   const int iterations = argc > 6 ? std::stoi(argv[6]) : 8;
-  const std::string file = argv[1];
-  auto index = retrieval::load_lexical_index(file, retrieval::saved_lexical_generation(file));
-  if (!index) {
-    std::fprintf(stderr, "%s\n", index.error().message.c_str());
-    return 1;
-  }
-  std::vector<std::vector<std::string>> queries;
-  std::ifstream in(argv[2]);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) {
-      queries.push_back(
-          retrieval::query_terms(nlohmann::json::parse(line)["text"].get<std::string>()));
-    }
-  }
+  const auto index = rag::bench::open_lexical_index(argv[1]);
+  if (!index) return 1;
+  const auto queries = rag::bench::query_terms_of(argv[2]);
   const auto& bm25 = index->bm25();
   const auto& parts = bm25.parts();
   const std::size_t docs = parts.doc_count;
