@@ -19,7 +19,7 @@
 #include <sstream>
 #include <typeinfo>
 
-#include "migrate/faiss_layout.hpp"
+#include "retrieval/faiss_layout.hpp"
 
 namespace rag::migrate {
 namespace {
@@ -85,7 +85,7 @@ Result<FaissVectors> vectors_of(faiss::Index& index, const std::string& name) {
 template <class ReadIndex>
 Result<FaissVectors> read_checked(std::istream& in, std::uint64_t size, const std::string& name,
                                   ReadIndex read) {
-  auto layout = check_faiss_layout(in, size, name);
+  auto layout = retrieval::check_faiss_layout(in, size, name);
   if (!layout) {
     if (layout.error().code == ErrorCode::kInvalidArgument)
       return fail(ErrorCode::kInvalidArgument, refused(name, layout.error().message));

@@ -1,6 +1,6 @@
 // Reads the vectors out of the Python design's `vector.index` with libfaiss itself
 // (faiss::read_index; FAISS's exceptions stay in faiss_file.cpp), after the whole file's
-// layout was checked (migrate/faiss_layout.hpp). Accepted: IndexFlatIP (what
+// layout was checked (retrieval/faiss_layout.hpp). Accepted: IndexFlatIP (what
 // the Python design writes), and the other exact stores whose vectors come back unchanged by
 // reconstruct_n: IndexFlatL2 and IndexHNSWFlat. Anything else (IVF, PQ, SQ, LSH, ID maps, ...)
 // is refused with a message naming the type: its codes are lossy or its ids are remapped, so

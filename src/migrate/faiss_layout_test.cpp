@@ -1,7 +1,8 @@
-// The layout check of FAISS files (faiss_layout.hpp) on real files written by libfaiss, and on
+// The layout check of FAISS files (retrieval/faiss_layout.hpp) as import-faiss runs it, on real
+// files written by libfaiss, and on
 // crafted ones: an IndexHNSWFlat whose nested storage disagrees with its header made
 // reconstruct_n write past its buffer before the check existed.
-#include "migrate/faiss_layout.hpp"
+#include "retrieval/faiss_layout.hpp"
 
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexHNSW.h>
@@ -18,6 +19,8 @@
 namespace rag::migrate {
 namespace {
 
+using retrieval::check_faiss_layout;
+using retrieval::FaissLayout;
 using ::testing::HasSubstr;
 
 std::vector<float> rows(int n, int d) {

@@ -16,9 +16,11 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <optional>
 #include <string>
 
+#include "retrieval/faiss_layout.hpp"
 #include "retrieval/faiss_settings.hpp"
 #include "retrieval/vector_index.hpp"
 
@@ -254,6 +256,24 @@ Result<StoredVectors> VectorIndex::load(const std::filesystem::path& file, std::
     return cut(faiss_end + rows_bytes);
   }
   const auto lists_bytes = size - faiss_end - rows_bytes;
+  // FAISS trusts its files (faiss_layout.hpp): its part is checked byte by byte first.
+  std::ifstream in(file, std::ios::binary);
+  in.seekg(data_start);
+  const auto layout = check_faiss_layout(in, header->bytes, file.string(), FaissKinds::kStored);
+  if (!layout) {
+    return fail(ErrorCode::kCorrupt, layout.error().code == ErrorCode::kInvalidArgument
+                                         ? file.string() + " holds a FAISS " +
+                                               layout.error().message +
+                                               ", which this server does not read"
+                                         : layout.error().message);
+  }
+  if (layout->dimension != dimension ||
+      (layout->tag != "IwSq" && layout->count != static_cast<std::int64_t>(header->count))) {
+    return fail(ErrorCode::kCorrupt,
+                file.string() + ": its FAISS part holds " + std::to_string(layout->count) +
+                    " vectors of dimension " + std::to_string(layout->dimension) + ", its header " +
+                    std::to_string(header->count) + " of dimension " + std::to_string(dimension));
+  }
   configure_faiss_once();
   std::unique_ptr<faiss::Index> index;
   try {

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <random>
 #include <set>
@@ -292,10 +293,37 @@ TEST(VectorIndexIvf, AWellFormedFaissFileLoads) {
 }
 
 TEST(VectorIndexIvf, AnIvfIndexOfAnotherLayoutIsRefused) {
-  // Codes relative to their list's centroid (FAISS's default) would be scanned wrongly.
+  // Codes relative to their list's centroid (FAISS's default) would be scanned wrongly: the
+  // layout check refuses them before FAISS reads the file (faiss_layout.hpp).
   ScratchDir dir;
   FaissIvf residual(true);
-  expect_refused(load_as_saved(residual.index, dir.path()));
+  auto loaded = load_as_saved(residual.index, dir.path());
+  ASSERT_FALSE(loaded);
+  EXPECT_EQ(loaded.error().code, ErrorCode::kCorrupt);
+  EXPECT_NE(loaded.error().message.find("rag-server writes"), std::string::npos)
+      << loaded.error().message;
+}
+
+TEST(VectorIndexIvf, AFaissPartThatFaissWouldTrustIsRefusedBeforeItReadsIt) {
+  // The quantizer's count of centroids raised far past the file: FAISS 1.7.3 would allocate it.
+  ScratchDir dir;
+  const auto file = dir.path() / "vectors.faiss";
+  ASSERT_TRUE(ivf(random_vectors(kCount, 1), 3)->save(file, "IVF of 300"));
+  std::string bytes;
+  {
+    std::ifstream in(file, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const auto quantizer = bytes.find("IxFI");
+  ASSERT_NE(quantizer, std::string::npos);
+  const std::int64_t centroids = std::int64_t{1} << 40;
+  std::memcpy(bytes.data() + quantizer + 8, &centroids, sizeof centroids);
+  std::ofstream(file, std::ios::binary) << bytes;
+  auto loaded = VectorIndex::load(file, "IVF of 300", kDim);
+  ASSERT_FALSE(loaded);
+  EXPECT_EQ(loaded.error().code, ErrorCode::kCorrupt);
+  EXPECT_NE(loaded.error().message.find("does not hold them"), std::string::npos)
+      << loaded.error().message;
 }
 
 TEST(VectorIndexIvf, ListsThatDoNotHoldEachVectorOnceAreRefused) {

@@ -1,10 +1,10 @@
 // FAISS file layout check (see faiss_layout.hpp).
-#include "migrate/faiss_layout.hpp"
+#include "retrieval/faiss_layout.hpp"
 
 #include <cstring>
 #include <map>
 
-namespace rag::migrate {
+namespace rag::retrieval {
 namespace {
 
 constexpr std::int32_t kMaxDimension = 65536;
@@ -32,9 +32,9 @@ const std::map<std::string, std::string>& refused_types() {
 }
 
 // Reads the stream while counting what is left, so no length is believed beyond it.
-class Cursor {
+class LayoutCursor {
  public:
-  Cursor(std::istream& in, std::uint64_t size, const std::string& name)
+  LayoutCursor(std::istream& in, std::uint64_t size, const std::string& name)
       : in_(in), left_(size), name_(name) {}
 
   template <class T>
@@ -64,7 +64,7 @@ class Cursor {
   const std::string& name_;
 };
 
-Result<void> check_header(Cursor& c, FaissLayout& out, const char* which) {
+Result<void> check_header(LayoutCursor& c, FaissLayout& out, const char* which) {
   std::int64_t dummy = 0;
   std::uint8_t trained = 0;
   std::int32_t metric = 0;
@@ -79,10 +79,11 @@ Result<void> check_header(Cursor& c, FaissLayout& out, const char* which) {
     return std::unexpected(
         c.corrupt(std::string("has a ") + which + " metric other than inner product or L2"));
   out.inner_product = metric == 0;
+  out.trained = trained == 1;
   return {};
 }
 
-Result<FaissLayout> check_flat(Cursor& c, const std::string& tag, const char* which) {
+Result<FaissLayout> check_flat(LayoutCursor& c, const std::string& tag, const char* which) {
   FaissLayout out;
   out.tag = tag;
   RAG_TRY(check_header(c, out, which));
@@ -98,7 +99,7 @@ Result<FaissLayout> check_flat(Cursor& c, const std::string& tag, const char* wh
   return out;
 }
 
-Result<void> check_graph(Cursor& c, const FaissLayout& outer) {
+Result<void> check_graph(LayoutCursor& c, const FaissLayout& outer) {
   std::uint64_t n = 0, levels = 0, offsets = 0;
   const bool fits = c.vector(8, n) && c.vector(4, n) && c.vector(4, levels) &&
                     c.vector(8, offsets) && c.vector(4, n) && c.skip(5 * 4);
@@ -109,11 +110,70 @@ Result<void> check_graph(Cursor& c, const FaissLayout& outer) {
   return {};
 }
 
+// A flat index nested in `outer` (an HNSW's storage, an IVF's quantizer): an exact store of
+// the outer index's metric. `which` names it in the messages.
+Result<FaissLayout> check_nested_flat(LayoutCursor& c, const FaissLayout& outer,
+                                      const std::string& which) {
+  char nested[4];
+  if (!c.read(nested)) return std::unexpected(c.corrupt("ends before its " + which));
+  const std::string tag(nested, 4);
+  if (tag != (outer.inner_product ? "IxFI" : "IxF2"))
+    return std::unexpected(c.corrupt("has an " + which + " of another kind (" + tag +
+                                     ") than an exact store of its metric"));
+  return check_flat(c, tag, which.c_str());
+}
+
+// The IVF index vectors.faiss holds (faiss_layout.hpp: ivf), after its tag.
+Result<FaissLayout> check_ivf(LayoutCursor& c) {
+  FaissLayout out;
+  out.tag = "IwSq";
+  RAG_TRY(check_header(c, out, "index"));
+  std::uint64_t nprobe = 0;
+  if (!c.read(out.lists) || !c.read(nprobe))
+    return std::unexpected(c.corrupt("ends inside its IVF header"));
+  if (out.count != 0 || !out.trained || out.lists == 0 || nprobe == 0 || nprobe > out.lists)
+    return std::unexpected(c.corrupt(
+        "has an impossible IVF header (ntotal=" + std::to_string(out.count) +
+        ", nlist=" + std::to_string(out.lists) + ", nprobe=" + std::to_string(nprobe) + ")"));
+  auto quantizer = check_nested_flat(c, out, "IVF quantizer");
+  if (!quantizer) return std::unexpected(quantizer.error());
+  if (quantizer->dimension != out.dimension ||
+      static_cast<std::uint64_t>(quantizer->count) != out.lists)
+    return std::unexpected(c.corrupt(
+        "has an IVF quantizer of " + std::to_string(quantizer->count) + " centroids of dimension " +
+        std::to_string(quantizer->dimension) + " under a header of " + std::to_string(out.lists) +
+        " lists of dimension " + std::to_string(out.dimension)));
+  // The rest holds fixed values but for the trained ranges: the direct map, the scalar
+  // quantizer, the code size and residual flag, and the (empty) lists.
+  const auto d = static_cast<std::uint64_t>(out.dimension);
+  std::uint8_t direct_map = 0, by_residual = 0;
+  std::int32_t qtype = 0, rangestat = 0;
+  float rangestat_arg = 0;
+  std::uint64_t map_size = 0, sq_dimension = 0, sq_code_size = 0, ranges = 0, code_size = 0;
+  std::uint64_t list_count = 0, list_code_size = 0, list_sizes = 0;
+  char lists_tag[4], sizes_tag[4];
+  const bool fits = c.read(direct_map) && c.read(map_size) && c.read(qtype) && c.read(rangestat) &&
+                    c.read(rangestat_arg) && c.read(sq_dimension) && c.read(sq_code_size) &&
+                    c.vector(4, ranges) && c.read(code_size) && c.read(by_residual) &&
+                    c.read(lists_tag) && c.read(list_count) && c.read(list_code_size) &&
+                    c.read(sizes_tag) && c.read(list_sizes);
+  if (!fits) return std::unexpected(c.corrupt("ends inside its IVF index"));
+  const bool as_written =
+      direct_map == 0 && map_size == 0 && qtype == 0 && rangestat >= 0 && rangestat <= 3 &&
+      sq_dimension == d && sq_code_size == d && ranges == 2 * d && code_size == d &&
+      by_residual == 0 && std::string(lists_tag, 4) == "ilar" && list_count == out.lists &&
+      list_code_size == d && std::string(sizes_tag, 4) == "sprs" && list_sizes == 0;
+  if (!as_written)
+    return std::unexpected(
+        c.corrupt("is not the IVF index of 8-bit codes and empty lists that rag-server writes"));
+  return out;
+}
+
 }  // namespace
 
 Result<FaissLayout> check_faiss_layout(std::istream& in, std::uint64_t size,
-                                       const std::string& name) {
-  Cursor c(in, size, name);
+                                       const std::string& name, FaissKinds kinds) {
+  LayoutCursor c(in, size, name);
   char raw[4];
   if (!c.read(raw)) return std::unexpected(c.corrupt("is too short for a FAISS index"));
   const std::string tag(raw, 4);
@@ -125,13 +185,7 @@ Result<FaissLayout> check_faiss_layout(std::istream& in, std::uint64_t size,
     hnsw.tag = tag;
     RAG_TRY(check_header(c, hnsw, "index"));
     RAG_TRY(check_graph(c, hnsw));
-    char nested[4];
-    if (!c.read(nested)) return std::unexpected(c.corrupt("ends before its HNSW storage"));
-    const std::string storage_tag(nested, 4);
-    if (storage_tag != (hnsw.inner_product ? "IxFI" : "IxF2"))
-      return std::unexpected(c.corrupt("has an HNSW storage of another kind (" + storage_tag +
-                                       ") than an exact store of its metric"));
-    auto storage = check_flat(c, storage_tag, "HNSW storage");
+    auto storage = check_nested_flat(c, hnsw, "HNSW storage");
     if (!storage) return std::unexpected(storage.error());
     if (storage->dimension != hnsw.dimension || storage->count != hnsw.count)
       return std::unexpected(c.corrupt(
@@ -139,14 +193,16 @@ Result<FaissLayout> check_faiss_layout(std::istream& in, std::uint64_t size,
           std::to_string(storage->dimension) + " under a header of " + std::to_string(hnsw.count) +
           " of dimension " + std::to_string(hnsw.dimension)));
     out = hnsw;
+  } else if (tag == "IwSq" && kinds == FaissKinds::kStored) {
+    out = check_ivf(c);
   } else if (auto it = refused_types().find(tag); it != refused_types().end()) {
     return fail(ErrorCode::kInvalidArgument, it->second);
   } else {
-    return std::unexpected(c.corrupt("is not a FAISS index import-faiss knows"));
+    return std::unexpected(c.corrupt("is not a FAISS index this server reads"));
   }
   if (out && c.left() != 0)
     return std::unexpected(c.corrupt("has " + std::to_string(c.left()) + " bytes after its index"));
   return out;
 }
 
-}  // namespace rag::migrate
+}  // namespace rag::retrieval
