@@ -9,16 +9,15 @@
 //
 // The seeds are real files for that base, written by the target itself:
 //   RAG_FUZZ_WRITE_SEED=fuzz/corpus/vector_changes/<name> build/fuzz/fuzz_vector_changes
-#include <cmath>
 #include <cstdlib>
 #include <memory>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "fuzz_target.hpp"
 #include "retrieval/vector_changes.hpp"
 #include "retrieval/vector_index.hpp"
+#include "vector_oracles.hpp"
 
 namespace retrieval = rag::retrieval;
 using rag::fuzz::Aligned;
@@ -30,11 +29,7 @@ constexpr int kDim = 4;
 constexpr std::size_t kBase = 40;
 
 std::vector<float> vectors(std::size_t count, unsigned seed) {
-  std::mt19937 random(seed);
-  std::normal_distribution<float> normal;
-  std::vector<float> out(count * kDim);
-  for (auto& x : out) x = normal(random);
-  return out;
+  return rag::fuzz::normal_vectors(count, kDim, seed);
 }
 
 const std::shared_ptr<const retrieval::VectorIndex>& base() {
@@ -100,25 +95,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (refused(applied)) return 0;
   const auto& index = **applied;
   check(index.size() == parsed->rows.size(), "not one vector per row");
-  const auto queries = vectors(3, 3);
-  for (std::size_t q = 0; q < 3; ++q) {
-    std::vector<float> query(queries.begin() + static_cast<std::ptrdiff_t>(q * kDim),
-                             queries.begin() + static_cast<std::ptrdiff_t>((q + 1) * kDim));
-    for (const std::size_t limit : {std::size_t{1}, std::size_t{5}, index.size() + 3}) {
-      auto hits = index.search(query, limit);
-      check(hits.has_value(), "a search failed");
-      check(hits->size() <= limit, "more hits than asked");
-      for (std::size_t i = 0; i < hits->size(); ++i) {
-        const auto& hit = (*hits)[i];
-        check(hit.id >= 0 && static_cast<std::size_t>(hit.id) < index.size(), "a hit of no vector");
-        check(i == 0 || (*hits)[i - 1].similarity >= hit.similarity, "hits out of order");
-      }
-    }
-    retrieval::VectorIndex::normalise(query.data(), kDim);
-    for (std::size_t id = 0; id < index.size(); ++id) {
-      check(std::isfinite(index.similarity(query, static_cast<std::int64_t>(id))),
-            "a similarity that is not finite");
-    }
-  }
+  rag::fuzz::check_searches(index, kDim);
   return 0;
 }

@@ -17,11 +17,13 @@ ROOT=$PWD
 BUILD=$ROOT/build-asan
 
 ALL_TARGETS=(http_request request_path json_validation html_loader markdown_loader splitter sse_parser
-             chat_completion_parser pickle_reader faiss_file lexical_file vector_changes)
+             chat_completion_parser pickle_reader faiss_file lexical_file vector_changes
+             vector_index_file)
 declare -A DICT=([http_request]=http [request_path]=path [json_validation]=json [html_loader]=html
                  [markdown_loader]=markdown [splitter]=splitter [sse_parser]=sse
                  [chat_completion_parser]=sse [pickle_reader]=pickle [faiss_file]=faiss
-                 [lexical_file]=lexical [vector_changes]=vector_changes)
+                 [lexical_file]=lexical [vector_changes]=vector_changes
+                 [vector_index_file]=vector_index)
 
 ci=0
 seconds=""

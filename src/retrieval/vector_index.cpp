@@ -97,6 +97,53 @@ std::unique_ptr<faiss::Index> build_ivf(const float* data, std::size_t count, in
   return ivf;
 }
 
+// Whether every one of the `n` floats at `x` is finite: a NaN read from a file would make
+// similarities NaN, which no ranking can order.
+bool all_finite(const float* x, std::size_t n) {
+  return std::all_of(x, x + n, [](float v) { return std::isfinite(v); });
+}
+
+// Whether the HNSW graph `g` (as read from a file) over `count` vectors can be searched without
+// reading outside it: each vector's level within the levels per-level neighbour counts know,
+// its neighbour slots where its offsets say, every neighbour a vector of at least that level
+// (or -1: none), the entry point a vector of the top level, and one candidate carried between
+// levels (FAISS's upper_beam default, which sizes a search's buffers). FAISS's reader checks
+// none of it, and its search follows these numbers as they are.
+bool well_formed(const faiss::HNSW& g, std::size_t count) {
+  const auto& cum = g.cum_nneighbor_per_level;
+  if (cum.size() < 2 || cum[0] != 0 || g.levels.size() != count || g.offsets.size() != count + 1 ||
+      g.offsets[0] != 0 || g.upper_beam != 1) {
+    return false;
+  }
+  for (std::size_t l = 1; l < cum.size(); ++l) {
+    if (cum[l] < cum[l - 1]) return false;
+  }
+  for (std::size_t i = 0; i < count; ++i) {
+    const int levels = g.levels[i];
+    if (levels < 1 || static_cast<std::size_t>(levels) >= cum.size() ||
+        g.offsets[i + 1] < g.offsets[i] ||
+        g.offsets[i + 1] - g.offsets[i] != static_cast<std::size_t>(cum[levels])) {
+      return false;
+    }
+  }
+  if (g.offsets[count] != g.neighbors.size()) return false;
+  for (std::size_t i = 0; i < count; ++i) {
+    for (int level = 0; level < g.levels[i]; ++level) {
+      for (auto j = g.offsets[i] + static_cast<std::size_t>(cum[level]);
+           j < g.offsets[i] + static_cast<std::size_t>(cum[level + 1]); ++j) {
+        const auto n = g.neighbors[j];
+        if (n < -1 || n >= static_cast<std::int64_t>(count) ||
+            (n >= 0 && g.levels[static_cast<std::size_t>(n)] <= level)) {
+          return false;
+        }
+      }
+    }
+  }
+  if (count == 0) return g.entry_point == -1;
+  return g.entry_point >= 0 && static_cast<std::size_t>(g.entry_point) < count &&
+         g.max_level == g.levels[static_cast<std::size_t>(g.entry_point)] - 1;
+}
+
 // Whether `ivf` (as read from a file) holds each of the ids 0..count-1 exactly once, with
 // `dimension` bytes of codes each: what search_ivf's scan, the direct map and the snapshot's rows
 // rely on. FAISS's reader checks none of it.
@@ -204,10 +251,13 @@ std::unique_ptr<VectorIndex> VectorIndex::adopt(std::unique_ptr<faiss::Index> in
   }
   std::unique_ptr<VectorIndex> out(new VectorIndex());
   if (auto* ivf = dynamic_cast<faiss::IndexIVFScalarQuantizer*>(index.get())) {
+    const auto* centroids = dynamic_cast<const faiss::IndexFlat*>(ivf->quantizer);
     if (ivf->sq.qtype != faiss::ScalarQuantizer::QT_8bit || ivf->by_residual || ivf->nlist == 0 ||
         ivf->sq.trained.size() != 2 * static_cast<std::size_t>(dimension) ||
         ivf->code_size != static_cast<std::size_t>(dimension) ||
-        !well_formed(*ivf, count, dimension)) {
+        !well_formed(*ivf, count, dimension) || centroids == nullptr ||
+        !all_finite(ivf->sq.trained.data(), ivf->sq.trained.size()) ||
+        !all_finite(centroids->get_xb(), ivf->nlist * static_cast<std::size_t>(dimension))) {
       return nullptr;
     }
     try {
@@ -218,11 +268,15 @@ std::unique_ptr<VectorIndex> VectorIndex::adopt(std::unique_ptr<faiss::Index> in
     out->kind_ = VectorIndexKind::kIvf;
   } else if (auto* hnsw = dynamic_cast<faiss::IndexHNSWFlat*>(index.get())) {
     const auto* flat = dynamic_cast<const faiss::IndexFlat*>(hnsw->storage);
-    if (flat == nullptr) return nullptr;
+    if (flat == nullptr || !well_formed(hnsw->hnsw, count) ||
+        !all_finite(flat->get_xb(), count * static_cast<std::size_t>(dimension))) {
+      return nullptr;
+    }
     hnsw->hnsw.efSearch = options.hnsw_ef_search;
     out->stored_ = flat->get_xb();
     out->kind_ = VectorIndexKind::kHnsw;
   } else if (auto* flat = dynamic_cast<faiss::IndexFlat*>(index.get())) {
+    if (!all_finite(flat->get_xb(), count * static_cast<std::size_t>(dimension))) return nullptr;
     out->stored_ = flat->get_xb();
     out->kind_ = VectorIndexKind::kExact;
   } else {
