@@ -91,6 +91,11 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
     write_seeds(out);
     std::exit(0);
   }
+  input_file();  // made before the handler is registered, so destroyed after it has run
+  std::atexit([] {
+    std::error_code ignored;
+    std::filesystem::remove(input_file(), ignored);
+  });
   return 0;
 }
 

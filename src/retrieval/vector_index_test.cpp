@@ -277,11 +277,12 @@ struct FaissIvf {
   faiss::IndexIVFScalarQuantizer index;
 };
 
-void expect_refused(const Result<StoredVectors>& loaded) {
+// Refused as corrupt, for the reason the message names.
+void expect_refused(const Result<StoredVectors>& loaded,
+                    std::string_view because = "does not match") {
   ASSERT_FALSE(loaded);
   EXPECT_EQ(loaded.error().code, ErrorCode::kCorrupt);
-  EXPECT_NE(loaded.error().message.find("does not match"), std::string::npos)
-      << loaded.error().message;
+  EXPECT_NE(loaded.error().message.find(because), std::string::npos) << loaded.error().message;
 }
 
 TEST(VectorIndexIvf, AWellFormedFaissFileLoads) {
@@ -297,11 +298,7 @@ TEST(VectorIndexIvf, AnIvfIndexOfAnotherLayoutIsRefused) {
   // layout check refuses them before FAISS reads the file (faiss_layout.hpp).
   ScratchDir dir;
   FaissIvf residual(true);
-  auto loaded = load_as_saved(residual.index, dir.path());
-  ASSERT_FALSE(loaded);
-  EXPECT_EQ(loaded.error().code, ErrorCode::kCorrupt);
-  EXPECT_NE(loaded.error().message.find("rag-server writes"), std::string::npos)
-      << loaded.error().message;
+  expect_refused(load_as_saved(residual.index, dir.path()), "rag-server writes");
 }
 
 TEST(VectorIndexIvf, AFaissPartThatFaissWouldTrustIsRefusedBeforeItReadsIt) {
@@ -319,11 +316,7 @@ TEST(VectorIndexIvf, AFaissPartThatFaissWouldTrustIsRefusedBeforeItReadsIt) {
   const std::int64_t centroids = std::int64_t{1} << 40;
   std::memcpy(bytes.data() + quantizer + 8, &centroids, sizeof centroids);
   std::ofstream(file, std::ios::binary) << bytes;
-  auto loaded = VectorIndex::load(file, "IVF of 300", kDim);
-  ASSERT_FALSE(loaded);
-  EXPECT_EQ(loaded.error().code, ErrorCode::kCorrupt);
-  EXPECT_NE(loaded.error().message.find("does not hold them"), std::string::npos)
-      << loaded.error().message;
+  expect_refused(VectorIndex::load(file, "IVF of 300", kDim), "does not hold them");
 }
 
 TEST(VectorIndexIvf, ListsThatDoNotHoldEachVectorOnceAreRefused) {
